@@ -1,0 +1,1 @@
+"""Merchants' accounts: sign-up, sessions (login/logout), API keys."""

@@ -1,0 +1,126 @@
+"""The one settings class (DESIGN §3). Everything configurable is read here, from the environment."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Values that look like a secret but are someone's example: production refuses them.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "dev", "development", "placeholder", "xxx", "todo"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECETE_", extra="ignore", populate_by_name=True)
+
+    env: Literal["dev", "prod"] = "dev"
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    # Earlier root secrets, newest first, kept so values encrypted with them still decrypt
+    # until `recete keys rotate` re-encrypts everything with the current key.
+    # Comma-separated.
+    previous_secret_keys: SecretStr = SecretStr("")
+    public_url: str = "http://localhost:3000"
+    data_dir: Path = PROJECT_ROOT / "data"
+    # The non-owner role the application runs as so that row-level security binds it.
+    db_app_role: str = "recete_app"
+    db_pool_size: int = 5
+
+    llm_provider: Literal["local", "openai"] = "local"
+    llm_model: str = "gpt-4o-mini"
+    embedding_provider: Literal["local", "openai"] = "local"
+    embedding_model: str = "text-embedding-3-small"
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+
+    whatsapp_graph_url: str = "https://graph.facebook.com/v23.0"
+    shopify_api_key: str | None = None
+    shopify_api_secret: SecretStr | None = None
+
+    sentry_dsn: str | None = Field(default=None, validation_alias="SENTRY_DSN")
+    log_format: Literal["json", "console"] | None = None
+    log_level: str = "INFO"
+
+    session_ttl_hours: int = 24 * 7
+    max_body_bytes: int = 1_048_576
+    rate_limit_ip_per_minute: int = 100
+    rate_limit_api_key_per_hour: int = 1000
+    rate_limit_merchant_per_hour: int = 5000
+    worker_threads: int = 2
+
+    @model_validator(mode="after")
+    def _defaults_by_env(self) -> Settings:
+        if self.log_format is None:
+            self.log_format = "json" if self.env == "prod" else "console"
+        return self
+
+    @property
+    def embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def embedded_pgdata(self) -> Path:
+        return self.data_dir / "pg"
+
+    def root_secret(self) -> str:
+        """The root secret; in dev one is generated once into the data folder."""
+        value = self.secret_key.get_secret_value() if self.secret_key else ""
+        if _usable_secret(value):
+            return value
+        if self.env == "prod":
+            raise ConfigurationError(
+                "RECETE_SECRET_KEY is missing or a placeholder. Production refuses to start "
+                f"without a real root secret (at least {MIN_SECRET_LENGTH} random characters), "
+                'e.g. RECETE_SECRET_KEY="$(python -c \'import secrets; print(secrets.token_urlsafe(48))\')"'
+            )
+        return _dev_secret(self.data_dir)
+
+    def previous_secrets(self) -> list[str]:
+        raw = self.previous_secret_keys.get_secret_value()
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _usable_secret(value: str) -> bool:
+    return len(value) >= MIN_SECRET_LENGTH and value.strip().lower() not in PLACEHOLDER_SECRETS
+
+
+def _dev_secret(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    log.warning(
+        "RECETE_SECRET_KEY is not set: generated a development secret into %s. "
+        "Set RECETE_SECRET_KEY before running in production.",
+        path,
+    )
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def validate_for_startup(settings: Settings) -> None:
+    """Fail fast with a clear message on configuration that cannot work."""
+    settings.root_secret()

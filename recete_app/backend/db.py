@@ -1,0 +1,147 @@
+"""Engine, session scope and tenant scope.
+
+Two engines share one URL: the *owner* engine runs migrations and maintenance; the *app* engine
+switches every connection to the non-owner application role (`SET ROLE`), so row-level security
+binds everything the application does. The tenant is set per transaction with
+`set_config('app.merchant_id', ..., true)`, never per session: pooled connections are reused
+across merchants, and a transaction-local setting cannot leak from one to the next.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session
+
+from recete_app.backend.config import Settings, get_settings
+
+# Cross-tenant look-ups (a login by email, an API key by hash) are allowed by narrow RLS
+# policies that show a row only to a transaction that already knows its key.
+LOOKUP_SETTINGS = frozenset({"login_email", "api_key_hash", "tenant_directory"})
+
+_lock = threading.Lock()
+_url: str | None = None
+_embedded_server: Any = None
+_engines: dict[tuple[str, bool], sa.Engine] = {}
+
+
+def database_url(settings: Settings | None = None) -> str:
+    """The configured URL, or the embedded server's (started on first use)."""
+    global _url, _embedded_server
+    with _lock:
+        if _url is None:
+            settings = settings or get_settings()
+            if settings.database_url:
+                _url = settings.database_url
+            else:
+                from recete_app.backend.embedded_db import start_embedded_postgres
+
+                _embedded_server, _url = start_embedded_postgres(settings.embedded_pgdata)
+        return _url
+
+
+def use_database_url(url: str) -> None:
+    """Point this process at `url` (tests, the launcher); drops cached engines."""
+    global _url
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _url = url
+
+
+def get_engine(*, owner: bool = False) -> sa.Engine:
+    url = database_url()
+    key = (url, owner)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _create_engine(url, owner=owner)
+            _engines[key] = engine
+        return engine
+
+
+def _create_engine(url: str, *, owner: bool) -> sa.Engine:
+    settings = get_settings()
+    engine = sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+    )
+    if not owner:
+        install_app_role(engine, settings.db_app_role)
+    return engine
+
+
+def install_app_role(engine: sa.Engine, role: str) -> None:
+    """Every new connection of `engine` runs as `role` (a non-owner without BYPASSRLS)."""
+    quoted = '"' + role.replace('"', '""') + '"'
+
+    @event.listens_for(engine, "connect")
+    def _set_role(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET ROLE {quoted}")
+            cur.execute("SET TIME ZONE 'UTC'")
+        dbapi_conn.commit()
+
+
+@event.listens_for(OrmSession, "after_begin")
+def _apply_scope(session: OrmSession, _tx: Any, connection: sa.Connection) -> None:
+    merchant_id = session.info.get("merchant_id")
+    if merchant_id is not None:
+        connection.execute(
+            sa.text("SELECT set_config('app.merchant_id', :value, true)"),
+            {"value": str(merchant_id)},
+        )
+    for name, value in session.info.get("lookups", {}).items():
+        connection.execute(
+            sa.text("SELECT set_config(:name, :value, true)"),
+            {"name": f"app.{name}", "value": value},
+        )
+
+
+@contextmanager
+def session_scope(
+    merchant_id: uuid.UUID | None = None,
+    *,
+    lookups: dict[str, str] | None = None,
+    engine: sa.Engine | None = None,
+) -> Iterator[Session]:
+    """One unit of work: commits on success, rolls back on error.
+
+    With `merchant_id`, every transaction of the session sees only that merchant's rows.
+    """
+    for name in lookups or {}:
+        if name not in LOOKUP_SETTINGS:
+            raise ValueError(f"unknown lookup setting {name!r}")
+    session = Session(engine or get_engine(), expire_on_commit=False)
+    session.info["merchant_id"] = merchant_id
+    session.info["lookups"] = dict(lookups or {})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def tenant_scope(merchant_id: uuid.UUID) -> Any:
+    """Shorthand for the usual case: a unit of work inside one merchant."""
+    return session_scope(merchant_id)
+
+
+def current_merchant_id(session: Session) -> uuid.UUID:
+    merchant_id = session.info.get("merchant_id")
+    if merchant_id is None:
+        raise RuntimeError("this operation needs a tenant scope")
+    return uuid.UUID(str(merchant_id))

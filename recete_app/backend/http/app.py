@@ -1,0 +1,35 @@
+"""The HTTP API (FastAPI on Starlette), mounted into Reflex through `api_transformer`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from recete_app.backend.config import Settings, get_settings
+from recete_app.backend.http.errors import install_error_handlers
+from recete_app.backend.http.middleware import RequestContextMiddleware
+from recete_app.backend.http.routes import api_keys, auth, health
+from recete_app.backend.security.rate_limits import build_rate_limiter, default_limits
+
+
+def create_api(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    api = FastAPI(
+        title="Recete API",
+        version="0.1.0",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    api.state.rate_limiter = build_rate_limiter(settings)
+    api.state.rate_limits = default_limits(settings)
+    install_error_handlers(api)
+    api.include_router(health.router)
+    api.include_router(auth.router)
+    api.include_router(api_keys.router)
+    api.add_middleware(
+        RequestContextMiddleware,
+        settings=settings,
+        limiter=api.state.rate_limiter,
+        ip_limit=api.state.rate_limits["ip"],
+    )
+    return api

@@ -1,0 +1,65 @@
+"""/api/api-keys: create (the key is shown once), list, revoke."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from recete_app.backend.accounts import api_keys
+from recete_app.backend.accounts.sessions import Principal
+from recete_app.backend.db import session_scope
+from recete_app.backend.http.auth import require_principal
+from recete_app.backend.models import ApiKey
+
+router = APIRouter(prefix="/api/api-keys", tags=["api-keys"])
+Caller = Annotated[Principal, Depends(require_principal)]
+
+
+class CreateKeyRequest(BaseModel):
+    name: str = Field(default="", max_length=200)
+    expires_days: int | None = Field(default=None, ge=1, le=api_keys.MAX_EXPIRY_DAYS)
+
+
+class KeyView(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    state: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+class CreatedKeyView(KeyView):
+    key: str
+
+
+def _view(row: ApiKey) -> KeyView:
+    return KeyView(
+        id=str(row.id), name=row.name, prefix=row.prefix, state=api_keys.key_state(row),
+        created_at=row.created_at, expires_at=row.expires_at, last_used_at=row.last_used_at,
+    )
+
+
+@router.post("", status_code=201)
+def create(body: CreateKeyRequest, caller: Caller) -> CreatedKeyView:
+    with session_scope(caller.merchant_id) as session:
+        created = api_keys.create_key(session, caller.actor, body.name, body.expires_days)
+        row = session.get_one(ApiKey, created.id)
+        return CreatedKeyView(**_view(row).model_dump(), key=created.key)
+
+
+@router.get("")
+def list_keys(caller: Caller) -> list[KeyView]:
+    with session_scope(caller.merchant_id) as session:
+        return [_view(row) for row in api_keys.list_keys(session)]
+
+
+@router.delete("/{key_id}")
+def revoke(key_id: uuid.UUID, caller: Caller) -> KeyView:
+    with session_scope(caller.merchant_id) as session:
+        return _view(api_keys.revoke_key(session, caller.actor, key_id))

@@ -1,0 +1,77 @@
+"""/api/auth: sign-up, login, logout, me."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from recete_app.backend.accounts import sessions, signup
+from recete_app.backend.accounts.sessions import Principal
+from recete_app.backend.http.auth import bearer_token, require_principal
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+class SignUpRequest(BaseModel):
+    store_name: str = Field(max_length=500)
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1000)
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1000)
+
+
+class SessionResponse(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+    merchant_id: str
+    account_id: str
+    store_name: str
+    email: str
+
+
+class MeResponse(BaseModel):
+    merchant_id: str
+    store_name: str
+    account_id: str | None
+    email: str | None
+
+
+def _session_response(result: sessions.LoginResult) -> SessionResponse:
+    return SessionResponse(
+        token=result.token, expires_at=result.expires_at, merchant_id=str(result.merchant_id),
+        account_id=str(result.account_id), store_name=result.store_name, email=result.email,
+    )
+
+
+@router.post("/signup", status_code=201)
+def sign_up(body: SignUpRequest) -> SessionResponse:
+    signup.sign_up(body.store_name, body.email, body.password)
+    return _session_response(sessions.log_in(body.email, body.password))
+
+
+@router.post("/login")
+def log_in(body: LoginRequest) -> SessionResponse:
+    return _session_response(sessions.log_in(body.email, body.password))
+
+
+@router.post("/logout", status_code=204)
+def log_out(request: Request) -> None:
+    token = bearer_token(request)
+    if token:
+        sessions.log_out(token)
+
+
+@router.get("/me")
+def me(principal: Annotated[Principal, Depends(require_principal)]) -> MeResponse:
+    info = sessions.describe(principal)
+    return MeResponse(
+        merchant_id=str(info.merchant_id), store_name=info.store_name,
+        account_id=str(info.account_id) if info.account_id else None, email=info.email,
+    )

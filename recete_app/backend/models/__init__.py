@@ -1,0 +1,57 @@
+"""All tables. Import this package before using the metadata (Alembic, tests)."""
+
+from sqlmodel import SQLModel
+
+from recete_app.backend.models.commerce import (
+    ConsentEvent,
+    Customer,
+    ExternalEvent,
+    Integration,
+    Order,
+    OrderItem,
+)
+from recete_app.backend.models.knowledge import KnowledgeChunk, Product
+from recete_app.backend.models.messaging import (
+    AnalyticsEvent,
+    Conversation,
+    Message,
+    ScheduledMessage,
+)
+from recete_app.backend.models.tenancy import (
+    Account,
+    ApiKey,
+    AuditLog,
+    AuthSession,
+    JobSchedule,
+    Merchant,
+)
+
+metadata = SQLModel.metadata
+
+# Tables whose rows belong to one merchant: row-level security keys them on merchant_id.
+TENANT_TABLES: tuple[str, ...] = tuple(
+    sorted(name for name, table in metadata.tables.items() if "merchant_id" in table.c)
+)
+
+__all__ = [
+    "TENANT_TABLES",
+    "Account",
+    "AnalyticsEvent",
+    "ApiKey",
+    "AuditLog",
+    "AuthSession",
+    "ConsentEvent",
+    "Conversation",
+    "Customer",
+    "ExternalEvent",
+    "Integration",
+    "JobSchedule",
+    "KnowledgeChunk",
+    "Merchant",
+    "Message",
+    "Order",
+    "OrderItem",
+    "Product",
+    "ScheduledMessage",
+    "metadata",
+]

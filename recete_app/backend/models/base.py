@@ -1,0 +1,48 @@
+"""Column conventions shared by every table."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def id_field() -> Any:
+    return Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def merchant_field() -> Any:
+    """The tenant key: every tenant row has it, row-level security filters on it."""
+    return Field(foreign_key="merchants.id", ondelete="CASCADE", index=True)
+
+
+def created_field() -> Any:
+    return Field(
+        default_factory=utc_now,
+        sa_type=sa.DateTime(timezone=True),  # type: ignore[call-overload]
+        sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
+    )
+
+
+def timestamp_field(*, index: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_type=sa.DateTime(timezone=True),  # type: ignore[call-overload]
+        index=index,
+    )
+
+
+def json_field(default: Any = dict) -> Any:
+    return Field(
+        default_factory=default,
+        sa_type=JSONB,  # type: ignore[call-overload]
+        sa_column_kwargs={"nullable": False},
+    )

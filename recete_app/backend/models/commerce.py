@@ -1,0 +1,147 @@
+"""Store connections, the events they send, and the customers and orders that come of them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from recete_app.backend.models.base import (
+    created_field,
+    id_field,
+    json_field,
+    merchant_field,
+    timestamp_field,
+)
+
+
+class Integration(SQLModel, table=True):
+    """A connected store or WhatsApp number. `secrets` is AES-256-GCM ciphertext (JSON inside)."""
+
+    __tablename__ = "integrations"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "external_id", name="uq_integrations_kind_external_id"),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    kind: str = Field(max_length=32)
+    status: str = Field(default="active", max_length=32)
+    external_id: str = Field(max_length=255)
+    display_name: str = Field(default="", max_length=255)
+    secrets: str | None = None
+    settings: dict[str, Any] = json_field()
+    last_error: str | None = None
+    created_at: datetime = created_field()
+    updated_at: datetime | None = timestamp_field()
+
+
+class ExternalEvent(SQLModel, table=True):
+    """A webhook as it arrived, stored before it is acknowledged (the inbox/outbox)."""
+
+    __tablename__ = "external_events"
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "external_id", name="uq_external_events_provider_id"),
+        sa.Index("ix_external_events_pending", "status", "received_at"),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    integration_id: uuid.UUID | None = Field(
+        default=None, foreign_key="integrations.id", ondelete="SET NULL"
+    )
+    provider: str = Field(max_length=32)
+    external_id: str = Field(max_length=255)
+    topic: str = Field(max_length=100)
+    raw_body: str
+    headers: dict[str, Any] = json_field()
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    error: str | None = None
+    received_at: datetime = created_field()
+    processed_at: datetime | None = timestamp_field()
+
+
+class Customer(SQLModel, table=True):
+    """Phone and email are encrypted; the phone's blind index (HMAC of E.164) finds a customer."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "phone_index", name="uq_customers_merchant_phone"),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    external_id: str | None = Field(default=None, max_length=255)
+    phone_encrypted: str | None = None
+    phone_index: str | None = Field(default=None, max_length=64)
+    email_encrypted: str | None = None
+    first_name: str = Field(default="", max_length=200)
+    last_name: str = Field(default="", max_length=200)
+    language: str | None = Field(default=None, max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
+    consent_state: str = Field(default="unknown", max_length=20)
+    consent_updated_at: datetime | None = timestamp_field()
+    created_at: datetime = created_field()
+
+
+class ConsentEvent(SQLModel, table=True):
+    """The consent log: every change of a customer's messaging consent, with where it came from."""
+
+    __tablename__ = "consent_events"
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE", index=True)
+    channel: str = Field(default="whatsapp", max_length=20)
+    state: str = Field(max_length=20)
+    source: str = Field(max_length=100)
+    recorded_at: datetime = created_field()
+    details: dict[str, Any] = json_field()
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "source", "external_id", name="uq_orders_source_id"),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    customer_id: uuid.UUID | None = Field(
+        default=None, foreign_key="customers.id", ondelete="SET NULL", index=True
+    )
+    source: str = Field(max_length=32)
+    external_id: str = Field(max_length=255)
+    name: str = Field(default="", max_length=100)
+    currency: str | None = Field(default=None, max_length=3)
+    total_price: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    financial_status: str | None = Field(default=None, max_length=32)
+    fulfillment_status: str | None = Field(default=None, max_length=32)
+    placed_at: datetime | None = timestamp_field()
+    fulfilled_at: datetime | None = timestamp_field()
+    delivered_at: datetime | None = timestamp_field(index=True)
+    delivery_estimated: bool = False
+    cancelled_at: datetime | None = timestamp_field()
+    created_at: datetime = created_field()
+    updated_at: datetime | None = timestamp_field()
+
+
+class OrderItem(SQLModel, table=True):
+    __tablename__ = "order_items"
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    order_id: uuid.UUID = Field(foreign_key="orders.id", ondelete="CASCADE", index=True)
+    product_id: uuid.UUID | None = Field(
+        default=None, foreign_key="products.id", ondelete="SET NULL"
+    )
+    external_id: str | None = Field(default=None, max_length=255)
+    title: str = Field(default="", max_length=500)
+    sku: str | None = Field(default=None, max_length=255)
+    quantity: int = 1
+    price: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)

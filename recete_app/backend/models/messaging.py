@@ -1,0 +1,97 @@
+"""Conversations with customers, their messages, and the durable schedule of proactive ones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from recete_app.backend.models.base import (
+    created_field,
+    id_field,
+    json_field,
+    merchant_field,
+    timestamp_field,
+)
+
+
+class Conversation(SQLModel, table=True):
+    __tablename__ = "conversations"
+    __table_args__ = (sa.Index("ix_conversations_inbox", "merchant_id", "status", "last_message_at"),)
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE", index=True)
+    channel: str = Field(default="whatsapp", max_length=20)
+    status: str = Field(default="ai", max_length=20)  # ai | needs_human | human | closed
+    urgent: bool = False
+    language: str | None = Field(default=None, max_length=8)
+    last_message_at: datetime | None = timestamp_field()
+    window_expires_at: datetime | None = timestamp_field()
+    assigned_account_id: uuid.UUID | None = Field(
+        default=None, foreign_key="accounts.id", ondelete="SET NULL"
+    )
+    created_at: datetime = created_field()
+
+
+class Message(SQLModel, table=True):
+    __tablename__ = "messages"
+    __table_args__ = (
+        sa.UniqueConstraint("provider_message_id", name="uq_messages_provider_message_id"),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    conversation_id: uuid.UUID = Field(
+        foreign_key="conversations.id", ondelete="CASCADE", index=True
+    )
+    direction: str = Field(max_length=10)  # inbound | outbound
+    author: str = Field(default="customer", max_length=10)  # customer | ai | human | system
+    body: str = ""
+    status: str = Field(default="received", max_length=20)
+    provider_message_id: str | None = Field(default=None, max_length=255)
+    intent: str | None = Field(default=None, max_length=40)
+    sources: list[dict[str, Any]] = json_field(list)
+    error: str | None = None
+    created_at: datetime = created_field()
+    status_updated_at: datetime | None = timestamp_field()
+
+
+class ScheduledMessage(SQLModel, table=True):
+    """The durable schedule: a due row is claimed (SKIP LOCKED), sent once, and recorded."""
+
+    __tablename__ = "scheduled_messages"
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "idempotency_key", name="uq_scheduled_idempotency"),
+        sa.Index("ix_scheduled_messages_due", "status", "due_at"),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE", index=True)
+    order_id: uuid.UUID | None = Field(default=None, foreign_key="orders.id", ondelete="CASCADE")
+    idempotency_key: str = Field(max_length=200)
+    kind: str = Field(default="journey_step", max_length=32)
+    due_at: datetime = Field(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    status: str = Field(default="scheduled", max_length=20)
+    attempts: int = 0
+    lease_until: datetime | None = timestamp_field()
+    last_error: str | None = None
+    payload: dict[str, Any] = json_field()
+    message_id: uuid.UUID | None = Field(default=None, foreign_key="messages.id", ondelete="SET NULL")
+    created_at: datetime = created_field()
+    updated_at: datetime | None = timestamp_field()
+
+
+class AnalyticsEvent(SQLModel, table=True):
+    __tablename__ = "analytics_events"
+    __table_args__ = (sa.Index("ix_analytics_events_name_time", "merchant_id", "name", "occurred_at"),)
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    name: str = Field(max_length=100)
+    properties: dict[str, Any] = json_field()
+    occurred_at: datetime = created_field()

@@ -1,0 +1,19 @@
+"""Sentry, when SENTRY_DSN is set."""
+
+from __future__ import annotations
+
+from recete_app.backend.config import Settings
+
+
+def init_sentry(settings: Settings) -> bool:
+    if not settings.sentry_dsn:
+        return False
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=settings.sentry_dsn,
+        environment=settings.env,
+        send_default_pii=False,
+        traces_sample_rate=0.0,
+    )
+    return True

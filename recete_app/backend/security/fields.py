@@ -1,0 +1,53 @@
+"""Which columns hold encrypted values, and re-encrypting them under the current key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, SQLModel, col, select
+
+from recete_app.backend.models import Customer, Integration
+from recete_app.backend.security.crypto import (
+    blind_index,
+    decrypt_field,
+    encrypt_field,
+    needs_reencryption,
+)
+
+PHONE = "customers.phone"
+EMAIL = "customers.email"
+INTEGRATION_SECRETS = "integrations.secrets"
+
+
+@dataclass(frozen=True)
+class EncryptedColumn:
+    model: type[SQLModel]
+    column: str
+    context: str
+
+
+ENCRYPTED_COLUMNS = (
+    EncryptedColumn(Customer, "phone_encrypted", PHONE),
+    EncryptedColumn(Customer, "email_encrypted", EMAIL),
+    EncryptedColumn(Integration, "secrets", INTEGRATION_SECRETS),
+)
+
+
+def reencrypt_merchant(session: Session) -> int:
+    """Re-encrypt this merchant's values under the current key and refresh blind indexes."""
+    changed = 0
+    for spec in ENCRYPTED_COLUMNS:
+        attr = getattr(spec.model, spec.column)
+        for row in session.exec(select(spec.model).where(col(attr).is_not(None))).all():
+            value = getattr(row, spec.column)
+            if needs_reencryption(value):
+                plain = decrypt_field(value, spec.context)
+                setattr(row, spec.column, encrypt_field(plain, spec.context))
+                changed += 1
+    for customer in session.exec(select(Customer).where(col(Customer.phone_encrypted).is_not(None))):
+        assert customer.phone_encrypted is not None
+        index = blind_index(decrypt_field(customer.phone_encrypted, PHONE))
+        if customer.phone_index != index:
+            customer.phone_index = index
+            changed += 1
+    return changed

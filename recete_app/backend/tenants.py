@@ -1,0 +1,25 @@
+"""The tenant directory: system jobs visit merchants one tenant scope at a time."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from sqlmodel import Session, select
+
+from recete_app.backend.db import session_scope
+from recete_app.backend.models import Merchant
+
+
+def all_merchant_ids() -> list[uuid.UUID]:
+    with session_scope(lookups={"tenant_directory": "on"}) as session:
+        return list(session.exec(select(Merchant.id).order_by(Merchant.created_at)).all())
+
+
+def for_each_merchant(work: Callable[[Session], int]) -> int:
+    """Run `work` once per merchant, each in its own transaction; return the summed counts."""
+    total = 0
+    for merchant_id in all_merchant_ids():
+        with session_scope(merchant_id) as session:
+            total += work(session)
+    return total

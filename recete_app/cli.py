@@ -1,0 +1,130 @@
+"""The `recete` command (DESIGN §5)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from recete_app.backend.config import ConfigurationError, get_settings
+from recete_app.backend.errors import RecetError
+from recete_app.backend.logs import configure_logging
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    from recete_app.backend.migrations import upgrade_database
+
+    upgrade_database()
+    print("database is at the latest schema")
+    return 0
+
+
+def cmd_merchant_create(args: argparse.Namespace) -> int:
+    from recete_app.backend.accounts.signup import sign_up
+
+    created = sign_up(args.name, args.email, args.password)
+    print(created.merchant_id)
+    return 0
+
+
+def cmd_api_key_create(args: argparse.Namespace) -> int:
+    from recete_app.backend.accounts.api_keys import create_key
+    from recete_app.backend.accounts.merchants import merchant_for_email
+    from recete_app.backend.db import session_scope
+
+    merchant_id, account_id = merchant_for_email(args.merchant)
+    with session_scope(merchant_id) as session:
+        created = create_key(session, f"account:{account_id}", args.name, args.expires_days)
+    print(created.key)
+    if created.expires_at:
+        print(f"expires {created.expires_at.isoformat()}", file=sys.stderr)
+    print("Store this key now: it is not shown again.", file=sys.stderr)
+    return 0
+
+
+def cmd_keys_rotate(_args: argparse.Namespace) -> int:
+    from recete_app.backend.security.fields import reencrypt_merchant
+    from recete_app.backend.tenants import for_each_merchant
+
+    changed = for_each_merchant(reencrypt_merchant)
+    print(f"re-encrypted {changed} value(s) under the current key")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from recete_app.runtime import prepare_process
+
+    if not get_settings().redis_url:
+        print("recete worker needs RECETE_REDIS_URL; without Redis the backend runs the "
+              "workers itself, in-process.", file=sys.stderr)
+        return 2
+    prepare_process()
+    from recete_app.worker import run_worker
+
+    run_worker(args.threads)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from recete_app.launcher import run_app
+
+    return run_app(prod=args.prod, frontend_port=args.frontend_port,
+                   backend_port=args.backend_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="recete", description="Recete retention agent")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+
+    merchant = sub.add_parser("merchant").add_subparsers(dest="merchant_command", required=True)
+    create = merchant.add_parser("create", help="create a merchant and its owner account")
+    create.add_argument("--name", required=True, help="store name")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.set_defaults(handler=cmd_merchant_create)
+
+    api_key = sub.add_parser("api-key").add_subparsers(dest="api_key_command", required=True)
+    key_create = api_key.add_parser("create", help="print a new gg_live_ key once")
+    key_create.add_argument("--merchant", required=True, help="the owner's email")
+    key_create.add_argument("--expires-days", type=int, default=None)
+    key_create.add_argument("--name", default="cli")
+    key_create.set_defaults(handler=cmd_api_key_create)
+
+    keys = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="keys_command",
+                                                                        required=True)
+    keys.add_parser("rotate", help="re-encrypt every value under the current key").set_defaults(
+        handler=cmd_keys_rotate
+    )
+
+    worker = sub.add_parser("worker", help="run Dramatiq workers (+ periodic jobs) on Redis")
+    worker.add_argument("--threads", type=int, default=get_settings().worker_threads)
+    worker.set_defaults(handler=cmd_worker)
+
+    run = sub.add_parser("run", help="run the app (embedded database unless configured)")
+    run.add_argument("--prod", action="store_true", help="production build of the frontend")
+    run.add_argument("--frontend-port", type=int, default=3000)
+    run.add_argument("--backend-port", type=int, default=8000)
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(get_settings())
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (RecetError, ConfigurationError) as exc:
+        print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The Reflex app: dashboard pages plus the HTTP API (webhooks, REST) mounted beside them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from recete_app.backend.http.app import create_api
+from recete_app.pages import auth_pages, dashboard, routes
+from recete_app.runtime import backend_lifespan, prepare_process
+from recete_app.state.auth import AuthState
+
+prepare_process()
+
+app = rx.App(
+    api_transformer=create_api(),
+    theme=rx.theme(accent_color="teal", radius="medium"),
+)
+app.register_lifespan_task(backend_lifespan)
+
+app.add_page(auth_pages.login, route=routes.LOGIN, title="Log in · Recete",
+             on_load=AuthState.redirect_if_signed_in)
+app.add_page(auth_pages.signup, route=routes.SIGNUP, title="Sign up · Recete",
+             on_load=AuthState.redirect_if_signed_in)
+
+_DASHBOARD = (
+    (dashboard.overview, routes.HOME, "Overview"),
+    (dashboard.conversations, routes.CONVERSATIONS, "Conversations"),
+    (dashboard.products, routes.PRODUCTS, "Products"),
+    (dashboard.integrations, routes.INTEGRATIONS, "Integrations"),
+    (dashboard.analytics, routes.ANALYTICS, "Analytics"),
+    (dashboard.settings, routes.SETTINGS, "Settings"),
+    (dashboard.onboarding, routes.ONBOARDING, "Onboarding"),
+)
+for component, route, title in _DASHBOARD:
+    app.add_page(component, route=route, title=f"{title} · Recete",
+                 on_load=AuthState.require_session)

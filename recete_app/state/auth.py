@@ -1,0 +1,91 @@
+"""Who is signed in to the dashboard. Thin: reads the form, calls the accounts services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from recete_app.backend.accounts import sessions, signup
+from recete_app.backend.errors import RecetError, Unauthorized
+from recete_app.pages import routes
+
+
+class AuthState(rx.State):
+    token: str = rx.LocalStorage("", name="recete_session", sync=True)
+    signed_in: bool = False
+    store_name: str = ""
+    email: str = ""
+    merchant_id: str = ""
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    def require_session(self) -> Any:
+        """on_load of every dashboard page: no valid session, back to the login page."""
+        if not self.token:
+            return self._signed_out()
+        try:
+            me = sessions.describe(sessions.authenticate_session(self.token))
+        except Unauthorized:
+            return self._signed_out()
+        self.signed_in = True
+        self.store_name = me.store_name
+        self.email = me.email or ""
+        self.merchant_id = str(me.merchant_id)
+        return None
+
+    @rx.event
+    def redirect_if_signed_in(self) -> Any:
+        self.error = ""
+        if not self.token:
+            return None
+        try:
+            sessions.authenticate_session(self.token)
+        except Unauthorized:
+            self.token = ""
+            return None
+        return rx.redirect(routes.HOME)
+
+    @rx.event
+    def log_in(self, form: dict[str, Any]) -> Any:
+        try:
+            result = sessions.log_in(str(form.get("email", "")), str(form.get("password", "")))
+        except RecetError as exc:
+            self.error = exc.message
+            return None
+        return self._signed_in(result)
+
+    @rx.event
+    def sign_up(self, form: dict[str, Any]) -> Any:
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        try:
+            signup.sign_up(str(form.get("store_name", "")), email, password)
+            result = sessions.log_in(email, password)
+        except RecetError as exc:
+            self.error = exc.message
+            return None
+        return self._signed_in(result)
+
+    @rx.event
+    def log_out(self) -> Any:
+        if self.token:
+            sessions.log_out(self.token)
+        return self._signed_out()
+
+    def _signed_in(self, result: sessions.LoginResult) -> Any:
+        self.token = result.token
+        self.signed_in = True
+        self.store_name = result.store_name
+        self.email = result.email
+        self.merchant_id = str(result.merchant_id)
+        self.error = ""
+        return rx.redirect(routes.HOME)
+
+    def _signed_out(self) -> Any:
+        self.token = ""
+        self.signed_in = False
+        self.store_name = ""
+        self.email = ""
+        self.merchant_id = ""
+        return rx.redirect(routes.LOGIN)

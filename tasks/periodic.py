@@ -1,0 +1,49 @@
+"""Periodic jobs: each is enqueued once per interval, whichever process gets there first.
+
+The claim is a conditional UPSERT on `job_schedules`, so any number of workers (and the embedded
+backend) can run this loop without enqueuing a job twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import dramatiq
+
+from recete_app.backend.jobs import claim_due_job
+from tasks import maintenance
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval_seconds: int
+    actor: dramatiq.Actor  # type: ignore[type-arg]
+
+
+JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("expire_api_keys", 24 * 3600, maintenance.expire_api_keys),
+)
+
+
+def enqueue_due_jobs(jobs: tuple[PeriodicJob, ...] = JOBS) -> list[str]:
+    enqueued = []
+    for job in jobs:
+        if claim_due_job(job.name, job.interval_seconds):
+            job.actor.send()
+            enqueued.append(job.name)
+    return enqueued
+
+
+def run_periodic_loop(stop: threading.Event, tick_seconds: float = 30.0) -> None:
+    while not stop.is_set():
+        try:
+            for name in enqueue_due_jobs():
+                log.info("enqueued periodic job %s", name)
+        except Exception:
+            log.exception("periodic job loop failed; retrying next tick")
+        stop.wait(tick_seconds)

@@ -1,0 +1,107 @@
+"""Row-level security holds even against raw SQL, on one pooled connection reused by merchants."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import ProgrammingError
+
+from recete_app.backend import db
+from recete_app.backend.config import get_settings
+from recete_app.backend.db import session_scope
+from recete_app.backend.models import TENANT_TABLES
+
+
+@pytest.fixture()
+def one_connection_engine(database_url: str) -> sa.Engine:
+    engine = sa.create_engine(database_url, pool_size=1, max_overflow=0)
+    db.install_app_role(engine, get_settings().db_app_role)
+    return engine
+
+
+def _merchant_with_product(engine: sa.Engine, name: str) -> uuid.UUID:
+    merchant_id = uuid.uuid4()
+    with session_scope(merchant_id, engine=engine) as s:
+        s.execute(sa.text("INSERT INTO merchants (id, name, default_language, timezone, settings)"
+                          " VALUES (:id, :name, 'en', 'UTC', '{}')"), {"id": merchant_id, "name": name})
+        s.execute(sa.text("INSERT INTO products (id, merchant_id, source, title, description, "
+                          "usage, ingredients, warnings, faq) VALUES (gen_random_uuid(), :m, "
+                          "'manual', :title, '', '', '', '', '[]')"),
+                  {"m": merchant_id, "title": f"{name} serum"})
+    return merchant_id
+
+
+def _backend_pid(engine: sa.Engine, merchant_id: uuid.UUID | None) -> int:
+    with session_scope(merchant_id, engine=engine) as s:
+        return int(s.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def test_app_role_is_bound_by_row_level_security(one_connection_engine: sa.Engine) -> None:
+    with one_connection_engine.connect() as conn:
+        row = conn.execute(sa.text(
+            "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        )).one()
+        owners = set(conn.execute(sa.text(
+            "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")).scalars())
+        forced = dict(conn.execute(sa.text(
+            "SELECT relname, relforcerowsecurity AND relrowsecurity FROM pg_class "
+            "WHERE relname = ANY(:names)"), {"names": [*TENANT_TABLES, "merchants"]}).all())
+    assert row == (get_settings().db_app_role, False, False)
+    assert row[0] not in owners
+    assert forced == {name: True for name in [*TENANT_TABLES, "merchants"]}
+
+
+def test_pooled_connection_never_carries_a_tenant_to_the_next_transaction(
+    one_connection_engine: sa.Engine,
+) -> None:
+    a = _merchant_with_product(one_connection_engine, "Alpha")
+    b = _merchant_with_product(one_connection_engine, "Beta")
+    pids = {_backend_pid(one_connection_engine, m) for m in (a, b, None)}
+    assert len(pids) == 1, "the test must reuse one server connection"
+
+    with session_scope(engine=one_connection_engine) as s:
+        assert s.execute(sa.text("SELECT count(*) FROM products")).scalar_one() == 0
+        assert s.execute(sa.text("SELECT count(*) FROM merchants")).scalar_one() == 0
+        assert s.execute(sa.text("SELECT current_setting('app.merchant_id', true)")).scalar() in (
+            None, "")
+
+    with session_scope(a, engine=one_connection_engine) as s:
+        titles = s.execute(sa.text("SELECT title FROM products")).scalars().all()
+        assert titles == ["Alpha serum"]
+        # Naming B's rows explicitly changes nothing: they are invisible.
+        updated = s.execute(sa.text("UPDATE products SET title = 'hacked' WHERE merchant_id = :b"),
+                            {"b": b}).rowcount
+        deleted = s.execute(sa.text("DELETE FROM products WHERE merchant_id = :b"), {"b": b}).rowcount
+        assert (updated, deleted) == (0, 0)
+
+    with session_scope(b, engine=one_connection_engine) as s:
+        assert s.execute(sa.text("SELECT title FROM products")).scalars().all() == ["Beta serum"]
+
+
+def test_writing_a_row_into_another_merchant_is_refused(one_connection_engine: sa.Engine) -> None:
+    a = _merchant_with_product(one_connection_engine, "Alpha")
+    b = _merchant_with_product(one_connection_engine, "Beta")
+    with pytest.raises(ProgrammingError, match="row-level security"), \
+            session_scope(a, engine=one_connection_engine) as s:
+        s.execute(sa.text("INSERT INTO products (id, merchant_id, source, title, description, "
+                          "usage, ingredients, warnings, faq) VALUES (gen_random_uuid(), :b, "
+                          "'manual', 'planted', '', '', '', '', '[]')"), {"b": b})
+    with pytest.raises(ProgrammingError, match="row-level security"), \
+            session_scope(a, engine=one_connection_engine) as s:
+        s.execute(sa.text("UPDATE products SET merchant_id = :b"), {"b": b})
+    with session_scope(b, engine=one_connection_engine) as s:
+        assert s.execute(sa.text("SELECT title FROM products")).scalars().all() == ["Beta serum"]
+
+
+def test_a_session_wide_tenant_setting_cannot_be_smuggled_into_the_pool(
+    one_connection_engine: sa.Engine,
+) -> None:
+    a = _merchant_with_product(one_connection_engine, "Alpha")
+    _merchant_with_product(one_connection_engine, "Beta")
+    with session_scope(a, engine=one_connection_engine) as s:
+        assert s.execute(sa.text("SELECT count(*) FROM products")).scalar_one() == 1
+    # A later transaction on the same connection, with no tenant, sees nothing.
+    with session_scope(engine=one_connection_engine) as s:
+        assert s.execute(sa.text("SELECT count(*) FROM products")).scalar_one() == 0
