@@ -51,7 +51,7 @@ class RequestContextMiddleware:
     async def _handle(
         self, scope: Scope, receive: Receive, send: Send, request_id: str, holder: dict[str, int]
     ) -> None:
-        async def send_with_id(message: Message) -> None:
+        async def tagged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 holder["status"] = message["status"]
                 headers = list(message.get("headers", []))
@@ -59,26 +59,35 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        too_large = f"Request body exceeds {self.max_body} bytes."
         path: str = scope.get("path", "")
         if path.startswith(LIMITED_PREFIXES):
             verdict = self.limiter.hit(self.ip_limit, _client_ip(scope))
             if not verdict.allowed:
-                await _reply(send_with_id, 429, "rate_limited", "Too many requests.",
+                await _reply(tagged_send, 429, "rate_limited", "Too many requests.",
                              {"retry-after": str(verdict.retry_after)})
                 return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
-            await _reply(send_with_id, 413, "body_too_large",
-                         f"Request body exceeds {self.max_body} bytes.")
+            await _reply(tagged_send, 413, "body_too_large", too_large)
             return
+
+        overflow = {"hit": False}
+
+        async def guarded_send(message: Message) -> None:
+            # The app may turn a read error into its own 400; the real cause is the size cap.
+            if not overflow["hit"]:
+                await tagged_send(message)
+            elif message["type"] == "http.response.start":
+                await _reply(tagged_send, 413, "body_too_large", too_large)
+
         try:
-            await self.app(scope, self._capped(receive), send_with_id)
+            await self.app(scope, self._capped(receive, overflow), guarded_send)
         except BodyTooLarge:
             if holder["status"] == 500:
-                await _reply(send_with_id, 413, "body_too_large",
-                             f"Request body exceeds {self.max_body} bytes.")
+                await _reply(tagged_send, 413, "body_too_large", too_large)
 
-    def _capped(self, receive: Receive) -> Receive:
+    def _capped(self, receive: Receive, overflow: dict[str, bool]) -> Receive:
         seen = 0
 
         async def capped() -> Message:
@@ -87,6 +96,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
+                    overflow["hit"] = True
                     raise BodyTooLarge
             return message
 

@@ -1,0 +1,98 @@
+"""The `recete` command against the test database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from recete_app.backend import db
+from recete_app.backend.accounts.api_keys import authenticate_key
+from recete_app.backend.config import get_settings
+from recete_app.backend.db import session_scope
+from recete_app.backend.models import Customer, Integration
+from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field, key_id_of
+from recete_app.backend.security.fields import INTEGRATION_SECRETS, PHONE
+from recete_app.backend.security.keys import FIELD_ENCRYPTION, current_key
+from recete_app.cli import main
+
+
+def _create_merchant(capsys: pytest.CaptureFixture[str], email: str = "cli@glowskin.com") -> str:
+    assert main(["merchant", "create", "--name", "CLI Store", "--email", email,
+                 "--password", "correct horse battery"]) == 0
+    return capsys.readouterr().out.strip()
+
+
+def test_merchant_create_prints_the_new_merchant_id(capsys: pytest.CaptureFixture[str]) -> None:
+    merchant_id = uuid.UUID(_create_merchant(capsys))
+    with session_scope(merchant_id) as s:
+        assert s.execute(sa.text("SELECT name FROM merchants")).scalar_one() == "CLI Store"
+
+
+def test_merchant_create_refuses_a_duplicate_email(capsys: pytest.CaptureFixture[str]) -> None:
+    _create_merchant(capsys)
+    assert main(["merchant", "create", "--name", "Again", "--email", "cli@glowskin.com",
+                 "--password", "correct horse battery"]) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_api_key_create_prints_a_working_key_once(capsys: pytest.CaptureFixture[str]) -> None:
+    merchant_id = uuid.UUID(_create_merchant(capsys))
+    assert main(["api-key", "create", "--merchant", "cli@glowskin.com", "--expires-days", "7"]) == 0
+    out = capsys.readouterr()
+    key = out.out.strip()
+    assert key.startswith("gg_live_")
+    assert "not shown again" in out.err
+    assert authenticate_key(key).merchant_id == merchant_id
+
+
+def test_api_key_create_for_an_unknown_email_fails_clearly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["api-key", "create", "--merchant", "ghost@glowskin.com"]) == 1
+    assert "No account with email ghost@glowskin.com" in capsys.readouterr().err
+
+
+def test_worker_without_redis_explains_the_embedded_runtime(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["worker"]) == 2
+    assert "needs RECETE_REDIS_URL" in capsys.readouterr().err
+
+
+@pytest.fixture()
+def restore_settings() -> Iterator[None]:
+    yield
+    get_settings.cache_clear()
+
+
+def test_keys_rotate_reencrypts_values_and_refreshes_blind_indexes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, restore_settings: None
+) -> None:
+    merchant_id = uuid.UUID(_create_merchant(capsys))
+    phone = "+905321234567"
+    with session_scope(merchant_id) as s:
+        s.add(Customer(merchant_id=merchant_id, phone_encrypted=encrypt_field(phone, PHONE),
+                       phone_index=blind_index(phone)))
+        s.add(Integration(merchant_id=merchant_id, kind="shopify", external_id="glow.myshopify.com",
+                          secrets=encrypt_field('{"token": "shpat_1"}', INTEGRATION_SECRETS)))
+    old_secret = get_settings().root_secret()
+    monkeypatch.setenv("RECETE_SECRET_KEY", "rotated-root-secret-" + "n" * 40)
+    monkeypatch.setenv("RECETE_PREVIOUS_SECRET_KEYS", old_secret)
+    get_settings.cache_clear()
+
+    assert main(["keys", "rotate"]) == 0
+    assert "re-encrypted 3 value(s)" in capsys.readouterr().out
+    new_key_id = current_key(FIELD_ENCRYPTION).key_id
+    with session_scope(merchant_id) as s:
+        customer = s.exec(sa.select(Customer)).scalars().one()  # type: ignore[call-overload]
+        integration = s.exec(sa.select(Integration)).scalars().one()  # type: ignore[call-overload]
+        assert key_id_of(customer.phone_encrypted) == new_key_id
+        assert decrypt_field(customer.phone_encrypted, PHONE) == phone
+        assert customer.phone_index == blind_index(phone)
+        assert decrypt_field(integration.secrets, INTEGRATION_SECRETS) == '{"token": "shpat_1"}'
+    assert main(["keys", "rotate"]) == 0
+    assert "re-encrypted 0 value(s)" in capsys.readouterr().out
+    db.get_engine()  # engines survive the settings change
