@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from alembic import context
-
 from recete_app.backend import db
 from recete_app.backend.models import metadata
 

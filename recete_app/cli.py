@@ -58,8 +58,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from recete_app.runtime import prepare_process
 
     if not get_settings().redis_url:
-        print("recete worker needs RECETE_REDIS_URL; without Redis the backend runs the "
-              "workers itself, in-process.", file=sys.stderr)
+        print(
+            "recete worker needs RECETE_REDIS_URL; without Redis the backend runs the "
+            "workers itself, in-process.",
+            file=sys.stderr,
+        )
         return 2
     prepare_process()
     from recete_app.worker import run_worker
@@ -71,15 +74,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from recete_app.launcher import run_app
 
-    return run_app(prod=args.prod, frontend_port=args.frontend_port,
-                   backend_port=args.backend_port)
+    return run_app(prod=args.prod, frontend_port=args.frontend_port, backend_port=args.backend_port)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recete", description="Recete retention agent")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
 
     merchant = sub.add_parser("merchant").add_subparsers(dest="merchant_command", required=True)
@@ -96,8 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     key_create.add_argument("--name", default="cli")
     key_create.set_defaults(handler=cmd_api_key_create)
 
-    keys = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="keys_command",
-                                                                        required=True)
+    keys = sub.add_parser("keys", help="encryption keys").add_subparsers(
+        dest="keys_command", required=True
+    )
     keys.add_parser("rotate", help="re-encrypt every value under the current key").set_defaults(
         handler=cmd_keys_rotate
     )

@@ -11,16 +11,21 @@ from recete_app.state.auth import AuthState
 
 prepare_process()
 
-app = rx.App(
-    api_transformer=create_api(),
-    theme=rx.theme(accent_color="teal", radius="medium"),
-)
+app = rx.App(api_transformer=create_api())
 app.register_lifespan_task(backend_lifespan)
 
-app.add_page(auth_pages.login, route=routes.LOGIN, title="Log in · Recete",
-             on_load=AuthState.redirect_if_signed_in)
-app.add_page(auth_pages.signup, route=routes.SIGNUP, title="Sign up · Recete",
-             on_load=AuthState.redirect_if_signed_in)
+app.add_page(
+    auth_pages.login,
+    route=routes.LOGIN,
+    title="Log in · Recete",
+    on_load=AuthState.redirect_if_signed_in,
+)
+app.add_page(
+    auth_pages.signup,
+    route=routes.SIGNUP,
+    title="Sign up · Recete",
+    on_load=AuthState.redirect_if_signed_in,
+)
 
 _DASHBOARD = (
     (dashboard.overview, routes.HOME, "Overview"),
@@ -32,5 +37,6 @@ _DASHBOARD = (
     (dashboard.onboarding, routes.ONBOARDING, "Onboarding"),
 )
 for component, route, title in _DASHBOARD:
-    app.add_page(component, route=route, title=f"{title} · Recete",
-                 on_load=AuthState.require_session)
+    app.add_page(
+        component, route=route, title=f"{title} · Recete", on_load=AuthState.require_session
+    )

@@ -16,7 +16,7 @@ def _build_broker() -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=settings.redis_url)
+        return RedisBroker(url=settings.redis_url)  # type: ignore[no-untyped-call]
     # In-process: the backend starts worker threads on this broker (tasks/runtime.py).
     stub = StubBroker()
     stub.emit_after("process_boot")

@@ -28,7 +28,9 @@ class WorkerRuntime:
         self.worker.start()
         if self.periodic:
             self._loop = threading.Thread(
-                target=run_periodic_loop, args=(self.stop_event,), name="recete-periodic",
+                target=run_periodic_loop,
+                args=(self.stop_event,),
+                name="recete-periodic",
                 daemon=True,
             )
             self._loop.start()

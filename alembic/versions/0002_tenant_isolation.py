@@ -15,7 +15,6 @@ Create Date: 2026-11-24
 from collections.abc import Sequence
 
 from alembic import op
-
 from recete_app.backend.config import get_settings
 
 revision: str = "0002"

@@ -11,9 +11,7 @@ from recete_app.backend.logs import current_request_id
 from recete_app.backend.models import AuditLog
 
 
-def record(
-    session: Session, actor: str, action: str, target: str = "", **details: Any
-) -> AuditLog:
+def record(session: Session, actor: str, action: str, target: str = "", **details: Any) -> AuditLog:
     entry = AuditLog(
         merchant_id=current_merchant_id(session),
         actor=actor,

@@ -1,4 +1,4 @@
-"""The one settings class (DESIGN §3). Everything configurable is read here, from the environment."""
+"""The one settings class (DESIGN §3): everything configurable, read from the environment."""
 
 from __future__ import annotations
 
@@ -87,7 +87,8 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "RECETE_SECRET_KEY is missing or a placeholder. Production refuses to start "
                 f"without a real root secret (at least {MIN_SECRET_LENGTH} random characters), "
-                'e.g. RECETE_SECRET_KEY="$(python -c \'import secrets; print(secrets.token_urlsafe(48))\')"'
+                'e.g. RECETE_SECRET_KEY="$(python -c '
+                "'import secrets; print(secrets.token_urlsafe(48))')\""
             )
         return _dev_secret(self.data_dir)
 

@@ -47,6 +47,19 @@ def database_url(settings: Settings | None = None) -> str:
         return _url
 
 
+def release_embedded_server() -> None:
+    """Let go of the embedded server; it stops when no other live process holds it."""
+    global _embedded_server, _url
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        if _embedded_server is not None:
+            _embedded_server.cleanup()
+            _embedded_server = None
+            _url = None
+
+
 def use_database_url(url: str) -> None:
     """Point this process at `url` (tests, the launcher); drops cached engines."""
     global _url

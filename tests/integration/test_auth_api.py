@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,11 @@ from fastapi.testclient import TestClient
 from recete_app.backend import db
 from recete_app.backend.http.app import create_api
 
-GOOD = {"store_name": "Glow Skincare", "email": "owner@glowskin.com", "password": "correct horse battery"}
+GOOD = {
+    "store_name": "Glow Skincare",
+    "email": "owner@glowskin.com",
+    "password": "correct horse battery",
+}
 
 
 @pytest.fixture()
@@ -25,13 +30,14 @@ def _count(table: str) -> int:
         return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
-def _assert_error(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
+def _assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}
     assert body["error"]["code"] == code
     assert body["error"]["message"]
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 def test_sign_up_returns_a_session_for_the_new_store(client: TestClient) -> None:
@@ -47,15 +53,17 @@ def test_sign_up_returns_a_session_for_the_new_store(client: TestClient) -> None
 
 def test_email_is_case_insensitive_and_trimmed(client: TestClient) -> None:
     client.post("/api/auth/signup", json={**GOOD, "email": " Owner@GlowSkin.COM "})
-    response = client.post("/api/auth/login", json={"email": "OWNER@glowskin.com",
-                                                    "password": GOOD["password"]})
+    response = client.post(
+        "/api/auth/login", json={"email": "OWNER@glowskin.com", "password": GOOD["password"]}
+    )
     assert response.status_code == 200
 
 
 def test_sign_up_with_an_existing_email_is_409_and_writes_nothing(client: TestClient) -> None:
     client.post("/api/auth/signup", json=GOOD)
-    error = _assert_error(client.post("/api/auth/signup", json={**GOOD, "store_name": "Other"}),
-                          409, "email_taken")
+    error = _assert_error(
+        client.post("/api/auth/signup", json={**GOOD, "store_name": "Other"}), 409, "email_taken"
+    )
     assert "already exists" in error["message"]
     assert (_count("merchants"), _count("accounts")) == (1, 1)
 
@@ -73,29 +81,42 @@ def test_sign_up_with_an_existing_email_is_409_and_writes_nothing(client: TestCl
 def test_invalid_sign_up_names_the_field_and_writes_nothing(
     client: TestClient, change: dict[str, str], field: str
 ) -> None:
-    error = _assert_error(client.post("/api/auth/signup", json={**GOOD, **change}), 422,
-                          "invalid_signup")
+    error = _assert_error(
+        client.post("/api/auth/signup", json={**GOOD, **change}), 422, "invalid_signup"
+    )
     assert field in error["details"]
     assert _count("merchants") == 0 and _count("accounts") == 0
 
 
 def test_missing_fields_are_all_listed(client: TestClient) -> None:
-    error = _assert_error(client.post("/api/auth/signup", json={"email": "x@ymail.com"}), 422,
-                          "invalid_input")
+    error = _assert_error(
+        client.post("/api/auth/signup", json={"email": "x@ymail.com"}), 422, "invalid_input"
+    )
     assert {d["field"] for d in error["details"]} == {"store_name", "password"}
 
 
 def test_body_that_is_not_an_object_is_422(client: TestClient) -> None:
     for body in ("[1, 2]", '"text"', "42"):
-        _assert_error(client.post("/api/auth/signup", content=body,
-                                  headers={"content-type": "application/json"}),
-                      422, "invalid_body")
+        _assert_error(
+            client.post(
+                "/api/auth/signup", content=body, headers={"content-type": "application/json"}
+            ),
+            422,
+            "invalid_body",
+        )
     assert _count("merchants") == 0
 
 
 def test_malformed_json_is_400(client: TestClient) -> None:
-    _assert_error(client.post("/api/auth/signup", content='{"store_name": ',
-                              headers={"content-type": "application/json"}), 400, "malformed_json")
+    _assert_error(
+        client.post(
+            "/api/auth/signup",
+            content='{"store_name": ',
+            headers={"content-type": "application/json"},
+        ),
+        400,
+        "malformed_json",
+    )
 
 
 def test_oversized_body_is_413_and_writes_nothing(client: TestClient) -> None:
@@ -111,17 +132,23 @@ def test_chunked_oversized_body_is_413(client: TestClient) -> None:
             yield b"x" * 65_536
         yield b'"}'
 
-    response = client.post("/api/auth/signup", content=chunks(),
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/auth/signup", content=chunks(), headers={"content-type": "application/json"}
+    )
     _assert_error(response, 413, "body_too_large")
 
 
 def test_wrong_password_gets_a_clear_message(client: TestClient) -> None:
     client.post("/api/auth/signup", json=GOOD)
-    for email, password in ((GOOD["email"], "wrong password!"), ("nobody@glowskin.com", "whatever12")):
-        error = _assert_error(client.post("/api/auth/login", json={"email": email,
-                                                                   "password": password}),
-                              401, "wrong_credentials")
+    for email, password in (
+        (GOOD["email"], "wrong password!"),
+        ("nobody@glowskin.com", "whatever12"),
+    ):
+        error = _assert_error(
+            client.post("/api/auth/login", json={"email": email, "password": password}),
+            401,
+            "wrong_credentials",
+        )
         assert error["message"] == "Wrong email or password."
 
 
@@ -131,15 +158,21 @@ def test_logout_revokes_the_session(client: TestClient) -> None:
     assert client.post("/api/auth/logout", headers=auth).status_code == 204
     _assert_error(client.get("/api/auth/me", headers=auth), 401, "unauthorized")
     # A second login works and is a different session.
-    again = client.post("/api/auth/login", json={"email": GOOD["email"],
-                                                 "password": GOOD["password"]}).json()["token"]
-    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {again}"}).status_code == 200
+    again = client.post(
+        "/api/auth/login", json={"email": GOOD["email"], "password": GOOD["password"]}
+    ).json()["token"]
+    assert (
+        client.get("/api/auth/me", headers={"Authorization": f"Bearer {again}"}).status_code == 200
+    )
 
 
 def test_me_without_credentials_or_with_garbage_is_401(client: TestClient) -> None:
     _assert_error(client.get("/api/auth/me"), 401, "unauthorized")
-    _assert_error(client.get("/api/auth/me", headers={"Authorization": "Bearer nonsense"}),
-                  401, "unauthorized")
+    _assert_error(
+        client.get("/api/auth/me", headers={"Authorization": "Bearer nonsense"}),
+        401,
+        "unauthorized",
+    )
 
 
 def test_every_response_has_a_request_id_and_keeps_a_sane_incoming_one(client: TestClient) -> None:
@@ -154,8 +187,10 @@ def test_sign_up_records_an_audit_entry_with_the_request_id(client: TestClient) 
     response = client.post("/api/auth/signup", json=GOOD, headers={"X-Request-ID": "signup-req-1"})
     assert response.status_code == 201
     with db.get_engine(owner=True).connect() as conn:
-        conn.execute(sa.text("SELECT set_config('app.merchant_id', :m, false)"),
-                     {"m": response.json()["merchant_id"]})
+        conn.execute(
+            sa.text("SELECT set_config('app.merchant_id', :m, false)"),
+            {"m": response.json()["merchant_id"]},
+        )
         rows = conn.execute(sa.text("SELECT action, request_id FROM audit_log ORDER BY created_at"))
         assert ("merchant.signed_up", "signup-req-1") in rows.all()
 

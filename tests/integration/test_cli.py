@@ -20,8 +20,21 @@ from recete_app.cli import main
 
 
 def _create_merchant(capsys: pytest.CaptureFixture[str], email: str = "cli@glowskin.com") -> str:
-    assert main(["merchant", "create", "--name", "CLI Store", "--email", email,
-                 "--password", "correct horse battery"]) == 0
+    assert (
+        main(
+            [
+                "merchant",
+                "create",
+                "--name",
+                "CLI Store",
+                "--email",
+                email,
+                "--password",
+                "correct horse battery",
+            ]
+        )
+        == 0
+    )
     return capsys.readouterr().out.strip()
 
 
@@ -33,8 +46,21 @@ def test_merchant_create_prints_the_new_merchant_id(capsys: pytest.CaptureFixtur
 
 def test_merchant_create_refuses_a_duplicate_email(capsys: pytest.CaptureFixture[str]) -> None:
     _create_merchant(capsys)
-    assert main(["merchant", "create", "--name", "Again", "--email", "cli@glowskin.com",
-                 "--password", "correct horse battery"]) == 1
+    assert (
+        main(
+            [
+                "merchant",
+                "create",
+                "--name",
+                "Again",
+                "--email",
+                "cli@glowskin.com",
+                "--password",
+                "correct horse battery",
+            ]
+        )
+        == 1
+    )
     assert "already exists" in capsys.readouterr().err
 
 
@@ -74,10 +100,21 @@ def test_keys_rotate_reencrypts_values_and_refreshes_blind_indexes(
     merchant_id = uuid.UUID(_create_merchant(capsys))
     phone = "+905321234567"
     with session_scope(merchant_id) as s:
-        s.add(Customer(merchant_id=merchant_id, phone_encrypted=encrypt_field(phone, PHONE),
-                       phone_index=blind_index(phone)))
-        s.add(Integration(merchant_id=merchant_id, kind="shopify", external_id="glow.myshopify.com",
-                          secrets=encrypt_field('{"token": "shpat_1"}', INTEGRATION_SECRETS)))
+        s.add(
+            Customer(
+                merchant_id=merchant_id,
+                phone_encrypted=encrypt_field(phone, PHONE),
+                phone_index=blind_index(phone),
+            )
+        )
+        s.add(
+            Integration(
+                merchant_id=merchant_id,
+                kind="shopify",
+                external_id="glow.myshopify.com",
+                secrets=encrypt_field('{"token": "shpat_1"}', INTEGRATION_SECRETS),
+            )
+        )
     old_secret = get_settings().root_secret()
     monkeypatch.setenv("RECETE_SECRET_KEY", "rotated-root-secret-" + "n" * 40)
     monkeypatch.setenv("RECETE_PREVIOUS_SECRET_KEYS", old_secret)

@@ -43,5 +43,7 @@ def test_metrics_count_requests_by_route_template_and_status(client: TestClient)
     text = client.get("/metrics").text
     assert 'recete_http_requests_total{method="GET",route="/api/auth/me",status="401"}' in text
     assert 'route="/api/api-keys/{key_id}",status="401"' in text
-    assert 'recete_http_request_duration_seconds_bucket{le="0.005",method="GET",' \
-           'route="/api/auth/me"}' in text
+    assert (
+        'recete_http_request_duration_seconds_bucket{le="0.005",method="GET",'
+        'route="/api/auth/me"}' in text
+    )

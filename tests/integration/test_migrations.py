@@ -12,13 +12,20 @@ from recete_app.backend.models import metadata
 def test_schema_is_at_head_with_pgvector_and_every_table(database_url: str) -> None:
     with db.get_engine(owner=True).connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-        extension = conn.execute(sa.text(
-            "SELECT extversion FROM pg_extension WHERE extname = 'vector'")).scalar()
-        tables = set(conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
-        embedding_type = conn.execute(sa.text(
-            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-            "WHERE attrelid = 'knowledge_chunks'::regclass AND attname = 'embedding'")).scalar()
+        extension = conn.execute(
+            sa.text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        ).scalar()
+        tables = set(
+            conn.execute(
+                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+        )
+        embedding_type = conn.execute(
+            sa.text(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = 'knowledge_chunks'::regclass AND attname = 'embedding'"
+            )
+        ).scalar()
     assert version == current_head()
     assert extension is not None
     assert set(metadata.tables) <= tables
@@ -27,7 +34,6 @@ def test_schema_is_at_head_with_pgvector_and_every_table(database_url: str) -> N
 
 def test_migrations_downgrade_to_nothing_and_upgrade_again(database_url: str) -> None:
     from alembic import command
-
     from recete_app.backend.migrations import alembic_config
 
     base = make_url(database_url)
@@ -39,8 +45,11 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(database_url: str) ->
         upgrade_database()
         command.downgrade(alembic_config(), "base")
         with db.get_engine(owner=True).connect() as conn:
-            left = set(conn.execute(sa.text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+            left = set(
+                conn.execute(
+                    sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                ).scalars()
+            )
         assert left == {"alembic_version"}
         upgrade_database()
     finally:

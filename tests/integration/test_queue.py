@@ -20,11 +20,15 @@ def _sql(sql: str) -> list[tuple[object, ...]]:
 
 
 def _merchant_with_expired_key() -> None:
-    _sql("INSERT INTO merchants (id, name, default_language, timezone, settings) VALUES "
-         "('11111111-1111-1111-1111-111111111111', 'Q', 'en', 'UTC', '{}')")
-    _sql("INSERT INTO api_keys (id, merchant_id, name, prefix, key_hash, expires_at) VALUES "
-         "(gen_random_uuid(), '11111111-1111-1111-1111-111111111111', 'old', 'gg_live_abc', "
-         "repeat('a', 64), now() - interval '1 day')")
+    _sql(
+        "INSERT INTO merchants (id, name, default_language, timezone, settings) VALUES "
+        "('11111111-1111-1111-1111-111111111111', 'Q', 'en', 'UTC', '{}')"
+    )
+    _sql(
+        "INSERT INTO api_keys (id, merchant_id, name, prefix, key_hash, expires_at) VALUES "
+        "(gen_random_uuid(), '11111111-1111-1111-1111-111111111111', 'old', 'gg_live_abc', "
+        "repeat('a', 64), now() - interval '1 day')"
+    )
 
 
 def test_periodic_job_is_claimed_once_per_interval() -> None:

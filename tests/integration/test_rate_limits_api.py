@@ -8,7 +8,9 @@ from recete_app.backend.http.app import create_api
 
 
 def _settings(**limits: int) -> Settings:
-    return Settings(secret_key=SecretStr("rate-limit-secret-" + "r" * 40), **limits)
+    return Settings.model_validate(
+        {"secret_key": SecretStr("rate-limit-secret-" + "r" * 40), **limits}
+    )
 
 
 def test_per_ip_limit_answers_429_with_retry_after() -> None:
@@ -24,21 +26,33 @@ def test_per_ip_limit_answers_429_with_retry_after() -> None:
 
 def test_per_api_key_limit_answers_429(clean_db: str) -> None:
     with TestClient(create_api(_settings(rate_limit_api_key_per_hour=2))) as client:
-        token = client.post("/api/auth/signup", json={
-            "store_name": "Glow", "email": "limits@glowskin.com",
-            "password": "correct horse battery"}).json()["token"]
-        key = client.post("/api/api-keys", json={},
-                          headers={"Authorization": f"Bearer {token}"}).json()["key"]
-        codes = [client.get("/api/auth/me", headers={"X-Api-Key": key}).status_code
-                 for _ in range(3)]
+        token = client.post(
+            "/api/auth/signup",
+            json={
+                "store_name": "Glow",
+                "email": "limits@glowskin.com",
+                "password": "correct horse battery",
+            },
+        ).json()["token"]
+        key = client.post(
+            "/api/api-keys", json={}, headers={"Authorization": f"Bearer {token}"}
+        ).json()["key"]
+        codes = [
+            client.get("/api/auth/me", headers={"X-Api-Key": key}).status_code for _ in range(3)
+        ]
         assert codes == [200, 200, 429]
 
 
 def test_per_merchant_limit_covers_sessions_too(clean_db: str) -> None:
     with TestClient(create_api(_settings(rate_limit_merchant_per_hour=2))) as client:
-        token = client.post("/api/auth/signup", json={
-            "store_name": "Glow", "email": "merchant-limit@glowskin.com",
-            "password": "correct horse battery"}).json()["token"]
+        token = client.post(
+            "/api/auth/signup",
+            json={
+                "store_name": "Glow",
+                "email": "merchant-limit@glowskin.com",
+                "password": "correct horse battery",
+            },
+        ).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
         codes = [client.get("/api/auth/me", headers=auth).status_code for _ in range(3)]
         assert codes == [200, 200, 429]

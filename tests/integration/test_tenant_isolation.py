@@ -24,12 +24,21 @@ def one_connection_engine(database_url: str) -> sa.Engine:
 def _merchant_with_product(engine: sa.Engine, name: str) -> uuid.UUID:
     merchant_id = uuid.uuid4()
     with session_scope(merchant_id, engine=engine) as s:
-        s.execute(sa.text("INSERT INTO merchants (id, name, default_language, timezone, settings)"
-                          " VALUES (:id, :name, 'en', 'UTC', '{}')"), {"id": merchant_id, "name": name})
-        s.execute(sa.text("INSERT INTO products (id, merchant_id, source, title, description, "
-                          "usage, ingredients, warnings, faq) VALUES (gen_random_uuid(), :m, "
-                          "'manual', :title, '', '', '', '', '[]')"),
-                  {"m": merchant_id, "title": f"{name} serum"})
+        s.execute(
+            sa.text(
+                "INSERT INTO merchants (id, name, default_language, timezone, settings)"
+                " VALUES (:id, :name, 'en', 'UTC', '{}')"
+            ),
+            {"id": merchant_id, "name": name},
+        )
+        s.execute(
+            sa.text(
+                "INSERT INTO products (id, merchant_id, source, title, description, "
+                "usage, ingredients, warnings, faq) VALUES (gen_random_uuid(), :m, "
+                "'manual', :title, '', '', '', '', '[]')"
+            ),
+            {"m": merchant_id, "title": f"{name} serum"},
+        )
     return merchant_id
 
 
@@ -40,14 +49,26 @@ def _backend_pid(engine: sa.Engine, merchant_id: uuid.UUID | None) -> int:
 
 def test_app_role_is_bound_by_row_level_security(one_connection_engine: sa.Engine) -> None:
     with one_connection_engine.connect() as conn:
-        row = conn.execute(sa.text(
-            "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        )).one()
-        owners = set(conn.execute(sa.text(
-            "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")).scalars())
-        forced = dict(conn.execute(sa.text(
-            "SELECT relname, relforcerowsecurity AND relrowsecurity FROM pg_class "
-            "WHERE relname = ANY(:names)"), {"names": [*TENANT_TABLES, "merchants"]}).all())
+        row = conn.execute(
+            sa.text(
+                "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles "
+                "WHERE rolname = current_user"
+            )
+        ).one()
+        owners = set(
+            conn.execute(
+                sa.text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+        )
+        forced: dict[str, bool] = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT relname, relforcerowsecurity AND relrowsecurity FROM pg_class "
+                    "WHERE relname = ANY(:names)"
+                ),
+                {"names": [*TENANT_TABLES, "merchants"]},
+            ).all()
+        )
     assert row == (get_settings().db_app_role, False, False)
     assert row[0] not in owners
     assert forced == {name: True for name in [*TENANT_TABLES, "merchants"]}
@@ -65,16 +86,22 @@ def test_pooled_connection_never_carries_a_tenant_to_the_next_transaction(
         assert s.execute(sa.text("SELECT count(*) FROM products")).scalar_one() == 0
         assert s.execute(sa.text("SELECT count(*) FROM merchants")).scalar_one() == 0
         assert s.execute(sa.text("SELECT current_setting('app.merchant_id', true)")).scalar() in (
-            None, "")
+            None,
+            "",
+        )
 
     with session_scope(a, engine=one_connection_engine) as s:
         titles = s.execute(sa.text("SELECT title FROM products")).scalars().all()
         assert titles == ["Alpha serum"]
         # Naming B's rows explicitly changes nothing: they are invisible.
-        updated = s.execute(sa.text("UPDATE products SET title = 'hacked' WHERE merchant_id = :b"),
-                            {"b": b}).rowcount
-        deleted = s.execute(sa.text("DELETE FROM products WHERE merchant_id = :b"), {"b": b}).rowcount
-        assert (updated, deleted) == (0, 0)
+        updated = s.execute(
+            sa.text("UPDATE products SET title = 'hacked' WHERE merchant_id = :b RETURNING id"),
+            {"b": b},
+        ).all()
+        deleted = s.execute(
+            sa.text("DELETE FROM products WHERE merchant_id = :b RETURNING id"), {"b": b}
+        ).all()
+        assert (updated, deleted) == ([], [])
 
     with session_scope(b, engine=one_connection_engine) as s:
         assert s.execute(sa.text("SELECT title FROM products")).scalars().all() == ["Beta serum"]
@@ -83,13 +110,22 @@ def test_pooled_connection_never_carries_a_tenant_to_the_next_transaction(
 def test_writing_a_row_into_another_merchant_is_refused(one_connection_engine: sa.Engine) -> None:
     a = _merchant_with_product(one_connection_engine, "Alpha")
     b = _merchant_with_product(one_connection_engine, "Beta")
-    with pytest.raises(ProgrammingError, match="row-level security"), \
-            session_scope(a, engine=one_connection_engine) as s:
-        s.execute(sa.text("INSERT INTO products (id, merchant_id, source, title, description, "
-                          "usage, ingredients, warnings, faq) VALUES (gen_random_uuid(), :b, "
-                          "'manual', 'planted', '', '', '', '', '[]')"), {"b": b})
-    with pytest.raises(ProgrammingError, match="row-level security"), \
-            session_scope(a, engine=one_connection_engine) as s:
+    with (
+        pytest.raises(ProgrammingError, match="row-level security"),
+        session_scope(a, engine=one_connection_engine) as s,
+    ):
+        s.execute(
+            sa.text(
+                "INSERT INTO products (id, merchant_id, source, title, description, "
+                "usage, ingredients, warnings, faq) VALUES (gen_random_uuid(), :b, "
+                "'manual', 'planted', '', '', '', '', '[]')"
+            ),
+            {"b": b},
+        )
+    with (
+        pytest.raises(ProgrammingError, match="row-level security"),
+        session_scope(a, engine=one_connection_engine) as s,
+    ):
         s.execute(sa.text("UPDATE products SET merchant_id = :b"), {"b": b})
     with session_scope(b, engine=one_connection_engine) as s:
         assert s.execute(sa.text("SELECT title FROM products")).scalars().all() == ["Beta serum"]

@@ -13,13 +13,13 @@ from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import InvalidInput, NotFound, Unauthorized
 from recete_app.backend.models import ApiKey
-from recete_app.backend.tenants import for_each_merchant
 from recete_app.backend.security.api_keys import (
     display_prefix,
     generate_api_key,
     hash_api_key,
     looks_like_api_key,
 )
+from recete_app.backend.tenants import for_each_merchant
 
 MAX_EXPIRY_DAYS = 3650
 

@@ -124,5 +124,9 @@ def describe(principal: Principal) -> Me:
     with session_scope(principal.merchant_id) as session:
         merchant = session.get_one(Merchant, principal.merchant_id)
         account = session.get(Account, principal.account_id) if principal.account_id else None
-        return Me(merchant.id, merchant.name, account.id if account else None,
-                  account.email if account else None)
+        return Me(
+            merchant.id,
+            merchant.name,
+            account.id if account else None,
+            account.email if account else None,
+        )

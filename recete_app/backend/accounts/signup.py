@@ -66,7 +66,10 @@ def create_merchant(
     session.add(Merchant(id=merchant_id, name=store_name))
     session.flush()
     account = Account(
-        merchant_id=merchant_id, email=email, name="", role="owner",
+        merchant_id=merchant_id,
+        email=email,
+        name="",
+        role="owner",
         password_hash=hash_password(password),
     )
     session.add(account)

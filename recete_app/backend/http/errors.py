@@ -46,7 +46,8 @@ def _field_problem(error: dict[str, Any]) -> dict[str, str]:
 
 async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, code, str(exc.detail), headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -64,8 +64,13 @@ class RequestContextMiddleware:
         if path.startswith(LIMITED_PREFIXES):
             verdict = self.limiter.hit(self.ip_limit, _client_ip(scope))
             if not verdict.allowed:
-                await _reply(tagged_send, 429, "rate_limited", "Too many requests.",
-                             {"retry-after": str(verdict.retry_after)})
+                await _reply(
+                    tagged_send,
+                    429,
+                    "rate_limited",
+                    "Too many requests.",
+                    {"retry-after": str(verdict.retry_after)},
+                )
                 return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
@@ -109,9 +114,17 @@ class RequestContextMiddleware:
         HTTP_LATENCY.labels(method, route).observe(seconds)
         if route != "reflex":
             log.info(
-                "%s %s -> %s in %.1f ms", method, scope.get("path"), status, seconds * 1000,
-                extra={"method": method, "path": scope.get("path"), "status": status,
-                       "duration_ms": round(seconds * 1000, 1)},
+                "%s %s -> %s in %.1f ms",
+                method,
+                scope.get("path"),
+                status,
+                seconds * 1000,
+                extra={
+                    "method": method,
+                    "path": scope.get("path"),
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 1),
+                },
             )
 
 
@@ -119,8 +132,10 @@ async def _reply(
     send: Send, status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> None:
     body = error_bytes(code, message)
-    raw_headers = [(b"content-type", b"application/json"),
-                   (b"content-length", str(len(body)).encode())]
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
     raw_headers += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body})

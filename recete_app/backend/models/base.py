@@ -27,7 +27,7 @@ def merchant_field() -> Any:
 def created_field() -> Any:
     return Field(
         default_factory=utc_now,
-        sa_type=sa.DateTime(timezone=True),  # type: ignore[call-overload]
+        sa_type=sa.DateTime(timezone=True),
         sa_column_kwargs={"server_default": sa.func.now(), "nullable": False},
     )
 
@@ -35,7 +35,7 @@ def created_field() -> Any:
 def timestamp_field(*, index: bool = False) -> Any:
     return Field(
         default=None,
-        sa_type=sa.DateTime(timezone=True),  # type: ignore[call-overload]
+        sa_type=sa.DateTime(timezone=True),
         index=index,
     )
 
@@ -43,6 +43,6 @@ def timestamp_field(*, index: bool = False) -> Any:
 def json_field(default: Any = dict) -> Any:
     return Field(
         default_factory=default,
-        sa_type=JSONB,  # type: ignore[call-overload]
+        sa_type=JSONB,
         sa_column_kwargs={"nullable": False},
     )

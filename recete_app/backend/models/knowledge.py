@@ -57,6 +57,6 @@ class KnowledgeChunk(SQLModel, table=True):
     text: str
     source: str = Field(default="", max_length=500)
     content_hash: str = Field(max_length=64)
-    embedding: list[float] | None = Field(default=None, sa_type=Vector())  # type: ignore[call-overload]
+    embedding: list[float] | None = Field(default=None, sa_type=Vector())
     embedding_model: str | None = Field(default=None, max_length=100)
     created_at: datetime = created_field()

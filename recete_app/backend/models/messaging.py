@@ -20,7 +20,9 @@ from recete_app.backend.models.base import (
 
 class Conversation(SQLModel, table=True):
     __tablename__ = "conversations"
-    __table_args__ = (sa.Index("ix_conversations_inbox", "merchant_id", "status", "last_message_at"),)
+    __table_args__ = (
+        sa.Index("ix_conversations_inbox", "merchant_id", "status", "last_message_at"),
+    )
 
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
@@ -75,20 +77,24 @@ class ScheduledMessage(SQLModel, table=True):
     order_id: uuid.UUID | None = Field(default=None, foreign_key="orders.id", ondelete="CASCADE")
     idempotency_key: str = Field(max_length=200)
     kind: str = Field(default="journey_step", max_length=32)
-    due_at: datetime = Field(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    due_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     status: str = Field(default="scheduled", max_length=20)
     attempts: int = 0
     lease_until: datetime | None = timestamp_field()
     last_error: str | None = None
     payload: dict[str, Any] = json_field()
-    message_id: uuid.UUID | None = Field(default=None, foreign_key="messages.id", ondelete="SET NULL")
+    message_id: uuid.UUID | None = Field(
+        default=None, foreign_key="messages.id", ondelete="SET NULL"
+    )
     created_at: datetime = created_field()
     updated_at: datetime | None = timestamp_field()
 
 
 class AnalyticsEvent(SQLModel, table=True):
     __tablename__ = "analytics_events"
-    __table_args__ = (sa.Index("ix_analytics_events_name_time", "merchant_id", "name", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_analytics_events_name_time", "merchant_id", "name", "occurred_at"),
+    )
 
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()

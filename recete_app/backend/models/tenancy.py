@@ -54,7 +54,7 @@ class AuthSession(SQLModel, table=True):
     merchant_id: uuid.UUID = merchant_field()
     account_id: uuid.UUID = Field(foreign_key="accounts.id", ondelete="CASCADE", index=True)
     created_at: datetime = created_field()
-    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))  # type: ignore[call-overload]
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     revoked_at: datetime | None = timestamp_field()
 
 
@@ -73,7 +73,9 @@ class ApiKey(SQLModel, table=True):
     expires_at: datetime | None = timestamp_field(index=True)
     revoked_at: datetime | None = timestamp_field()
     last_used_at: datetime | None = timestamp_field()
-    created_by: uuid.UUID | None = Field(default=None, foreign_key="accounts.id", ondelete="SET NULL")
+    created_by: uuid.UUID | None = Field(
+        default=None, foreign_key="accounts.id", ondelete="SET NULL"
+    )
 
 
 class AuditLog(SQLModel, table=True):

@@ -41,7 +41,7 @@ def encrypt_field(plaintext: str, context: str, settings: Settings | None = None
 
 
 def decrypt_field(value: str, context: str, settings: Settings | None = None) -> str:
-    version, key_id, token = _split(value)
+    _version, key_id, token = _split(value)
     key = keyring(FIELD_ENCRYPTION, settings).get(key_id)
     if key is None:
         raise DecryptionError(f"value was encrypted with unknown key {key_id}")

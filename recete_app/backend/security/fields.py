@@ -44,7 +44,9 @@ def reencrypt_merchant(session: Session) -> int:
                 plain = decrypt_field(value, spec.context)
                 setattr(row, spec.column, encrypt_field(plain, spec.context))
                 changed += 1
-    for customer in session.exec(select(Customer).where(col(Customer.phone_encrypted).is_not(None))):
+    for customer in session.exec(
+        select(Customer).where(col(Customer.phone_encrypted).is_not(None))
+    ):
         assert customer.phone_encrypted is not None
         index = blind_index(decrypt_field(customer.phone_encrypted, PHONE))
         if customer.phone_index != index:

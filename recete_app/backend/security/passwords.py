@@ -15,8 +15,16 @@ MIN_LENGTH = 10
 MAX_LENGTH = 256
 COMMON_PASSWORDS = frozenset(
     {
-        "password123", "1234567890", "qwertyuiop", "password1234", "iloveyou12",
-        "12345678910", "qwerty1234", "0123456789", "passw0rd123", "letmein123",
+        "password123",
+        "1234567890",
+        "qwertyuiop",
+        "password1234",
+        "iloveyou12",
+        "12345678910",
+        "qwerty1234",
+        "0123456789",
+        "passw0rd123",
+        "letmein123",
     }
 )
 

@@ -40,8 +40,13 @@ class CreatedKeyView(KeyView):
 
 def _view(row: ApiKey) -> KeyView:
     return KeyView(
-        id=str(row.id), name=row.name, prefix=row.prefix, state=api_keys.key_state(row),
-        created_at=row.created_at, expires_at=row.expires_at, last_used_at=row.last_used_at,
+        id=str(row.id),
+        name=row.name,
+        prefix=row.prefix,
+        state=api_keys.key_state(row),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        last_used_at=row.last_used_at,
     )
 
 

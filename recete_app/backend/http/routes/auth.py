@@ -28,7 +28,7 @@ class LoginRequest(BaseModel):
 
 class SessionResponse(BaseModel):
     token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105  (the OAuth token type, not a secret)
     expires_at: datetime
     merchant_id: str
     account_id: str
@@ -45,8 +45,12 @@ class MeResponse(BaseModel):
 
 def _session_response(result: sessions.LoginResult) -> SessionResponse:
     return SessionResponse(
-        token=result.token, expires_at=result.expires_at, merchant_id=str(result.merchant_id),
-        account_id=str(result.account_id), store_name=result.store_name, email=result.email,
+        token=result.token,
+        expires_at=result.expires_at,
+        merchant_id=str(result.merchant_id),
+        account_id=str(result.account_id),
+        store_name=result.store_name,
+        email=result.email,
     )
 
 
@@ -72,6 +76,8 @@ def log_out(request: Request) -> None:
 def me(principal: Annotated[Principal, Depends(require_principal)]) -> MeResponse:
     info = sessions.describe(principal)
     return MeResponse(
-        merchant_id=str(info.merchant_id), store_name=info.store_name,
-        account_id=str(info.account_id) if info.account_id else None, email=info.email,
+        merchant_id=str(info.merchant_id),
+        store_name=info.store_name,
+        account_id=str(info.account_id) if info.account_id else None,
+        email=info.email,
     )

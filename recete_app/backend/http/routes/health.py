@@ -21,8 +21,12 @@ def ready() -> Response | dict[str, object]:
     checks = readiness()
     failing = {name: problem for name, problem in checks.items() if problem}
     if failing:
-        return error_response(503, "not_ready", "; ".join(f"{k}: {v}" for k, v in failing.items()),
-                              details={"checks": checks})
+        return error_response(
+            503,
+            "not_ready",
+            "; ".join(f"{k}: {v}" for k, v in failing.items()),
+            details={"checks": checks},
+        )
     return {"status": "ready", "checks": {name: "ok" for name in checks}}
 
 

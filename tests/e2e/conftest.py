@@ -1,0 +1,111 @@
+"""A real Recete (the `recete run --prod` launcher, Reflex production build) on the test
+database, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from recete_app.backend.config import PROJECT_ROOT
+
+CHROMIUM = os.environ.get("RECETE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    if shutil.which("bun") is None and not os.environ.get("REFLEX_BUN_PATH"):
+        missing.append("bun is not set up (run the tests through scripts/test)")
+    if not missing:
+        return
+    for item in items:
+        if "e2e" in str(item.path):
+            item.add_marker(pytest.mark.skip(reason="; ".join(missing)))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def app_url(database_url: str) -> Iterator[str]:
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "e2e-server.log"
+    env = {**os.environ, "RECETE_DATABASE_URL": database_url, "RECETE_LOG_LEVEL": "INFO"}
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "recete_app.cli", "run", "--prod", "--frontend-port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, server, log_path)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 600  # the first build installs the frontend packages
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/login/", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"server did not come up:\n{log_path.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    tab.set_default_timeout(20_000)
+    yield tab
+    context.close()
