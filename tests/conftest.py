@@ -70,6 +70,16 @@ def clean_db(database_url: str) -> Iterator[str]:
         conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Budgets are per process; each test starts with full ones."""
+    from recete_app.backend.security.rate_limits import shared_rate_limiter
+
+    shared_rate_limiter.cache_clear()
+    yield
+    shared_rate_limiter.cache_clear()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI (RECETE_REQUIRE_ALL_TESTS=1) a skipped test is a failure: nothing may be skipped."""
     if os.environ.get("RECETE_REQUIRE_ALL_TESTS") != "1":

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     rate_limit_ip_per_minute: int = 100
     rate_limit_api_key_per_hour: int = 1000
     rate_limit_merchant_per_hour: int = 5000
+    # Login attempts per email per 15 minutes, wherever they come from (API or dashboard).
+    rate_limit_login_per_email: int = 10
     worker_threads: int = 2
 
     @model_validator(mode="after")

@@ -10,10 +10,10 @@ def init_sentry(settings: Settings) -> bool:
         return False
     import sentry_sdk
 
+    # Personal data stays out by the SDK's default (no send_default_pii / data_collection).
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
         environment=settings.env,
-        send_default_pii=False,
         traces_sample_rate=0.0,
     )
     return True

@@ -13,7 +13,7 @@ def _go(label: str, route: str) -> rx.Component:
     return rx.link(rx.button(label, variant="surface"), href=route)
 
 
-@dashboard_page("Overview")
+@dashboard_page("Overview", routes.HOME)
 def overview() -> rx.Component:
     return rx.vstack(
         rx.heading(
@@ -35,7 +35,7 @@ def overview() -> rx.Component:
     )
 
 
-@dashboard_page("Conversations")
+@dashboard_page("Conversations", routes.CONVERSATIONS)
 def conversations() -> rx.Component:
     return empty_state(
         "messages-square",
@@ -46,7 +46,7 @@ def conversations() -> rx.Component:
     )
 
 
-@dashboard_page("Products")
+@dashboard_page("Products", routes.PRODUCTS)
 def products() -> rx.Component:
     return empty_state(
         "package",
@@ -57,7 +57,7 @@ def products() -> rx.Component:
     )
 
 
-@dashboard_page("Integrations")
+@dashboard_page("Integrations", routes.INTEGRATIONS)
 def integrations() -> rx.Component:
     return empty_state(
         "plug",
@@ -67,7 +67,7 @@ def integrations() -> rx.Component:
     )
 
 
-@dashboard_page("Analytics")
+@dashboard_page("Analytics", routes.ANALYTICS)
 def analytics() -> rx.Component:
     return empty_state(
         "chart-column",
@@ -76,7 +76,7 @@ def analytics() -> rx.Component:
     )
 
 
-@dashboard_page("Settings")
+@dashboard_page("Settings", routes.SETTINGS)
 def settings() -> rx.Component:
     return rx.vstack(
         rx.card(
@@ -104,7 +104,7 @@ def settings() -> rx.Component:
     )
 
 
-@dashboard_page("Onboarding")
+@dashboard_page("Onboarding", routes.ONBOARDING)
 def onboarding() -> rx.Component:
     steps = [
         ("Connect your store", "Shopify, WooCommerce, CSV or API.", routes.INTEGRATIONS),

@@ -10,7 +10,7 @@ from recete_app.pages import routes
 from recete_app.state.auth import AuthState
 
 
-def _nav_link(route: str, label: str, icon: str) -> rx.Component:
+def _nav_link(route: str, label: str, icon: str, active: bool) -> rx.Component:
     return rx.link(
         rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), align="center", spacing="3"),
         href=route,
@@ -23,10 +23,12 @@ def _nav_link(route: str, label: str, icon: str) -> rx.Component:
         width="100%",
         _hover={"background": rx.color("accent", 3)},
         id=f"nav-{label.lower()}",
+        background=rx.color("accent", 4) if active else "transparent",
+        aria_current="page" if active else None,
     )
 
 
-def sidebar() -> rx.Component:
+def sidebar(current: str) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.icon("heart-handshake", size=22, color=rx.color("accent", 10)),
@@ -34,7 +36,10 @@ def sidebar() -> rx.Component:
             align="center",
             padding="12px",
         ),
-        *[_nav_link(route, label, icon) for route, label, icon in routes.NAVIGATION],
+        *[
+            _nav_link(route, label, icon, route == current)
+            for route, label, icon in routes.NAVIGATION
+        ],
         width="220px",
         min_height="100vh",
         padding="12px",
@@ -63,7 +68,7 @@ def header(title: str) -> rx.Component:
 
 
 def dashboard_page(
-    title: str,
+    title: str, route: str
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Wrap a page body in the signed-in frame; nothing renders until the session is checked."""
 
@@ -72,7 +77,7 @@ def dashboard_page(
             return rx.cond(
                 AuthState.signed_in,
                 rx.hstack(
-                    sidebar(),
+                    sidebar(route),
                     rx.vstack(header(title), body(), padding="24px", width="100%", spacing="5"),
                     spacing="0",
                     align="start",

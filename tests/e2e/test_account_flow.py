@@ -52,6 +52,7 @@ def test_merchant_signs_up_navigates_logs_out_and_back_in(app_url: str, page: An
         page.locator(f"#nav-{nav}").click()
         expect(page).to_have_url(re.compile(rf"{re.escape(path.rstrip('/'))}/?$"))
         expect(page.get_by_text(text, exact=False).first).to_be_visible()
+        expect(page.locator(f"#nav-{nav}")).to_have_attribute("aria-current", "page")
         expect(page.locator("#store-name")).to_have_text(STORE)
     _shot(page, "dashboard-overview")
 

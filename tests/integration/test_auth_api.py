@@ -197,3 +197,18 @@ def test_sign_up_records_an_audit_entry_with_the_request_id(client: TestClient) 
 
 def test_unknown_route_is_a_json_404(client: TestClient) -> None:
     _assert_error(client.get("/api/nothing-here"), 404, "not_found")
+
+
+def test_password_guessing_is_throttled_per_email(client: TestClient) -> None:
+    client.post("/api/auth/signup", json=GOOD)  # signing up spends one attempt (its login)
+    wrong = {"email": GOOD["email"], "password": "guess number x"}
+    codes = [client.post("/api/auth/login", json=wrong).status_code for _ in range(9)]
+    assert codes == [401] * 9
+    limited = client.post("/api/auth/login", json={**wrong, "password": GOOD["password"]})
+    error = _assert_error(limited, 429, "rate_limited")
+    assert "Too many login attempts" in error["message"]
+    assert 1 <= int(limited.headers["retry-after"]) <= 900
+    other = client.post(
+        "/api/auth/login", json={"email": "nobody@glowskin.com", "password": "whatever12"}
+    )
+    assert other.status_code == 401

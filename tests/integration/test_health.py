@@ -47,3 +47,8 @@ def test_metrics_count_requests_by_route_template_and_status(client: TestClient)
         'recete_http_request_duration_seconds_bucket{le="0.005",method="GET",'
         'route="/api/auth/me"}' in text
     )
+
+
+def test_openapi_document_describes_the_api(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    assert {"/api/auth/signup", "/api/auth/login", "/api/api-keys"} <= set(spec["paths"])

@@ -12,9 +12,10 @@ from recete_app.backend import audit
 from recete_app.backend.accounts.signup import normalize_email
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
-from recete_app.backend.errors import InvalidInput, Unauthorized
+from recete_app.backend.errors import InvalidInput, RateLimited, Unauthorized
 from recete_app.backend.models import Account, AuthSession, Merchant
 from recete_app.backend.security.passwords import hash_password, needs_rehash, verify_password
+from recete_app.backend.security.rate_limits import default_limits, shared_rate_limiter
 from recete_app.backend.security.tokens import (
     InvalidTokenError,
     SessionClaims,
@@ -56,12 +57,25 @@ def log_in(email: str, password: str) -> LoginResult:
         clean_email = normalize_email(email)
     except InvalidInput as exc:
         raise Unauthorized(WRONG_CREDENTIALS, code="wrong_credentials") from exc
+    _spend_login_attempt(clean_email)
     account = _find_account(clean_email)
     if not verify_password(account.password_hash if account else None, password or ""):
         raise Unauthorized(WRONG_CREDENTIALS, code="wrong_credentials")
     assert account is not None
     with session_scope(account.merchant_id) as session:
         return _open_session(session, account.id, password)
+
+
+def _spend_login_attempt(email: str) -> None:
+    """Guess budget per email, shared by the API and the dashboard (which bypasses HTTP limits)."""
+    limit = default_limits(get_settings())["login"]
+    verdict = shared_rate_limiter().hit(limit, email)
+    if not verdict.allowed:
+        minutes = max(1, round(verdict.retry_after / 60))
+        raise RateLimited(
+            f"Too many login attempts for this email. Try again in {minutes} minute(s).",
+            retry_after=verdict.retry_after,
+        )
 
 
 def _open_session(session: Session, account_id: uuid.UUID, password: str) -> LoginResult:

@@ -8,10 +8,16 @@ from recete_app.backend.config import Settings, get_settings
 from recete_app.backend.http.errors import install_error_handlers
 from recete_app.backend.http.middleware import RequestContextMiddleware
 from recete_app.backend.http.routes import api_keys, auth, health
-from recete_app.backend.security.rate_limits import build_rate_limiter, default_limits
+from recete_app.backend.security.rate_limits import (
+    build_rate_limiter,
+    default_limits,
+    shared_rate_limiter,
+)
 
 
 def create_api(settings: Settings | None = None) -> FastAPI:
+    """The API; with explicit `settings` (tests) it gets limiters of its own."""
+    limiter = build_rate_limiter(settings) if settings else shared_rate_limiter()
     settings = settings or get_settings()
     api = FastAPI(
         title="Recete API",
@@ -20,7 +26,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    api.state.rate_limiter = build_rate_limiter(settings)
+    api.state.rate_limiter = limiter
     api.state.rate_limits = default_limits(settings)
     install_error_handlers(api)
     api.include_router(health.router)

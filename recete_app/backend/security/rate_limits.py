@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
-from recete_app.backend.config import Settings
+from recete_app.backend.config import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,15 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     return MemoryRateLimiter()
 
 
+@lru_cache(maxsize=1)
+def shared_rate_limiter() -> RateLimiter:
+    """The process's limiter for the configured settings (Redis-backed when Redis is set)."""
+    return build_rate_limiter(get_settings())
+
+
 def default_limits(settings: Settings) -> dict[str, Limit]:
     return {
+        "login": Limit("login", settings.rate_limit_login_per_email, 900),
         "ip": Limit("ip", settings.rate_limit_ip_per_minute, 60),
         "api_key": Limit("api_key", settings.rate_limit_api_key_per_hour, 3600),
         "merchant": Limit("merchant", settings.rate_limit_merchant_per_hour, 3600),
