@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from recete_app.backend import db
 from recete_app.backend.accounts.api_keys import expire_keys_for_all_merchants
 from recete_app.backend.http.app import create_api
+from tests.support import owner_sql
 
 OWNER = {"store_name": "Glow", "email": "keys@glowskin.com", "password": "correct horse battery"}
 
@@ -28,13 +27,6 @@ def session_auth(client: TestClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _owner_sql(sql: str, **params: object) -> list[tuple[object, ...]]:
-    with db.get_engine(owner=True).begin() as conn:
-        conn.execute(sa.text("SET LOCAL row_security = off"))
-        result = conn.execute(sa.text(sql), params)
-        return [tuple(r) for r in result.all()] if result.returns_rows else []
-
-
 def test_created_key_is_shown_once_and_only_its_hash_is_stored(
     client: TestClient, session_auth: dict[str, str]
 ) -> None:
@@ -46,7 +38,7 @@ def test_created_key_is_shown_once_and_only_its_hash_is_stored(
     assert [k["name"] for k in listed] == ["zapier"]
     assert "key" not in listed[0] and listed[0]["state"] == "active"
     assert key[:14] == listed[0]["prefix"]
-    stored = _owner_sql("SELECT key_hash, prefix FROM api_keys")
+    stored = owner_sql("SELECT key_hash, prefix FROM api_keys")
     assert all(key not in str(value) for row in stored for value in row)
 
 
@@ -70,11 +62,11 @@ def test_expired_key_is_refused_and_the_daily_job_closes_it_once(
     created = client.post("/api/api-keys", json={"expires_days": 30}, headers=session_auth).json()
     assert client.get("/api/auth/me", headers={"X-Api-Key": created["key"]}).status_code == 200
     past = datetime.now(UTC) - timedelta(minutes=1)
-    _owner_sql("UPDATE api_keys SET expires_at = :t", t=past)
+    owner_sql("UPDATE api_keys SET expires_at = :t", t=past)
     assert client.get("/api/auth/me", headers={"X-Api-Key": created["key"]}).status_code == 401
     assert expire_keys_for_all_merchants() == 1
     assert expire_keys_for_all_merchants() == 0
-    assert _owner_sql("SELECT count(*) FROM audit_log WHERE action = 'api_key.expired'") == [(1,)]
+    assert owner_sql("SELECT count(*) FROM audit_log WHERE action = 'api_key.expired'") == [(1,)]
     listed = client.get("/api/api-keys", headers=session_auth).json()
     assert listed[0]["state"] == "expired"
 

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from recete_app.backend import db
 from recete_app.backend.jobs import claim_due_job
 from tasks import maintenance
 from tasks.broker import broker, is_embedded
 from tasks.periodic import enqueue_due_jobs
 from tasks.runtime import WorkerRuntime
-
-
-def _sql(sql: str) -> list[tuple[object, ...]]:
-    with db.get_engine(owner=True).begin() as conn:
-        conn.execute(sa.text("SET LOCAL row_security = off"))
-        result = conn.execute(sa.text(sql))
-        return [tuple(r) for r in result.all()] if result.returns_rows else []
+from tests.support import owner_sql
 
 
 def _merchant_with_expired_key() -> None:
-    _sql(
+    owner_sql(
         "INSERT INTO merchants (id, name, default_language, timezone, settings) VALUES "
         "('11111111-1111-1111-1111-111111111111', 'Q', 'en', 'UTC', '{}')"
     )
-    _sql(
+    owner_sql(
         "INSERT INTO api_keys (id, merchant_id, name, prefix, key_hash, expires_at) VALUES "
         "(gen_random_uuid(), '11111111-1111-1111-1111-111111111111', 'old', 'gg_live_abc', "
         "repeat('a', 64), now() - interval '1 day')"
@@ -34,7 +25,7 @@ def _merchant_with_expired_key() -> None:
 def test_periodic_job_is_claimed_once_per_interval() -> None:
     assert claim_due_job("nightly", 3600)
     assert not claim_due_job("nightly", 3600)
-    _sql("UPDATE job_schedules SET last_run_at = now() - interval '2 hours'")
+    owner_sql("UPDATE job_schedules SET last_run_at = now() - interval '2 hours'")
     assert claim_due_job("nightly", 3600)
 
 
@@ -49,8 +40,8 @@ def test_in_process_workers_run_the_expiry_actor() -> None:
         runtime.worker.join()
     finally:
         runtime.stop()
-    assert _sql("SELECT action FROM audit_log") == [("api_key.expired",)]
-    assert _sql("SELECT revoked_at = expires_at FROM api_keys") == [(True,)]
+    assert owner_sql("SELECT action FROM audit_log") == [("api_key.expired",)]
+    assert owner_sql("SELECT revoked_at = expires_at FROM api_keys") == [(True,)]
 
 
 def test_due_periodic_jobs_are_enqueued_once() -> None:

@@ -13,6 +13,12 @@ def _settings(**limits: int) -> Settings:
     )
 
 
+def _sign_up(client: TestClient, email: str) -> str:
+    body = {"store_name": "Glow", "email": email, "password": "correct horse battery"}
+    token: str = client.post("/api/auth/signup", json=body).json()["token"]
+    return token
+
+
 def test_per_ip_limit_answers_429_with_retry_after() -> None:
     with TestClient(create_api(_settings(rate_limit_ip_per_minute=3))) as client:
         codes = [client.get("/api/auth/me").status_code for _ in range(4)]
@@ -26,14 +32,7 @@ def test_per_ip_limit_answers_429_with_retry_after() -> None:
 
 def test_per_api_key_limit_answers_429(clean_db: str) -> None:
     with TestClient(create_api(_settings(rate_limit_api_key_per_hour=2))) as client:
-        token = client.post(
-            "/api/auth/signup",
-            json={
-                "store_name": "Glow",
-                "email": "limits@glowskin.com",
-                "password": "correct horse battery",
-            },
-        ).json()["token"]
+        token = _sign_up(client, "limits@glowskin.com")
         key = client.post(
             "/api/api-keys", json={}, headers={"Authorization": f"Bearer {token}"}
         ).json()["key"]
@@ -45,14 +44,7 @@ def test_per_api_key_limit_answers_429(clean_db: str) -> None:
 
 def test_per_merchant_limit_covers_sessions_too(clean_db: str) -> None:
     with TestClient(create_api(_settings(rate_limit_merchant_per_hour=2))) as client:
-        token = client.post(
-            "/api/auth/signup",
-            json={
-                "store_name": "Glow",
-                "email": "merchant-limit@glowskin.com",
-                "password": "correct horse battery",
-            },
-        ).json()["token"]
+        token = _sign_up(client, "merchant-limit@glowskin.com")
         auth = {"Authorization": f"Bearer {token}"}
         codes = [client.get("/api/auth/me", headers=auth).status_code for _ in range(3)]
         assert codes == [200, 200, 429]

@@ -11,25 +11,17 @@ import uuid
 
 import dramatiq
 import pytest
-import sqlalchemy as sa
 from dramatiq.brokers.redis import RedisBroker
 
-from recete_app.backend import db
 from recete_app.backend.config import PROJECT_ROOT
 from recete_app.backend.security.rate_limits import Limit, RedisRateLimiter
+from tests.support import owner_sql
 
 REDIS_URL = os.environ.get("RECETE_TEST_REDIS_URL")
 pytestmark = [
     pytest.mark.redis,
     pytest.mark.skipif(not REDIS_URL, reason="RECETE_TEST_REDIS_URL is not set (no Redis here)"),
 ]
-
-
-def _sql(sql: str) -> list[tuple[object, ...]]:
-    with db.get_engine(owner=True).begin() as conn:
-        conn.execute(sa.text("SET LOCAL row_security = off"))
-        result = conn.execute(sa.text(sql))
-        return [tuple(r) for r in result.all()] if result.returns_rows else []
 
 
 def test_redis_rate_limiter_is_shared_between_processes() -> None:
@@ -46,17 +38,17 @@ def test_redis_rate_limiter_is_shared_between_processes() -> None:
 
 def test_recete_worker_consumes_the_redis_queue(database_url: str) -> None:
     assert REDIS_URL
-    _sql(
+    owner_sql(
         "INSERT INTO merchants (id, name, default_language, timezone, settings) VALUES "
         "('22222222-2222-2222-2222-222222222222', 'R', 'en', 'UTC', '{}')"
     )
-    _sql(
+    owner_sql(
         "INSERT INTO api_keys (id, merchant_id, name, prefix, key_hash, expires_at) VALUES "
         "(gen_random_uuid(), '22222222-2222-2222-2222-222222222222', 'old', 'gg_live_r', "
         "repeat('b', 64), now() - interval '1 day')"
     )
     # The periodic loop must not be what runs the job here: mark it as just run.
-    _sql("INSERT INTO job_schedules (name, last_run_at) VALUES ('expire_api_keys', now())")
+    owner_sql("INSERT INTO job_schedules (name, last_run_at) VALUES ('expire_api_keys', now())")
     namespace = f"recete-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "RECETE_REDIS_URL": REDIS_URL, "RECETE_DATABASE_URL": database_url}
     worker = subprocess.Popen(
@@ -77,9 +69,9 @@ def test_recete_worker_consumes_the_redis_queue(database_url: str) -> None:
             )
         )
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not _sql("SELECT 1 FROM audit_log"):
+        while time.monotonic() < deadline and not owner_sql("SELECT 1 FROM audit_log"):
             time.sleep(0.2)
-        assert _sql("SELECT action FROM audit_log") == [("api_key.expired",)]
+        assert owner_sql("SELECT action FROM audit_log") == [("api_key.expired",)]
     finally:
         worker.terminate()
         assert worker.wait(timeout=20) == 0
