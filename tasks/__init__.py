@@ -1,4 +1,5 @@
 """Dramatiq actors. The broker module is imported first, then every actor module."""
 
 from tasks import broker as broker
+from tasks import commerce as commerce
 from tasks import maintenance as maintenance

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import dramatiq
 
 from recete_app.backend.jobs import claim_due_job
-from tasks import maintenance
+from tasks import commerce, maintenance
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ class PeriodicJob:
 
 JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("expire_api_keys", 24 * 3600, maintenance.expire_api_keys),
+    PeriodicJob("sweep_external_events", 60, commerce.sweep_external_events),
 )
 
 

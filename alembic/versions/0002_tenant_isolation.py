@@ -22,7 +22,7 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TENANT_TABLES = (
+TENANT_TABLES = (  # as of this revision; later tables enable RLS in their own migration
     "accounts",
     "analytics_events",
     "api_keys",

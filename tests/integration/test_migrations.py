@@ -55,3 +55,12 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(database_url: str) ->
     finally:
         db.use_database_url(database_url)
         drop_database(admin, name)
+
+
+def test_models_and_migrations_describe_the_same_schema(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with db.get_engine(owner=True).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []

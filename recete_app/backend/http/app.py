@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from recete_app.backend.config import Settings, get_settings
 from recete_app.backend.http.errors import install_error_handlers
 from recete_app.backend.http.middleware import RequestContextMiddleware
-from recete_app.backend.http.routes import api_keys, auth, health
+from recete_app.backend.http.routes import api_keys, auth, commerce_webhooks, health
 from recete_app.backend.security.rate_limits import (
     build_rate_limiter,
     default_limits,
@@ -32,6 +32,7 @@ def create_api(settings: Settings | None = None) -> FastAPI:
     api.include_router(health.router)
     api.include_router(auth.router)
     api.include_router(api_keys.router)
+    api.include_router(commerce_webhooks.router)
     api.add_middleware(
         RequestContextMiddleware,
         settings=settings,

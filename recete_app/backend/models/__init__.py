@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from recete_app.backend.models.commerce import (
     ConsentEvent,
     Customer,
+    DomainEvent,
     ExternalEvent,
     Integration,
     Order,
@@ -43,6 +44,7 @@ __all__ = [
     "ConsentEvent",
     "Conversation",
     "Customer",
+    "DomainEvent",
     "ExternalEvent",
     "Integration",
     "JobSchedule",

@@ -72,6 +72,7 @@ class Customer(SQLModel, table=True):
     __tablename__ = "customers"
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "phone_index", name="uq_customers_merchant_phone"),
+        sa.Index("ix_customers_external", "merchant_id", "source", "external_id"),
     )
 
     id: uuid.UUID = id_field()
@@ -84,6 +85,7 @@ class Customer(SQLModel, table=True):
     last_name: str = Field(default="", max_length=200)
     language: str | None = Field(default=None, max_length=8)
     timezone: str | None = Field(default=None, max_length=64)
+    source: str | None = Field(default=None, max_length=32)
     consent_state: str = Field(default="unknown", max_length=20)
     consent_updated_at: datetime | None = timestamp_field()
     created_at: datetime = created_field()
@@ -127,12 +129,19 @@ class Order(SQLModel, table=True):
     delivered_at: datetime | None = timestamp_field(index=True)
     delivery_estimated: bool = False
     cancelled_at: datetime | None = timestamp_field()
+    cancel_reason: str | None = Field(default=None, max_length=100)
+    refunded_at: datetime | None = timestamp_field()
+    # The source's own "updated at" of the newest snapshot applied: older snapshots are ignored.
+    source_updated_at: datetime | None = timestamp_field()
     created_at: datetime = created_field()
     updated_at: datetime | None = timestamp_field()
 
 
 class OrderItem(SQLModel, table=True):
     __tablename__ = "order_items"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "external_id", name="uq_order_items_order_external"),
+    )
 
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
@@ -145,3 +154,23 @@ class OrderItem(SQLModel, table=True):
     sku: str | None = Field(default=None, max_length=255)
     quantity: int = 1
     price: Decimal | None = Field(default=None, max_digits=14, decimal_places=2)
+    requires_shipping: bool = True
+
+
+class DomainEvent(SQLModel, table=True):
+    """What happened to an order that other parts act on (journeys: delivered, cancelled,
+    refunded). An outbox: written in the same transaction as the change, consumed later."""
+
+    __tablename__ = "domain_events"
+    __table_args__ = (sa.Index("ix_domain_events_pending", "merchant_id", "handled_at"),)
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    name: str = Field(max_length=64)
+    order_id: uuid.UUID | None = Field(default=None, foreign_key="orders.id", ondelete="CASCADE")
+    customer_id: uuid.UUID | None = Field(
+        default=None, foreign_key="customers.id", ondelete="CASCADE"
+    )
+    payload: dict[str, Any] = json_field()
+    created_at: datetime = created_field()
+    handled_at: datetime | None = timestamp_field()

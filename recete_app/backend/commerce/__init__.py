@@ -1,0 +1,1 @@
+"""Store connections: every source is normalised into one OrderEvent shape."""

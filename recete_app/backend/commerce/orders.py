@@ -1,0 +1,180 @@
+"""Applying an OrderEvent: upsert the order and its items, derive delivery, emit domain events.
+
+Idempotent and order-independent: applying the same event twice changes nothing, a fulfilment
+that arrives before its order creates a placeholder the order later fills, and a snapshot older
+than the one stored only fills gaps. Facts that only ever happen once (fulfilled, delivered,
+cancelled, refunded) are kept once known.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, select
+
+from recete_app.backend.commerce.customers import upsert_customer
+from recete_app.backend.commerce.events import LineItem, OrderEvent
+from recete_app.backend.db import current_merchant_id
+from recete_app.backend.models import DomainEvent, Merchant, Order, OrderItem
+
+DEFAULT_TRANSIT_DAYS = 3
+ORDER_DELIVERED = "order.delivered"
+ORDER_CANCELLED = "order.cancelled"
+ORDER_REFUNDED = "order.refunded"
+_SNAPSHOT_FIELDS = (
+    "name",
+    "currency",
+    "total_price",
+    "financial_status",
+    "fulfillment_status",
+    "placed_at",
+)
+_ONCE_FIELDS = ("fulfilled_at", "cancelled_at", "cancel_reason", "refunded_at")
+
+
+@dataclass(frozen=True)
+class AppliedOrder:
+    order_id: uuid.UUID
+    emitted: tuple[str, ...]
+
+
+def transit_days(session: Session) -> int:
+    merchant = session.get_one(Merchant, current_merchant_id(session))
+    value = merchant.settings.get("transit_days", DEFAULT_TRANSIT_DAYS)
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else 3
+
+
+def apply_order_event(session: Session, event: OrderEvent) -> AppliedOrder:
+    order = _locked_order(session, event)
+    before = (order.delivered_at, order.cancelled_at, order.refunded_at)
+    newer = _is_newer(event, order)
+    if event.is_snapshot:
+        _apply_snapshot(session, order, event, fill_only=not newer)
+    for name in _ONCE_FIELDS:
+        value = getattr(event, name)
+        if value is not None and getattr(order, name) is None:
+            setattr(order, name, value)
+    _apply_delivery(session, order, event)
+    if newer and event.updated_at is not None:
+        order.source_updated_at = event.updated_at
+    order.updated_at = datetime.now(UTC)
+    emitted = _emit(session, order, before)
+    return AppliedOrder(order.id, emitted)
+
+
+def _locked_order(session: Session, event: OrderEvent) -> Order:
+    merchant_id = current_merchant_id(session)
+    session.execute(
+        insert(Order)
+        .values(
+            id=uuid.uuid4(),
+            merchant_id=merchant_id,
+            source=event.source,
+            external_id=event.external_id,
+            name="",
+            delivery_estimated=False,
+            created_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(constraint="uq_orders_source_id")
+    )
+    return session.exec(
+        select(Order)
+        .where(Order.source == event.source, Order.external_id == event.external_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _is_newer(event: OrderEvent, order: Order) -> bool:
+    if event.updated_at is None or order.source_updated_at is None:
+        return True
+    return event.updated_at >= order.source_updated_at
+
+
+def _apply_snapshot(session: Session, order: Order, event: OrderEvent, fill_only: bool) -> None:
+    for name in _SNAPSHOT_FIELDS:
+        value = getattr(event, name)
+        if value is not None and (not fill_only or getattr(order, name) in (None, "")):
+            setattr(order, name, value)
+    if event.customer is not None and (not fill_only or order.customer_id is None):
+        customer = upsert_customer(session, event.customer, event.source)
+        if customer is not None:
+            order.customer_id = customer.id
+    if event.line_items and not fill_only:
+        _upsert_items(session, order, event.line_items)
+
+
+def _upsert_items(session: Session, order: Order, items: tuple[LineItem, ...]) -> None:
+    for item in items:
+        values = {
+            "title": item.title[:500],
+            "sku": item.sku,
+            "quantity": item.quantity,
+            "price": item.price,
+            "requires_shipping": item.requires_shipping,
+        }
+        session.execute(
+            insert(OrderItem)
+            .values(
+                id=uuid.uuid4(),
+                merchant_id=order.merchant_id,
+                order_id=order.id,
+                external_id=item.external_id,
+                **values,
+            )
+            .on_conflict_do_update(constraint="uq_order_items_order_external", set_=values)
+        )
+
+
+def _ships(session: Session, order: Order) -> bool:
+    """Orders of gift cards or digital goods are never delivered by a carrier."""
+    flags = session.exec(
+        select(OrderItem.requires_shipping).where(OrderItem.order_id == order.id)
+    ).all()
+    return not flags or any(flags)
+
+
+def _apply_delivery(session: Session, order: Order, event: OrderEvent) -> None:
+    if event.delivered_at is not None and (order.delivered_at is None or order.delivery_estimated):
+        order.delivered_at = event.delivered_at
+        order.delivery_estimated = False
+    elif order.delivered_at is None and order.fulfilled_at is not None and _ships(session, order):
+        order.delivered_at = order.fulfilled_at + timedelta(days=transit_days(session))
+        order.delivery_estimated = True
+
+
+def _emit(
+    session: Session,
+    order: Order,
+    before: tuple[datetime | None, datetime | None, datetime | None],
+) -> tuple[str, ...]:
+    delivered, cancelled, refunded = before
+    emitted: list[tuple[str, dict[str, object]]] = []
+    if order.delivered_at is not None and order.delivered_at != delivered:
+        emitted.append(
+            (
+                ORDER_DELIVERED,
+                {
+                    "delivered_at": order.delivered_at.isoformat(),
+                    "estimated": order.delivery_estimated,
+                },
+            )
+        )
+    if order.cancelled_at is not None and cancelled is None:
+        emitted.append((ORDER_CANCELLED, {"reason": order.cancel_reason}))
+    if order.refunded_at is not None and refunded is None:
+        emitted.append((ORDER_REFUNDED, {}))
+    for name, payload in emitted:
+        session.add(
+            DomainEvent(
+                merchant_id=order.merchant_id,
+                name=name,
+                order_id=order.id,
+                customer_id=order.customer_id,
+                payload=payload,
+            )
+        )
+    return tuple(name for name, _ in emitted)

@@ -1,0 +1,1 @@
+"""Shopify: webhooks (orders, fulfilments, refunds, products, privacy), normalisation."""

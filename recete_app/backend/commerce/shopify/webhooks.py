@@ -1,0 +1,79 @@
+"""Receiving a Shopify webhook: check the shop and the signature, store, answer. Nothing else."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from recete_app.backend.commerce.inbox import IGNORED, PENDING, Accepted, store_event
+from recete_app.backend.commerce.integrations import find_integration, read_secrets
+from recete_app.backend.commerce.shopify.handlers import TOPICS
+from recete_app.backend.commerce.signatures import valid_base64_signature
+from recete_app.backend.config import get_settings
+from recete_app.backend.db import session_scope
+from recete_app.backend.errors import RecetError, Unauthorized
+
+SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
+KEPT_HEADERS = (
+    "x-shopify-topic",
+    "x-shopify-shop-domain",
+    "x-shopify-webhook-id",
+    "x-shopify-event-id",
+    "x-shopify-triggered-at",
+    "x-shopify-api-version",
+)
+
+
+@dataclass(frozen=True)
+class ShopifyDelivery:
+    shop: str | None
+    topic: str | None
+    webhook_id: str | None
+    signature: str | None
+    raw_body: bytes
+    headers: dict[str, str]
+
+
+def accept(delivery: ShopifyDelivery) -> Accepted:
+    shop = (delivery.shop or "").strip().lower()
+    integration = find_integration("shopify", shop) if SHOP_DOMAIN.match(shop) else None
+    if integration is None:
+        raise Unauthorized("Unknown shop.", code="unknown_shop")
+    app_secret = get_settings().shopify_api_secret
+    candidates = [read_secrets(integration).get("api_secret", "")]
+    if app_secret is not None:
+        candidates.append(app_secret.get_secret_value())
+    if not valid_base64_signature(candidates, delivery.raw_body, delivery.signature):
+        raise Unauthorized("Invalid webhook signature.", code="invalid_signature")
+    if not delivery.topic or not delivery.webhook_id:
+        raise RecetError(
+            "X-Shopify-Topic and X-Shopify-Webhook-Id are required.", code="missing_headers"
+        )
+    body = _json_text(delivery.raw_body)
+    status = PENDING if delivery.topic in TOPICS else IGNORED
+    kept = {k: v for k, v in delivery.headers.items() if k.lower() in KEPT_HEADERS}
+    with session_scope(integration.merchant_id) as session:
+        event_id = store_event(
+            session,
+            provider="shopify",
+            external_id=delivery.webhook_id,
+            topic=delivery.topic,
+            raw_body=body,
+            headers=kept,
+            integration_id=integration.id,
+            status=status,
+        )
+    return Accepted(event_id, integration.merchant_id, status)
+
+
+def _json_text(raw: bytes) -> str:
+    """The body as text, if it is a JSON object; Shopify never sends anything else."""
+    try:
+        text = raw.decode("utf-8")
+        parsed = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RecetError("The request body is not valid JSON.", code="malformed_json") from exc
+    if not isinstance(parsed, dict):
+        raise RecetError("The request body must be a JSON object.", code="malformed_json")
+    return text

@@ -1,0 +1,61 @@
+"""Store webhooks: verify, store, enqueue, answer. Processing happens in a worker."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from recete_app.backend import queueing
+from recete_app.backend.accounts.sessions import Principal
+from recete_app.backend.commerce.api_events import ApiOrderEvent
+from recete_app.backend.commerce.inbox import PENDING, Accepted, store_event
+from recete_app.backend.commerce.shopify.webhooks import ShopifyDelivery, accept
+from recete_app.backend.db import session_scope
+from recete_app.backend.http.auth import require_principal
+
+router = APIRouter(tags=["webhooks"])
+
+
+def acknowledge(accepted: Accepted) -> dict[str, str]:
+    if accepted.event_id is not None and accepted.status == PENDING:
+        queueing.enqueue(
+            "process_external_event",
+            merchant_id=str(accepted.merchant_id),
+            event_id=str(accepted.event_id),
+        )
+    if accepted.duplicate:
+        return {"status": "duplicate"}
+    return {"status": "accepted" if accepted.status == PENDING else accepted.status}
+
+
+@router.post("/webhooks/commerce/shopify")
+async def shopify_webhook(request: Request) -> dict[str, str]:
+    headers = request.headers
+    delivery = ShopifyDelivery(
+        shop=headers.get("x-shopify-shop-domain"),
+        topic=headers.get("x-shopify-topic"),
+        webhook_id=headers.get("x-shopify-webhook-id"),
+        signature=headers.get("x-shopify-hmac-sha256"),
+        raw_body=await request.body(),
+        headers=dict(headers),
+    )
+    return acknowledge(await run_in_threadpool(accept, delivery))
+
+
+@router.post("/webhooks/commerce/api", status_code=202)
+def api_order_event(
+    body: ApiOrderEvent, caller: Annotated[Principal, Depends(require_principal)]
+) -> dict[str, str]:
+    """Generic order events; resending an event with the same `id` changes nothing."""
+    with session_scope(caller.merchant_id) as session:
+        event_id = store_event(
+            session,
+            provider="api",
+            external_id=f"{caller.merchant_id}:{body.id}",
+            topic=body.type,
+            raw_body=body.model_dump_json(),
+            headers={},
+        )
+    return acknowledge(Accepted(event_id, caller.merchant_id, PENDING))

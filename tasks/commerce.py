@@ -1,0 +1,28 @@
+"""Processing accepted store webhooks off the request path."""
+
+from __future__ import annotations
+
+import uuid
+
+import dramatiq
+
+from recete_app.backend import queueing
+from recete_app.backend.commerce.processing import events_to_retry, process_stored_event
+
+
+@dramatiq.actor(queue_name="commerce", max_retries=0)
+def process_external_event(merchant_id: str, event_id: str) -> None:
+    """Failures are recorded on the event and retried by the sweep, not by Dramatiq."""
+    process_stored_event(uuid.UUID(merchant_id), uuid.UUID(event_id))
+
+
+@dramatiq.actor(queue_name="maintenance", max_retries=0)
+def sweep_external_events() -> None:
+    for merchant_id, event_id in events_to_retry():
+        process_external_event.send(str(merchant_id), str(event_id))
+
+
+queueing.register(
+    "process_external_event",
+    lambda merchant_id, event_id: process_external_event.send(merchant_id, event_id),
+)

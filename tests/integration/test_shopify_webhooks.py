@@ -1,0 +1,382 @@
+"""Shopify webhooks end to end: receiver (signature, storage, dedupe) and processing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from recete_app.backend import queueing
+from recete_app.backend.http.app import create_api
+from tests.integration.commerce_fixtures import (
+    SHOP,
+    SHOP_SECRET,
+    Shop,
+    connect_shop,
+    process_pending,
+)
+from tests.support import fixture_bytes, fixture_json, owner_sql, shopify_headers
+
+
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    with TestClient(create_api(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def shop() -> Shop:
+    return connect_shop()
+
+
+def post(client: TestClient, topic: str, body: bytes, **kwargs: Any) -> Any:
+    secret = kwargs.pop("secret", SHOP_SECRET)
+    headers = shopify_headers(body, secret, topic, **kwargs)
+    return client.post("/webhooks/commerce/shopify", content=body, headers=headers)
+
+
+def post_fixture(client: TestClient, topic: str, name: str, **kwargs: Any) -> Any:
+    return post(client, topic, fixture_bytes("shopify", name), **kwargs)
+
+
+def events() -> list[tuple[object, ...]]:
+    return owner_sql("SELECT topic, status FROM external_events ORDER BY received_at")
+
+
+def order_row() -> dict[str, Any]:
+    rows = owner_sql(
+        "SELECT name, financial_status, fulfilled_at, delivered_at, delivery_estimated, "
+        "cancelled_at, refunded_at, customer_id, total_price, currency FROM orders"
+    )
+    assert len(rows) == 1
+    keys = (
+        "name",
+        "financial_status",
+        "fulfilled_at",
+        "delivered_at",
+        "delivery_estimated",
+        "cancelled_at",
+        "refunded_at",
+        "customer_id",
+        "total_price",
+        "currency",
+    )
+    return dict(zip(keys, rows[0], strict=True))
+
+
+def domain_events() -> list[object]:
+    return [r[0] for r in owner_sql("SELECT name FROM domain_events ORDER BY created_at")]
+
+
+def test_order_webhook_is_stored_acknowledged_and_processed(client: TestClient, shop: Shop) -> None:
+    response = post_fixture(client, "orders/create", "orders_create.json", webhook_id="wh-1")
+    assert response.status_code == 200
+    assert response.json() == {"status": "accepted"}
+    stored = owner_sql("SELECT provider, external_id, topic, status, raw_body FROM external_events")
+    assert stored[0][:4] == ("shopify", "wh-1", "orders/create", "pending")
+    assert stored[0][4] == fixture_bytes("shopify", "orders_create.json").decode()
+
+    assert process_pending(shop.merchant_id) == ["processed"]
+    order = order_row()
+    assert order["name"] == "#1042" and order["financial_status"] == "paid"
+    assert str(order["total_price"]) == "1199.80" and order["currency"] == "TRY"
+    items = owner_sql("SELECT title, sku, quantity, price FROM order_items ORDER BY sku")
+    assert [(i[1], i[2], str(i[3])) for i in items] == [
+        ("LK-CER-50", 1, "499.90"),
+        ("LK-NIA-30", 1, "649.90"),
+    ]
+    customer = owner_sql(
+        "SELECT first_name, phone_encrypted, phone_index, consent_state, external_id FROM customers"
+    )
+    assert customer[0][0] == "Ayşe"
+    assert "5321112233" not in str(customer[0][1])
+    assert customer[0][3] == "opted_in" and customer[0][4] == "7391028475561"
+    consent = owner_sql("SELECT channel, state, source FROM consent_events")
+    assert consent == [("sms", "opted_in", "shopify:sms_marketing_consent")]
+
+
+def test_duplicate_webhook_is_stored_once_and_changes_nothing(
+    client: TestClient, shop: Shop
+) -> None:
+    first = post_fixture(client, "orders/create", "orders_create.json", webhook_id="wh-dup")
+    second = post_fixture(client, "orders/create", "orders_create.json", webhook_id="wh-dup")
+    assert (first.json(), second.json()) == ({"status": "accepted"}, {"status": "duplicate"})
+    assert len(events()) == 1
+    process_pending(shop.merchant_id)
+    assert process_pending(shop.merchant_id) == []
+    assert len(owner_sql("SELECT 1 FROM order_items")) == 2
+
+
+@pytest.mark.parametrize(
+    ("secret", "shop_domain", "status", "code"),
+    [
+        ("wrong-secret", SHOP, 401, "invalid_signature"),
+        (SHOP_SECRET, "other-shop.myshopify.com", 401, "unknown_shop"),
+        (SHOP_SECRET, "not a domain", 401, "unknown_shop"),
+    ],
+)
+def test_bad_signature_or_unknown_shop_is_401_and_stores_nothing(
+    client: TestClient, shop: Shop, secret: str, shop_domain: str, status: int, code: str
+) -> None:
+    response = post_fixture(
+        client, "orders/create", "orders_create.json", secret=secret, shop=shop_domain
+    )
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert events() == []
+
+
+def test_missing_signature_is_401(client: TestClient, shop: Shop) -> None:
+    body = fixture_bytes("shopify", "orders_create.json")
+    headers = shopify_headers(body, SHOP_SECRET, "orders/create")
+    del headers["X-Shopify-Hmac-Sha256"]
+    assert (
+        client.post("/webhooks/commerce/shopify", content=body, headers=headers).status_code == 401
+    )
+    assert events() == []
+
+
+def test_app_secret_also_verifies(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, shop: Shop
+) -> None:
+    from recete_app.backend.config import get_settings
+
+    monkeypatch.setenv("RECETE_SHOPIFY_API_SECRET", "public-app-client-secret")
+    get_settings.cache_clear()
+    try:
+        response = post_fixture(
+            client, "orders/create", "orders_create.json", secret="public-app-client-secret"
+        )
+    finally:
+        monkeypatch.delenv("RECETE_SHOPIFY_API_SECRET")
+        get_settings.cache_clear()
+    assert response.status_code == 200
+
+
+def test_malformed_json_with_a_valid_signature_is_400_and_stores_nothing(
+    client: TestClient, shop: Shop
+) -> None:
+    for body in (b'{"id": 1,', b"[1, 2]", b"\xff\xfe"):
+        response = post(client, "orders/create", body)
+        assert response.status_code == 400, body
+        assert response.json()["error"]["code"] == "malformed_json"
+    assert events() == []
+
+
+def test_unknown_topic_is_acknowledged_and_stored_as_ignored(
+    client: TestClient, shop: Shop
+) -> None:
+    response = post(client, "carts/update", b'{"id": "abc", "line_items": []}')
+    assert response.json() == {"status": "ignored"}
+    assert events() == [("carts/update", "ignored")]
+    assert process_pending(shop.merchant_id) == []
+
+
+def test_fulfilment_before_its_order_ends_in_the_right_state(
+    client: TestClient, shop: Shop
+) -> None:
+    post_fixture(client, "fulfillments/create", "fulfillments_create.json")
+    process_pending(shop.merchant_id)
+    placeholder = order_row()
+    assert placeholder["name"] == "" and placeholder["delivery_estimated"] is True
+
+    post_fixture(client, "orders/create", "orders_create.json")
+    process_pending(shop.merchant_id)
+    order = order_row()
+    assert order["name"] == "#1042" and order["customer_id"] is not None
+    assert order["fulfilled_at"].isoformat() == "2026-11-03T07:15:00+00:00"
+    # Not delivered yet: fulfilled + the merchant's typical transit days (3), marked estimated.
+    assert order["delivered_at"].isoformat() == "2026-11-06T07:15:00+00:00"
+    assert order["delivery_estimated"] is True
+
+    post_fixture(client, "fulfillments/update", "fulfillments_update_delivered.json")
+    process_pending(shop.merchant_id)
+    order = order_row()
+    assert order["delivered_at"].isoformat() == "2026-11-05T13:42:10+00:00"
+    assert order["delivery_estimated"] is False
+    assert domain_events() == ["order.delivered", "order.delivered"]
+
+    post_fixture(client, "fulfillment_events/create", "fulfillment_events_create.json")
+    process_pending(shop.merchant_id)
+    assert order_row()["delivered_at"].isoformat() == "2026-11-05T13:42:10+00:00"
+    assert domain_events() == ["order.delivered", "order.delivered"]
+
+
+def test_tracking_event_alone_marks_delivery(client: TestClient, shop: Shop) -> None:
+    post_fixture(client, "orders/create", "orders_create.json")
+    post_fixture(client, "fulfillment_events/create", "fulfillment_events_create.json")
+    process_pending(shop.merchant_id)
+    order = order_row()
+    assert order["delivered_at"].isoformat() == "2026-11-05T13:40:00+00:00"
+    assert order["delivery_estimated"] is False
+    assert domain_events() == ["order.delivered"]
+
+
+def test_an_older_snapshot_never_overwrites_a_newer_one(client: TestClient, shop: Shop) -> None:
+    newer = fixture_json("shopify", "orders_create.json")
+    older = {
+        **newer,
+        "financial_status": "pending",
+        "updated_at": "2026-11-02T14:31:08+03:00",
+        "name": "#OLD",
+    }
+    post(client, "orders/updated", json.dumps(newer).encode())
+    process_pending(shop.merchant_id)
+    post(client, "orders/updated", json.dumps(older).encode())
+    process_pending(shop.merchant_id)
+    order = order_row()
+    assert (order["name"], order["financial_status"]) == ("#1042", "paid")
+
+
+def test_cancel_and_refund_are_kept_and_announced_once(client: TestClient, shop: Shop) -> None:
+    order = fixture_json("shopify", "orders_create.json")
+    cancelled = {
+        **order,
+        "cancelled_at": "2026-11-04T09:00:00+03:00",
+        "cancel_reason": "customer",
+        "updated_at": "2026-11-04T09:00:01+03:00",
+    }
+    post(client, "orders/create", json.dumps(order).encode())
+    post(client, "orders/cancelled", json.dumps(cancelled).encode())
+    post_fixture(client, "refunds/create", "refunds_create.json")
+    post(client, "orders/updated", json.dumps(order).encode())  # a late, older snapshot
+    process_pending(shop.merchant_id)
+    row = order_row()
+    assert row["cancelled_at"] is not None and row["refunded_at"] is not None
+    assert domain_events() == ["order.cancelled", "order.refunded"]
+
+
+def test_order_without_customer_phone_or_shipping_is_handled(
+    client: TestClient, shop: Shop
+) -> None:
+    gift_card = {
+        "id": 5829348999001,
+        "name": "#1043",
+        "created_at": "2026-11-02T15:00:00+03:00",
+        "updated_at": "2026-11-02T15:00:00+03:00",
+        "currency": "TRY",
+        "total_price": "500.00",
+        "financial_status": "paid",
+        "fulfillment_status": "fulfilled",
+        "customer": None,
+        "fulfillments": [{"id": 1, "status": "success", "created_at": "2026-11-02T15:00:05+03:00"}],
+        "line_items": [
+            {
+                "id": 1467209999,
+                "title": "Gift Card",
+                "quantity": 1,
+                "price": "500.00",
+                "requires_shipping": False,
+                "gift_card": True,
+                "product_id": None,
+            }
+        ],
+    }
+    post(client, "orders/fulfilled", json.dumps(gift_card).encode())
+    assert process_pending(shop.merchant_id) == ["processed"]
+    row = order_row()
+    assert row["customer_id"] is None and row["fulfilled_at"] is not None
+    assert row["delivered_at"] is None  # nothing ships, so nothing is delivered
+    assert owner_sql("SELECT count(*) FROM customers") == [(0,)]
+
+
+def test_products_are_created_updated_and_deleted(client: TestClient, shop: Shop) -> None:
+    product = fixture_json("shopify", "products_create.json")
+    post(client, "products/create", json.dumps(product).encode())
+    post(client, "products/update", json.dumps({**product, "title": "Niacinamide Serum"}).encode())
+    process_pending(shop.merchant_id)
+    rows = owner_sql("SELECT title, description, url, price FROM products")
+    assert rows[0][0] == "Niacinamide Serum"
+    assert "10% niacinamide" in str(rows[0][1]) and "<" not in str(rows[0][1])
+    assert rows[0][2] == f"https://{SHOP}/products/niacinamide-serum"
+    post(client, "products/delete", b'{"id": 8012394857291}')
+    process_pending(shop.merchant_id)
+    assert owner_sql("SELECT count(*) FROM products") == [(0,)]
+
+
+def test_customer_redact_erases_the_person_and_keeps_anonymous_orders(
+    client: TestClient, shop: Shop
+) -> None:
+    post_fixture(client, "orders/create", "orders_create.json")
+    post_fixture(client, "customers/redact", "customers_redact.json")
+    assert process_pending(shop.merchant_id) == ["processed", "processed"]
+    assert owner_sql("SELECT count(*) FROM customers") == [(0,)]
+    assert owner_sql("SELECT count(*) FROM consent_events") == [(0,)]
+    assert order_row()["customer_id"] is None
+    assert owner_sql("SELECT action FROM audit_log WHERE action LIKE 'privacy.%'") == [
+        ("privacy.customer_redacted",)
+    ]
+
+
+def test_customer_data_request_exports_what_we_hold(client: TestClient, shop: Shop) -> None:
+    post_fixture(client, "orders/create", "orders_create.json")
+    post_fixture(client, "customers/data_request", "customers_data_request.json")
+    process_pending(shop.merchant_id)
+    details = owner_sql("SELECT details FROM audit_log WHERE action = 'privacy.data_request'")
+    export = details[0][0]["export"]  # type: ignore[index]
+    assert export[0]["phone"] == "+905321112233"
+    assert export[0]["orders"][0]["name"] == "#1042"
+
+
+def test_shop_redact_erases_the_shops_data(client: TestClient, shop: Shop) -> None:
+    post_fixture(client, "orders/create", "orders_create.json")
+    post_fixture(client, "products/create", "products_create.json")
+    post_fixture(client, "app/uninstalled", "app_uninstalled.json")
+    post_fixture(client, "shop/redact", "shop_redact.json")
+    process_pending(shop.merchant_id)
+    for table in ("orders", "order_items", "customers", "products"):
+        assert owner_sql(f"SELECT count(*) FROM {table}") == [(0,)], table
+    assert owner_sql("SELECT status, secrets FROM integrations") == [("redacted", None)]
+
+
+def test_uninstall_marks_the_integration(client: TestClient, shop: Shop) -> None:
+    post_fixture(client, "app/uninstalled", "app_uninstalled.json")
+    process_pending(shop.merchant_id)
+    assert owner_sql("SELECT status FROM integrations") == [("uninstalled",)]
+
+
+def test_an_event_accepted_while_the_queue_is_down_is_swept_up_later(
+    client: TestClient, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from recete_app.backend.commerce import processing
+
+    def dead_redis(**_: str) -> None:
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setitem(queueing._senders, "process_external_event", dead_redis)
+    response = post_fixture(client, "orders/create", "orders_create.json")
+    assert response.status_code == 200
+    assert events() == [("orders/create", "pending")]
+    assert processing.events_to_retry() == []  # too fresh: its own worker may still come
+    owner_sql(
+        "UPDATE external_events SET received_at = :t", t=datetime.now(UTC) - timedelta(minutes=5)
+    )
+    due = processing.events_to_retry()
+    assert len(due) == 1
+    assert processing.process_stored_event(*due[0]) == "processed"
+    assert processing.process_stored_event(*due[0]) == "skipped"
+    assert len(owner_sql("SELECT 1 FROM orders")) == 1
+
+
+def test_a_failing_event_is_recorded_and_retried_with_backoff(
+    client: TestClient, shop: Shop
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from recete_app.backend.commerce import processing
+
+    post(client, "refunds/create", b'{"id": 1, "order_id": null}')
+    assert process_pending(shop.merchant_id) == ["failed"]
+    assert owner_sql("SELECT status, attempts, error FROM external_events")[0][:2] == ("failed", 1)
+    assert "order_id" in str(owner_sql("SELECT error FROM external_events")[0][0])
+    owner_sql(
+        "UPDATE external_events SET processed_at = :t", t=datetime.now(UTC) - timedelta(minutes=2)
+    )
+    assert len(processing.events_to_retry()) == 1
+    owner_sql("UPDATE external_events SET attempts = 5")
+    assert processing.events_to_retry() == []
