@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import sqlalchemy as sa
+from sqlmodel import col, select
 
 from recete_app.backend.accounts.signup import sign_up
 from recete_app.backend.commerce import integrations
@@ -38,13 +38,9 @@ def connect_shop(email: str = "owner@lalekozmetik.com", shop: str = SHOP) -> Sho
 
 def process_pending(merchant_id: uuid.UUID) -> list[str]:
     with session_scope(merchant_id) as session:
-        ids = (
-            session.execute(
-                sa.select(ExternalEvent.id)
-                .where(ExternalEvent.status == "pending")  # type: ignore[arg-type]
-                .order_by(ExternalEvent.received_at)  # type: ignore[arg-type]
-            )
-            .scalars()
-            .all()
-        )
+        ids = session.exec(
+            select(ExternalEvent.id)
+            .where(ExternalEvent.status == "pending")
+            .order_by(col(ExternalEvent.received_at))
+        ).all()
     return [process_stored_event(merchant_id, event_id) for event_id in ids]
