@@ -45,6 +45,24 @@ def cmd_api_key_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_orders(args: argparse.Namespace) -> int:
+    from recete_app.backend.accounts.merchants import merchant_for_email
+    from recete_app.backend.commerce.csv_import import import_orders_csv
+
+    merchant_id, account_id = merchant_for_email(args.merchant)
+    with open(args.file, encoding="utf-8-sig", newline="") as handle:
+        report = import_orders_csv(merchant_id, handle, f"account:{account_id}")
+    print(
+        f"{report.orders_imported} order(s) imported, {report.orders_skipped} skipped, "
+        f"{report.rows} row(s) read ({report.format})"
+    )
+    for problem in report.problems:
+        print(f"row {problem.row}, {problem.field}: {problem.problem}")
+    if report.problem_count > len(report.problems):
+        print(f"... and {report.problem_count - len(report.problems)} more problem(s)")
+    return 0
+
+
 def cmd_keys_rotate(_args: argparse.Namespace) -> int:
     from recete_app.backend.security.fields import reencrypt_merchant
     from recete_app.backend.tenants import for_each_merchant
@@ -99,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     key_create.add_argument("--expires-days", type=int, default=None)
     key_create.add_argument("--name", default="cli")
     key_create.set_defaults(handler=cmd_api_key_create)
+
+    imports = sub.add_parser("import-orders", help="import a Shopify order export or generic CSV")
+    imports.add_argument("--merchant", required=True, help="the owner's email")
+    imports.add_argument("file", help="path to the CSV file")
+    imports.set_defaults(handler=cmd_import_orders)
 
     keys = sub.add_parser("keys", help="encryption keys").add_subparsers(
         dest="keys_command", required=True

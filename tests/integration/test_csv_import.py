@@ -1,0 +1,121 @@
+"""Order CSV import: Shopify's export and the generic template, with a per-row report."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from recete_app.backend.accounts.signup import sign_up
+from recete_app.backend.commerce.csv_import import import_orders_csv
+from recete_app.backend.errors import InvalidInput
+from recete_app.cli import main
+from tests.support import FIXTURES, owner_sql
+
+SHOPIFY_EXPORT = FIXTURES / "csv" / "shopify_orders_export.csv"
+GENERIC = FIXTURES / "csv" / "generic_orders.csv"
+
+
+@pytest.fixture()
+def merchant_id() -> uuid.UUID:
+    return sign_up("Lale Kozmetik", "csv@lalekozmetik.com", "correct horse battery").merchant_id
+
+
+def run_import(merchant_id: uuid.UUID, path: Path):  # type: ignore[no-untyped-def]
+    with path.open(encoding="utf-8", newline="") as handle:
+        return import_orders_csv(merchant_id, handle, "test")
+
+
+def counts() -> dict[str, object]:
+    tables = ("orders", "order_items", "customers", "consent_events", "domain_events")
+    return {t: owner_sql(f"SELECT count(*) FROM {t}")[0][0] for t in tables}
+
+
+def test_shopify_export_imports_good_orders_and_reports_bad_rows(merchant_id: uuid.UUID) -> None:
+    report = run_import(merchant_id, SHOPIFY_EXPORT)
+    assert report.format == "shopify_export"
+    assert (report.rows, report.orders_imported, report.orders_skipped) == (8, 4, 1)
+    problems = {(p.row, p.field) for p in report.problems}
+    assert problems == {
+        (5, "created at"),  # #1003: "yesterday at noon"
+        (6, "billing phone"),  # #1004: "12345"
+        (7, "lineitem quantity"),  # #1004 second item: "two"
+        (9, "name"),  # a row that names no order
+    }
+    orders = owner_sql("SELECT name, source, external_id FROM orders ORDER BY name")
+    assert orders == [
+        ("#1001", "shopify", "5829348245001"),
+        ("#1002", "shopify", "5829348245002"),
+        ("#1004", "shopify", "5829348245004"),
+        ("#1005", "shopify", "5829348245005"),
+    ]
+
+
+def test_shopify_export_fields_land_where_they_belong(merchant_id: uuid.UUID) -> None:
+    run_import(merchant_id, SHOPIFY_EXPORT)
+    first = owner_sql(
+        "SELECT o.fulfilled_at, o.delivered_at, o.delivery_estimated, c.first_name,"
+        " c.last_name, c.consent_state FROM orders o JOIN customers c "
+        "ON c.id = o.customer_id WHERE o.name = '#1001'"
+    )
+    fulfilled_at, delivered_at, estimated, first_name, last_name, consent = first[0]
+    assert str(fulfilled_at) == "2026-11-02 06:30:00+00:00"
+    assert str(delivered_at) == "2026-11-05 06:30:00+00:00" and estimated is True
+    assert (first_name, last_name, consent) == ("Ayşe", "Yılmaz", "opted_in")
+    items = owner_sql(
+        "SELECT i.sku, i.quantity FROM order_items i JOIN orders o ON o.id = "
+        "i.order_id WHERE o.name = '#1001' ORDER BY i.sku"
+    )
+    assert items == [("LK-CER-50", 1), ("LK-NIA-30", 1)]
+    assert owner_sql("SELECT count(*) FROM customers WHERE phone_index IS NOT NULL") == [(3,)]
+    cancelled = owner_sql(
+        "SELECT cancelled_at IS NOT NULL, refunded_at IS NOT NULL, "
+        "(SELECT count(*) FROM order_items i WHERE i.order_id = o.id) "
+        "FROM orders o WHERE name = '#1004'"
+    )
+    assert cancelled == [(True, True, 1)]
+    gift = owner_sql(
+        "SELECT fulfilled_at IS NOT NULL, delivered_at FROM orders WHERE name = '#1005'"
+    )
+    assert gift == [(True, None)]
+
+
+def test_importing_the_same_file_again_changes_nothing(merchant_id: uuid.UUID) -> None:
+    run_import(merchant_id, SHOPIFY_EXPORT)
+    before = counts()
+    again = run_import(merchant_id, SHOPIFY_EXPORT)
+    assert again.orders_imported == 4
+    assert counts() == before
+
+
+def test_generic_template_imports_with_its_own_columns(merchant_id: uuid.UUID) -> None:
+    report = run_import(merchant_id, GENERIC)
+    assert report.format == "generic"
+    assert (report.orders_imported, report.orders_skipped) == (2, 0)
+    assert [(p.row, p.field) for p in report.problems] == [(4, "placed_at")]
+    order = owner_sql(
+        "SELECT name, delivered_at, delivery_estimated FROM orders WHERE external_id = 'W-100'"
+    )
+    assert order[0][0] == "#W100" and str(order[0][1]) == "2026-11-04 12:00:00+00:00"
+    assert order[0][2] is False
+    assert owner_sql("SELECT count(*) FROM order_items") == [(3,)]
+    states = owner_sql("SELECT first_name, consent_state FROM customers ORDER BY first_name")
+    assert states == [("Deniz", "opted_in"), ("Selin", "opted_out")]
+
+
+def test_unrecognised_or_empty_files_are_refused_with_a_reason(merchant_id: uuid.UUID) -> None:
+    with pytest.raises(InvalidInput, match="Unrecognised columns"):
+        import_orders_csv(merchant_id, iter(["foo,bar\n", "1,2\n"]), "test")
+    with pytest.raises(InvalidInput, match="empty"):
+        import_orders_csv(merchant_id, iter([]), "test")
+    assert counts()["orders"] == 0
+
+
+def test_import_orders_command_prints_the_report(
+    merchant_id: uuid.UUID, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import-orders", "--merchant", "csv@lalekozmetik.com", str(SHOPIFY_EXPORT)]) == 0
+    out = capsys.readouterr().out
+    assert "4 order(s) imported, 1 skipped, 8 row(s) read (shopify_export)" in out
+    assert "row 5, created at: not a date: 'yesterday at noon'" in out
