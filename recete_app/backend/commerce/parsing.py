@@ -8,7 +8,7 @@ from typing import Any
 
 TRUTHY = frozenset({"yes", "true", "1", "y", "on", "evet", "subscribed", "opted_in", "x"})
 FALSY = frozenset(
-    {"no", "false", "0", "n", "off", "hayir", "hay\u0131r", "unsubscribed", "opted_out"}
+    {"no", "false", "0", "n", "off", "hayir", "hayır", "unsubscribed", "opted_out"}
 )
 
 
