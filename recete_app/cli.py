@@ -63,6 +63,44 @@ def cmd_import_orders(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_integration_add(args: argparse.Namespace) -> int:
+    from recete_app.backend.accounts.merchants import merchant_for_email
+    from recete_app.backend.commerce import integrations
+    from recete_app.backend.db import session_scope
+
+    kind = args.kind
+    if kind == "shopify":
+        external_id = integrations.normalized_shop_domain(args.shop)
+        secrets = {"access_token": args.access_token, "api_secret": args.api_secret or ""}
+    elif kind == "woocommerce":
+        external_id = integrations.normalized_store_url(args.url)
+        secrets = {
+            "webhook_secret": args.secret,
+            "consumer_key": args.consumer_key or "",
+            "consumer_secret": args.consumer_secret or "",
+        }
+    else:
+        external_id = args.phone_number_id.strip()
+        secrets = {
+            "access_token": args.access_token,
+            "app_secret": args.app_secret,
+            "verify_token": args.verify_token,
+        }
+    merchant_id, account_id = merchant_for_email(args.merchant)
+    with session_scope(merchant_id) as session:
+        row = integrations.connect(
+            session,
+            f"account:{account_id}",
+            kind,
+            external_id,
+            {k: v for k, v in secrets.items() if v},
+        )
+        url = integrations.webhook_url(row)
+    print(row.id)
+    print(f"webhook URL: {url}", file=sys.stderr)
+    return 0
+
+
 def cmd_keys_rotate(_args: argparse.Namespace) -> int:
     from recete_app.backend.security.fields import reencrypt_merchant
     from recete_app.backend.tenants import for_each_merchant
@@ -122,6 +160,27 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--merchant", required=True, help="the owner's email")
     imports.add_argument("file", help="path to the CSV file")
     imports.set_defaults(handler=cmd_import_orders)
+
+    integration = sub.add_parser("integration", help="connect a store or WhatsApp number")
+    integration_sub = integration.add_subparsers(dest="integration_command", required=True)
+    add = integration_sub.add_parser("add").add_subparsers(dest="kind", required=True)
+    shopify = add.add_parser("shopify", help="a Shopify custom app")
+    shopify.add_argument("--shop", required=True, help="name.myshopify.com")
+    shopify.add_argument("--access-token", required=True)
+    shopify.add_argument("--api-secret", help="the custom app's API secret (signs webhooks)")
+    woo = add.add_parser("woocommerce", help="a WooCommerce store")
+    woo.add_argument("--url", required=True)
+    woo.add_argument("--secret", required=True, help="the webhook secret")
+    woo.add_argument("--consumer-key")
+    woo.add_argument("--consumer-secret")
+    whatsapp = add.add_parser("whatsapp", help="a WhatsApp Cloud API number")
+    whatsapp.add_argument("--phone-number-id", required=True)
+    whatsapp.add_argument("--access-token", required=True)
+    whatsapp.add_argument("--app-secret", required=True)
+    whatsapp.add_argument("--verify-token", required=True)
+    for kind_parser in (shopify, woo, whatsapp):
+        kind_parser.add_argument("--merchant", required=True, help="the owner's email")
+        kind_parser.set_defaults(handler=cmd_integration_add)
 
     keys = sub.add_parser("keys", help="encryption keys").add_subparsers(
         dest="keys_command", required=True

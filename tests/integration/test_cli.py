@@ -133,3 +133,56 @@ def test_keys_rotate_reencrypts_values_and_refreshes_blind_indexes(
     assert main(["keys", "rotate"]) == 0
     assert "re-encrypted 0 value(s)" in capsys.readouterr().out
     db.get_engine()  # engines survive the settings change
+
+
+def test_integration_add_stores_secrets_encrypted_and_prints_the_webhook_url(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from recete_app.backend.commerce.integrations import find_integration, read_secrets
+
+    _create_merchant(capsys)
+    assert (
+        main(
+            [
+                "integration",
+                "add",
+                "shopify",
+                "--merchant",
+                "cli@glowskin.com",
+                "--shop",
+                "https://Glow-Skin.myshopify.com/",
+                "--access-token",
+                "shpat_abc",
+                "--api-secret",
+                "shpss_xyz",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr()
+    assert "webhook URL: http://localhost:3000/webhooks/commerce/shopify" in out.err
+    row = find_integration("shopify", "glow-skin.myshopify.com")
+    assert row is not None and str(row.id) == out.out.strip()
+    assert "shpat_abc" not in (row.secrets or "")
+    assert read_secrets(row) == {"access_token": "shpat_abc", "api_secret": "shpss_xyz"}
+
+
+def test_integration_add_refuses_a_bad_shop_domain(capsys: pytest.CaptureFixture[str]) -> None:
+    _create_merchant(capsys)
+    assert (
+        main(
+            [
+                "integration",
+                "add",
+                "shopify",
+                "--merchant",
+                "cli@glowskin.com",
+                "--shop",
+                "glow.example.com",
+                "--access-token",
+                "t",
+            ]
+        )
+        == 1
+    )
+    assert "not a Shopify shop domain" in capsys.readouterr().err

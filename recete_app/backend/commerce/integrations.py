@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import urlparse
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
+from recete_app.backend.config import get_settings
 from recete_app.backend.db import current_merchant_id, session_scope
+from recete_app.backend.errors import InvalidInput
 from recete_app.backend.models import Integration
 from recete_app.backend.security.crypto import decrypt_field, encrypt_field
 from recete_app.backend.security.fields import INTEGRATION_SECRETS
+
+SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
 
 
 def find_integration(kind: str, external_id: str) -> Integration | None:
@@ -61,3 +67,41 @@ def connect(
     session.flush()
     audit.record(session, actor, "integration.connected", target=f"{kind}:{external_id}")
     return row
+
+
+WEBHOOK_PATHS = {
+    "shopify": "/webhooks/commerce/shopify",
+    "woocommerce": "/webhooks/commerce/woocommerce/{id}",
+    "whatsapp": "/webhooks/whatsapp",
+    "api": "/webhooks/commerce/api",
+}
+
+
+def webhook_url(integration: Integration) -> str | None:
+    path = WEBHOOK_PATHS.get(integration.kind)
+    if path is None:
+        return None
+    return get_settings().public_url.rstrip("/") + path.format(id=integration.id)
+
+
+def normalized_shop_domain(raw: str) -> str:
+    shop = raw.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
+    if not SHOP_DOMAIN.match(shop):
+        raise InvalidInput(
+            f"{raw!r} is not a Shopify shop domain (name.myshopify.com).", code="invalid_shop"
+        )
+    return shop
+
+
+def normalized_store_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InvalidInput(
+            f"{raw!r} is not a store URL (https://shop.example.com).", code="invalid_url"
+        )
+    return f"{parsed.scheme}://{parsed.netloc.lower()}{parsed.path}"
+
+
+def list_integrations(session: Session) -> list[Integration]:
+    return list(session.exec(select(Integration).order_by(col(Integration.created_at))).all())

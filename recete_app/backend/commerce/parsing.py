@@ -7,9 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 TRUTHY = frozenset({"yes", "true", "1", "y", "on", "evet", "subscribed", "opted_in", "x"})
-FALSY = frozenset(
-    {"no", "false", "0", "n", "off", "hayir", "hayır", "unsubscribed", "opted_out"}
-)
+FALSY = frozenset({"no", "false", "0", "n", "off", "hayir", "hayır", "unsubscribed", "opted_out"})
 
 
 def text(value: Any) -> str | None:

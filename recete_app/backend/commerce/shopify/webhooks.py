@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from recete_app.backend.commerce.inbox import IGNORED, PENDING, Accepted, store_event
-from recete_app.backend.commerce.integrations import find_integration, read_secrets
+from recete_app.backend.commerce.integrations import SHOP_DOMAIN, find_integration, read_secrets
 from recete_app.backend.commerce.shopify.handlers import TOPICS
 from recete_app.backend.commerce.signatures import valid_base64_signature
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError, Unauthorized
 
-SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
 KEPT_HEADERS = (
     "x-shopify-topic",
     "x-shopify-shop-domain",
