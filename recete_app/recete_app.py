@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from recete_app.backend.http.app import create_api
-from recete_app.pages import auth_pages, dashboard, routes
+from recete_app.pages import auth_pages, dashboard, integrations, routes
 from recete_app.runtime import backend_lifespan, prepare_process
 from recete_app.state.auth import AuthState
+from recete_app.state.integrations import IntegrationsState
 
 prepare_process()
 
@@ -31,7 +32,6 @@ _DASHBOARD = (
     (dashboard.overview, routes.HOME, "Overview"),
     (dashboard.conversations, routes.CONVERSATIONS, "Conversations"),
     (dashboard.products, routes.PRODUCTS, "Products"),
-    (dashboard.integrations, routes.INTEGRATIONS, "Integrations"),
     (dashboard.analytics, routes.ANALYTICS, "Analytics"),
     (dashboard.settings, routes.SETTINGS, "Settings"),
     (dashboard.onboarding, routes.ONBOARDING, "Onboarding"),
@@ -40,3 +40,9 @@ for component, route, title in _DASHBOARD:
     app.add_page(
         component, route=route, title=f"{title} · Recete", on_load=AuthState.require_session
     )
+app.add_page(
+    integrations.integrations_page,
+    route=routes.INTEGRATIONS,
+    title="Integrations · Recete",
+    on_load=[AuthState.require_session, IntegrationsState.load],
+)

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
 
     session_ttl_hours: int = 24 * 7
     max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 50 * 1_048_576
     rate_limit_ip_per_minute: int = 100
     rate_limit_api_key_per_hour: int = 1000
     rate_limit_merchant_per_hour: int = 5000

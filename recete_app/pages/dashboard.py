@@ -57,16 +57,6 @@ def products() -> rx.Component:
     )
 
 
-@dashboard_page("Integrations", routes.INTEGRATIONS)
-def integrations() -> rx.Component:
-    return empty_state(
-        "plug",
-        "No integrations connected",
-        "Connect Shopify, WooCommerce, a CSV export or the API, and a WhatsApp "
-        "number. Until then messages go to the sandbox simulator.",
-    )
-
-
 @dashboard_page("Analytics", routes.ANALYTICS)
 def analytics() -> rx.Component:
     return empty_state(

@@ -41,7 +41,10 @@ def sidebar(current: str) -> rx.Component:
             for route, label, icon in routes.NAVIGATION
         ],
         width="220px",
-        min_height="100vh",
+        min_width="220px",
+        height="100vh",
+        position="sticky",
+        top="0",
         padding="12px",
         spacing="1",
         border_right=f"1px solid {rx.color('gray', 5)}",

@@ -60,6 +60,7 @@ def import_orders_csv(merchant_id: uuid.UUID, lines: Iterable[str], actor: str) 
             _apply_batch(merchant_id, layout, batch, report)
             batch = []
     _apply_batch(merchant_id, layout, batch, report)
+    report.problems.sort(key=lambda p: p.row)
     with session_scope(merchant_id) as session:
         audit.record(
             session,

@@ -19,6 +19,7 @@ from recete_app.backend.security.rate_limits import Limit, RateLimiter
 log = logging.getLogger("recete.http")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 LIMITED_PREFIXES = ("/api/", "/webhooks/")
+UPLOAD_PREFIX = "/_upload"
 
 
 class BodyTooLarge(Exception):
@@ -31,6 +32,7 @@ class RequestContextMiddleware:
     ) -> None:
         self.app = app
         self.max_body = settings.max_body_bytes
+        self.max_upload = settings.max_upload_bytes
         self.limiter = limiter
         self.ip_limit = ip_limit
 
@@ -59,8 +61,8 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        too_large = f"Request body exceeds {self.max_body} bytes."
         path: str = scope.get("path", "")
+        too_large = f"Request body exceeds {self._cap_for(path)} bytes."
         if path.startswith(LIMITED_PREFIXES):
             verdict = self.limiter.hit(self.ip_limit, _client_ip(scope))
             if not verdict.allowed:
@@ -72,8 +74,9 @@ class RequestContextMiddleware:
                     {"retry-after": str(verdict.retry_after)},
                 )
                 return
+        cap = self._cap_for(path)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body:
+        if cap is not None and declared is not None and declared > cap:
             await _reply(tagged_send, 413, "body_too_large", too_large)
             return
 
@@ -86,13 +89,24 @@ class RequestContextMiddleware:
             elif message["type"] == "http.response.start":
                 await _reply(tagged_send, 413, "body_too_large", too_large)
 
+        if cap is None:
+            await self.app(scope, receive, tagged_send)
+            return
         try:
-            await self.app(scope, self._capped(receive, overflow), guarded_send)
+            await self.app(scope, self._capped(receive, overflow, cap), guarded_send)
         except BodyTooLarge:
             if holder["status"] == 500:
                 await _reply(tagged_send, 413, "body_too_large", too_large)
 
-    def _capped(self, receive: Receive, overflow: dict[str, bool]) -> Receive:
+    def _cap_for(self, path: str) -> int | None:
+        """API and webhook bodies are small; dashboard uploads (CSV) may be large."""
+        if path.startswith(LIMITED_PREFIXES):
+            return self.max_body
+        if path.startswith(UPLOAD_PREFIX):
+            return self.max_upload
+        return None
+
+    def _capped(self, receive: Receive, overflow: dict[str, bool], cap: int) -> Receive:
         seen = 0
 
         async def capped() -> Message:
@@ -100,7 +114,7 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
+                if seen > cap:
                     overflow["hit"] = True
                     raise BodyTooLarge
             return message

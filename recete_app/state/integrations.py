@@ -1,0 +1,188 @@
+"""Integrations page: connections, their webhook URLs and recent events, CSV upload, API keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from recete_app.backend.accounts import api_keys
+from recete_app.backend.commerce import integrations, overview
+from recete_app.backend.commerce.csv_import import import_orders_csv
+from recete_app.backend.db import session_scope
+from recete_app.backend.errors import RecetError
+from recete_app.pages import routes
+from recete_app.state.session import current_principal
+
+UPLOAD_ID = "orders_csv"
+
+
+@dataclasses.dataclass
+class EventRow:
+    topic: str = ""
+    status: str = ""
+    received_at: str = ""
+    error: str = ""
+
+
+@dataclasses.dataclass
+class IntegrationCard:
+    id: str = ""
+    label: str = ""
+    name: str = ""
+    status: str = ""
+    webhook_url: str = ""
+    last_error: str = ""
+    events: list[EventRow] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class KeyRow:
+    id: str = ""
+    name: str = ""
+    prefix: str = ""
+    state: str = ""
+    created_at: str = ""
+
+
+@dataclasses.dataclass
+class ProblemRow:
+    row: str = ""
+    field: str = ""
+    problem: str = ""
+
+
+def _events(views: list[overview.EventView]) -> list[EventRow]:
+    return [
+        EventRow(e.topic, e.status, e.received_at.strftime("%Y-%m-%d %H:%M"), e.error)
+        for e in views
+    ]
+
+
+class IntegrationsState(rx.State):
+    cards: list[IntegrationCard] = []
+    api_events: list[EventRow] = []
+    keys: list[KeyRow] = []
+    new_key: str = ""
+    report_summary: str = ""
+    problems: list[ProblemRow] = []
+    notice: str = ""
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self._refresh(principal.merchant_id)
+        return None
+
+    def _refresh(self, merchant_id: uuid.UUID) -> None:
+        with session_scope(merchant_id) as session:
+            self.cards = [
+                IntegrationCard(
+                    v.id, v.label, v.name, v.status, v.webhook_url, v.last_error, _events(v.events)
+                )
+                for v in overview.integrations_overview(session)
+            ]
+            self.api_events = _events(overview.recent_events(session, provider="api"))
+            self.keys = [
+                KeyRow(
+                    str(k.id),
+                    k.name,
+                    k.prefix,
+                    api_keys.key_state(k),
+                    k.created_at.strftime("%Y-%m-%d"),
+                )
+                for k in api_keys.list_keys(session)
+            ]
+
+    @rx.event
+    async def connect_shopify(self, form: dict[str, Any]) -> Any:
+        return await self._connect("shopify", form)
+
+    @rx.event
+    async def connect_woocommerce(self, form: dict[str, Any]) -> Any:
+        return await self._connect("woocommerce", form)
+
+    async def _connect(self, kind: str, form: dict[str, Any]) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.error = self.notice = ""
+        try:
+            external_id, secrets = _connection_details(kind, form)
+            with session_scope(principal.merchant_id) as session:
+                row = integrations.connect(session, principal.actor, kind, external_id, secrets)
+                self.notice = f"Connected {row.display_name}."
+        except RecetError as exc:
+            self.error = exc.message
+        self._refresh(principal.merchant_id)
+        return None
+
+    @rx.event
+    async def upload_orders(self, files: list[rx.UploadFile]) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.error = self.notice = self.report_summary = ""
+        self.problems = []
+        if not files:
+            self.error = "Choose a CSV file first."
+            return None
+        upload = files[0]
+        try:
+            text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
+            report = import_orders_csv(principal.merchant_id, text, principal.actor)
+        except (RecetError, UnicodeDecodeError) as exc:
+            self.error = getattr(exc, "message", "The file is not UTF-8 text.")
+            return None
+        self.report_summary = (
+            f"{report.orders_imported} order(s) imported, "
+            f"{report.orders_skipped} skipped, {report.rows} row(s) read."
+        )
+        self.problems = [ProblemRow(str(p.row), p.field, p.problem) for p in report.problems]
+        self._refresh(principal.merchant_id)
+        return rx.clear_selected_files(UPLOAD_ID)
+
+    @rx.event
+    async def create_key(self, form: dict[str, Any]) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        with session_scope(principal.merchant_id) as session:
+            created = api_keys.create_key(session, principal.actor, str(form.get("name", "")))
+        self.new_key = created.key
+        self._refresh(principal.merchant_id)
+        return None
+
+    @rx.event
+    async def revoke_key(self, key_id: str) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        with session_scope(principal.merchant_id) as session:
+            api_keys.revoke_key(session, principal.actor, uuid.UUID(key_id))
+        self.new_key = ""
+        self._refresh(principal.merchant_id)
+        return None
+
+
+def _connection_details(kind: str, form: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    def field(name: str) -> str:
+        return str(form.get(name, "")).strip()
+
+    if kind == "shopify":
+        secrets = {"access_token": field("access_token"), "api_secret": field("api_secret")}
+        return integrations.normalized_shop_domain(field("shop")), {
+            k: v for k, v in secrets.items() if v
+        }
+    secrets = {
+        "webhook_secret": field("webhook_secret"),
+        "consumer_key": field("consumer_key"),
+        "consumer_secret": field("consumer_secret"),
+    }
+    return integrations.normalized_store_url(field("url")), {k: v for k, v in secrets.items() if v}
