@@ -7,6 +7,7 @@ import uuid
 import dramatiq
 
 from recete_app.backend import queueing
+from recete_app.backend.commerce import catalogue
 from recete_app.backend.commerce.processing import events_to_retry, process_stored_event
 
 
@@ -22,6 +23,15 @@ def sweep_external_events() -> None:
         process_external_event.send(str(merchant_id), str(event_id))
 
 
+@dramatiq.actor(queue_name="commerce", max_retries=3, min_backoff=30_000)
+def import_catalogue(merchant_id: str, integration_id: str) -> None:
+    catalogue.import_catalogue(uuid.UUID(merchant_id), uuid.UUID(integration_id))
+
+
+queueing.register(
+    "import_catalogue",
+    lambda merchant_id, integration_id: import_catalogue.send(merchant_id, integration_id),
+)
 queueing.register(
     "process_external_event",
     lambda merchant_id, event_id: process_external_event.send(merchant_id, event_id),

@@ -24,7 +24,9 @@ from recete_app.backend.config import Settings, get_settings
 
 # Cross-tenant look-ups (a login by email, an API key by hash) are allowed by narrow RLS
 # policies that show a row only to a transaction that already knows its key.
-LOOKUP_SETTINGS = frozenset({"login_email", "api_key_hash", "tenant_directory", "integration_key"})
+LOOKUP_SETTINGS = frozenset(
+    {"login_email", "api_key_hash", "tenant_directory", "integration_key", "integration_id"}
+)
 
 _lock = threading.Lock()
 _url: str | None = None

@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from recete_app.backend import queueing
 from recete_app.backend.accounts import api_keys
 from recete_app.backend.commerce import integrations, overview
 from recete_app.backend.commerce.csv_import import import_orders_csv
@@ -118,6 +119,13 @@ class IntegrationsState(rx.State):
             with session_scope(principal.merchant_id) as session:
                 row = integrations.connect(session, principal.actor, kind, external_id, secrets)
                 self.notice = f"Connected {row.display_name}."
+            if kind == "woocommerce" and secrets.get("consumer_key"):
+                queueing.enqueue(
+                    "import_catalogue",
+                    merchant_id=str(principal.merchant_id),
+                    integration_id=str(row.id),
+                )
+                self.notice += " Importing its products in the background."
         except RecetError as exc:
             self.error = exc.message
         self._refresh(principal.merchant_id)

@@ -164,3 +164,51 @@ def test_shopify_normalisers_fail_only_with_value_errors(payload: dict[str, Any]
     ):
         with contextlib.suppress(ValueError):
             normaliser(payload)
+
+
+@FUZZ
+@given(
+    body=st.binary(max_size=300) | shopish_objects.map(lambda o: json.dumps(o).encode()),
+    topic=st.sampled_from(["order.created", "order.updated", "product.deleted", ""])
+    | st.text(max_size=20),
+    signature=st.text(max_size=60),
+    delivery=st.text(max_size=40),
+)
+def test_woocommerce_receiver_never_500s_or_stores_unsigned_bodies(
+    client: TestClient,
+    woo_integration: str,
+    body: bytes,
+    topic: str,
+    signature: str,
+    delivery: str,
+) -> None:
+    before = stored()
+    headers = {
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Signature": signature,
+        "X-WC-Webhook-Delivery-ID": delivery,
+    }
+    safe = {k: v for k, v in headers.items() if v.isascii() and v.isprintable()}
+    response = client.post(
+        f"/webhooks/commerce/woocommerce/{woo_integration}", content=body, headers=safe
+    )
+    assert response.status_code in (200, 400, 401), response.text
+    assert response.status_code != 200 or body.strip().startswith(b"webhook_id=")
+    assert stored() == before
+
+
+@pytest.fixture()
+def woo_integration(client: TestClient) -> str:
+    from recete_app.backend.commerce import integrations
+    from recete_app.backend.db import session_scope
+
+    shop = connect_shop()
+    with session_scope(shop.merchant_id) as session:
+        row = integrations.connect(
+            session,
+            "test",
+            "woocommerce",
+            "https://shop.example.com",
+            {"webhook_secret": "fuzz-secret"},
+        )
+        return str(row.id)

@@ -3,6 +3,7 @@ processed later by an actor, swept up again if that never happened."""
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, or_, select
 
 from recete_app.backend.db import current_merchant_id, session_scope
+from recete_app.backend.errors import RecetError
 from recete_app.backend.models import ExternalEvent
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,18 @@ class Accepted:
     @property
     def duplicate(self) -> bool:
         return self.event_id is None
+
+
+def json_object_text(raw: bytes) -> str:
+    """The body as text, if it is a JSON object (what every store webhook sends)."""
+    try:
+        text = raw.decode("utf-8")
+        parsed = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RecetError("The request body is not valid JSON.", code="malformed_json") from exc
+    if not isinstance(parsed, dict):
+        raise RecetError("The request body must be a JSON object.", code="malformed_json")
+    return text
 
 
 def store_event(

@@ -32,6 +32,13 @@ def find_integration(kind: str, external_id: str) -> Integration | None:
         ).first()
 
 
+def find_integration_by_id(kind: str, integration_id: uuid.UUID) -> Integration | None:
+    """Before the merchant is known: the webhook URL names its integration."""
+    with session_scope(lookups={"integration_id": str(integration_id)}) as session:
+        row = session.get(Integration, integration_id)
+    return row if row is not None and row.kind == kind else None
+
+
 def read_secrets(integration: Integration) -> dict[str, str]:
     if not integration.secrets:
         return {}

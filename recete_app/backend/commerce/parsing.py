@@ -10,6 +10,14 @@ TRUTHY = frozenset({"yes", "true", "1", "y", "on", "evet", "subscribed", "opted_
 FALSY = frozenset({"no", "false", "0", "n", "off", "hayir", "hayır", "unsubscribed", "opted_out"})
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def text(value: Any) -> str | None:
     if value is None:
         return None

@@ -6,12 +6,14 @@ import uuid
 
 from recete_app.backend.commerce import api_events, inbox
 from recete_app.backend.commerce.shopify import handlers as shopify_handlers
+from recete_app.backend.commerce.woocommerce import handlers as woocommerce_handlers
 from recete_app.backend.db import session_scope
 from recete_app.backend.tenants import all_merchant_ids
 
 HANDLERS: dict[str, inbox.Handler] = {
     "shopify": shopify_handlers.handle,
     "api": api_events.handle,
+    "woocommerce": woocommerce_handlers.handle,
 }
 
 

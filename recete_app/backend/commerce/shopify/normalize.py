@@ -13,7 +13,15 @@ from recete_app.backend.commerce.events import (
     LineItem,
     OrderEvent,
 )
-from recete_app.backend.commerce.parsing import decimal, flag, text, timestamp, whole_number
+from recete_app.backend.commerce.parsing import (
+    as_dict,
+    as_list,
+    decimal,
+    flag,
+    text,
+    timestamp,
+    whole_number,
+)
 
 SOURCE = "shopify"
 # Note attributes a checkout can carry for WhatsApp opt-in (checkout extensions, apps).
@@ -28,20 +36,12 @@ WHATSAPP_CONSENT_ATTRIBUTES = frozenset(
 )
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def order_event(payload: dict[str, Any]) -> OrderEvent:
     """orders/create, orders/updated, orders/paid, orders/cancelled, orders/fulfilled."""
     order_id = text(payload.get("id"))
     if order_id is None:
         raise ValueError("order payload has no id")
-    fulfillments = [_mapping(f) for f in _list(payload.get("fulfillments"))]
+    fulfillments = [as_dict(f) for f in as_list(payload.get("fulfillments"))]
     return OrderEvent(
         source=SOURCE,
         external_id=order_id,
@@ -61,13 +61,13 @@ def order_event(payload: dict[str, Any]) -> OrderEvent:
         cancelled_at=timestamp(payload.get("cancelled_at")),
         cancel_reason=text(payload.get("cancel_reason")),
         refunded_at=_first_time(
-            _mapping(r).get("created_at") for r in _list(payload.get("refunds"))
+            as_dict(r).get("created_at") for r in as_list(payload.get("refunds"))
         ),
         customer=_customer(payload),
         line_items=tuple(
-            _line_item(_mapping(i))
-            for i in _list(payload.get("line_items"))
-            if text(_mapping(i).get("id"))
+            _line_item(as_dict(i))
+            for i in as_list(payload.get("line_items"))
+            if text(as_dict(i).get("id"))
         ),
     )
 
@@ -119,9 +119,9 @@ def _first_time(values: Any) -> datetime | None:
 
 
 def _customer(payload: dict[str, Any]) -> CustomerInfo | None:
-    customer = _mapping(payload.get("customer"))
-    shipping = _mapping(payload.get("shipping_address"))
-    billing = _mapping(payload.get("billing_address"))
+    customer = as_dict(payload.get("customer"))
+    shipping = as_dict(payload.get("shipping_address"))
+    billing = as_dict(payload.get("billing_address"))
     phone = (
         text(customer.get("phone"))
         or text(payload.get("phone"))
@@ -143,7 +143,7 @@ def _customer(payload: dict[str, Any]) -> CustomerInfo | None:
 
 def _consent(customer: dict[str, Any], payload: dict[str, Any]) -> tuple[ConsentInfo, ...]:
     found: list[ConsentInfo] = []
-    sms = _mapping(customer.get("sms_marketing_consent"))
+    sms = as_dict(customer.get("sms_marketing_consent"))
     state = {"subscribed": CONSENT_OPTED_IN, "unsubscribed": CONSENT_OPTED_OUT}.get(
         str(sms.get("state", "")).lower()
     )
@@ -156,8 +156,8 @@ def _consent(customer: dict[str, Any], payload: dict[str, Any]) -> tuple[Consent
                 timestamp(sms.get("consent_updated_at")),
             )
         )
-    for attribute in _list(payload.get("note_attributes")):
-        attr = _mapping(attribute)
+    for attribute in as_list(payload.get("note_attributes")):
+        attr = as_dict(attribute)
         if str(attr.get("name", "")).strip().lower() in WHATSAPP_CONSENT_ATTRIBUTES:
             said = flag(attr.get("value"))
             if said is not None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from recete_app.backend.commerce.inbox import IGNORED, PENDING, Accepted, store_event
+from recete_app.backend.commerce.inbox import (
+    IGNORED,
+    PENDING,
+    Accepted,
+    json_object_text,
+    store_event,
+)
 from recete_app.backend.commerce.integrations import SHOP_DOMAIN, find_integration, read_secrets
 from recete_app.backend.commerce.shopify.handlers import TOPICS
 from recete_app.backend.commerce.signatures import valid_base64_signature
@@ -48,7 +53,7 @@ def accept(delivery: ShopifyDelivery) -> Accepted:
         raise RecetError(
             "X-Shopify-Topic and X-Shopify-Webhook-Id are required.", code="missing_headers"
         )
-    body = _json_text(delivery.raw_body)
+    body = json_object_text(delivery.raw_body)
     status = PENDING if delivery.topic in TOPICS else IGNORED
     kept = {k: v for k, v in delivery.headers.items() if k.lower() in KEPT_HEADERS}
     with session_scope(integration.merchant_id) as session:
@@ -63,15 +68,3 @@ def accept(delivery: ShopifyDelivery) -> Accepted:
             status=status,
         )
     return Accepted(event_id, integration.merchant_id, status)
-
-
-def _json_text(raw: bytes) -> str:
-    """The body as text, if it is a JSON object; Shopify never sends anything else."""
-    try:
-        text = raw.decode("utf-8")
-        parsed = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise RecetError("The request body is not valid JSON.", code="malformed_json") from exc
-    if not isinstance(parsed, dict):
-        raise RecetError("The request body must be a JSON object.", code="malformed_json")
-    return text

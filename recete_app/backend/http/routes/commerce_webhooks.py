@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -12,6 +13,7 @@ from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.commerce.api_events import ApiOrderEvent
 from recete_app.backend.commerce.inbox import PENDING, Accepted, store_event
 from recete_app.backend.commerce.shopify.webhooks import ShopifyDelivery, accept
+from recete_app.backend.commerce.woocommerce import webhooks as woocommerce
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.auth import require_principal
 
@@ -42,6 +44,23 @@ async def shopify_webhook(request: Request) -> dict[str, str]:
         headers=dict(headers),
     )
     return acknowledge(await run_in_threadpool(accept, delivery))
+
+
+@router.post("/webhooks/commerce/woocommerce/{integration_id}")
+async def woocommerce_webhook(integration_id: uuid.UUID, request: Request) -> dict[str, str]:
+    raw_body = await request.body()
+    if woocommerce.is_ping(raw_body):
+        return {"status": "pong"}  # sent once when the webhook is created; nothing to store
+    headers = request.headers
+    delivery = woocommerce.WooDelivery(
+        integration_id=integration_id,
+        topic=headers.get("x-wc-webhook-topic"),
+        delivery_id=headers.get("x-wc-webhook-delivery-id"),
+        signature=headers.get("x-wc-webhook-signature"),
+        raw_body=raw_body,
+        headers=dict(headers),
+    )
+    return acknowledge(await run_in_threadpool(woocommerce.accept, delivery))
 
 
 @router.post("/webhooks/commerce/api", status_code=202)

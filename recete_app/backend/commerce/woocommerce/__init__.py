@@ -1,0 +1,1 @@
+"""WooCommerce: webhooks (orders, products), REST product import."""

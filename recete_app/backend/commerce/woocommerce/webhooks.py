@@ -1,0 +1,73 @@
+"""Receiving a WooCommerce webhook: integration from the URL, signature, store, answer."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from recete_app.backend.commerce.inbox import (
+    IGNORED,
+    PENDING,
+    Accepted,
+    json_object_text,
+    store_event,
+)
+from recete_app.backend.commerce.integrations import find_integration_by_id, read_secrets
+from recete_app.backend.commerce.signatures import valid_base64_signature
+from recete_app.backend.commerce.woocommerce.handlers import TOPICS
+from recete_app.backend.db import session_scope
+from recete_app.backend.errors import NotFound, RecetError, Unauthorized
+
+# WooCommerce pings a new webhook's URL with a form body `webhook_id=N`, unsigned.
+PING = re.compile(rb"^webhook_id=\d+$")
+KEPT_HEADERS = (
+    "x-wc-webhook-topic",
+    "x-wc-webhook-resource",
+    "x-wc-webhook-event",
+    "x-wc-webhook-delivery-id",
+    "x-wc-webhook-id",
+    "x-wc-webhook-source",
+)
+
+
+@dataclass(frozen=True)
+class WooDelivery:
+    integration_id: uuid.UUID
+    topic: str | None
+    delivery_id: str | None
+    signature: str | None
+    raw_body: bytes
+    headers: dict[str, str]
+
+
+def is_ping(raw_body: bytes) -> bool:
+    return PING.match(raw_body.strip()) is not None
+
+
+def accept(delivery: WooDelivery) -> Accepted:
+    integration = find_integration_by_id("woocommerce", delivery.integration_id)
+    if integration is None:
+        raise NotFound("Unknown integration.", code="unknown_integration")
+    secret = read_secrets(integration).get("webhook_secret", "")
+    if not valid_base64_signature([secret], delivery.raw_body, delivery.signature):
+        raise Unauthorized("Invalid webhook signature.", code="invalid_signature")
+    if not delivery.topic or not delivery.delivery_id:
+        raise RecetError(
+            "X-WC-Webhook-Topic and X-WC-Webhook-Delivery-ID are required.", code="missing_headers"
+        )
+    body = json_object_text(delivery.raw_body)
+    status = PENDING if delivery.topic in TOPICS else IGNORED
+    kept = {k: v for k, v in delivery.headers.items() if k.lower() in KEPT_HEADERS}
+    with session_scope(integration.merchant_id) as session:
+        event_id = store_event(
+            session,
+            provider="woocommerce",
+            external_id=f"{integration.id}:{delivery.delivery_id}",
+            topic=delivery.topic,
+            raw_body=body,
+            headers=kept,
+            integration_id=integration.id,
+            status=status,
+        )
+    return Accepted(event_id, integration.merchant_id, status)
