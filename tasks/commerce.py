@@ -9,6 +9,7 @@ import dramatiq
 from recete_app.backend import queueing
 from recete_app.backend.commerce import catalogue
 from recete_app.backend.commerce.processing import events_to_retry, process_stored_event
+from recete_app.backend.commerce.shopify import reconcile
 
 
 @dramatiq.actor(queue_name="commerce", max_retries=0)
@@ -26,6 +27,17 @@ def sweep_external_events() -> None:
 @dramatiq.actor(queue_name="commerce", max_retries=3, min_backoff=30_000)
 def import_catalogue(merchant_id: str, integration_id: str) -> None:
     catalogue.import_catalogue(uuid.UUID(merchant_id), uuid.UUID(integration_id))
+
+
+@dramatiq.actor(queue_name="commerce", max_retries=2, min_backoff=60_000)
+def reconcile_shop(merchant_id: str, integration_id: str) -> None:
+    reconcile.reconcile_orders(uuid.UUID(merchant_id), uuid.UUID(integration_id))
+
+
+@dramatiq.actor(queue_name="maintenance", max_retries=0)
+def reconcile_shops() -> None:
+    for merchant_id, integration_id in reconcile.shops_to_reconcile():
+        reconcile_shop.send(str(merchant_id), str(integration_id))
 
 
 queueing.register(

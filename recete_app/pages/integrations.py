@@ -133,6 +133,24 @@ def connect_forms() -> rx.Component:
         reset_on_submit=True,
         width="100%",
     )
+    oauth = rx.cond(
+        IntegrationsState.oauth_available,
+        rx.form(
+            rx.hstack(
+                rx.input(name="shop", placeholder="your-store.myshopify.com", width="100%"),
+                rx.button("Install the Shopify app", type="submit", id="shopify-oauth"),
+                width="100%",
+            ),
+            on_submit=IntegrationsState.start_shopify_oauth,
+            width="100%",
+        ),
+        rx.text(
+            "Shopify app install (OAuth) needs RECETE_SHOPIFY_API_KEY and "
+            "RECETE_SHOPIFY_API_SECRET; a custom app works without them.",
+            size="2",
+            color_scheme="gray",
+        ),
+    )
     woo = rx.form(
         rx.vstack(
             _field("Store URL", "url", "https://shop.example.com"),
@@ -148,7 +166,7 @@ def connect_forms() -> rx.Component:
         width="100%",
     )
     return _section(
-        "Connect a store", rx.grid(shopify, woo, columns="2", spacing="5", width="100%")
+        "Connect a store", oauth, rx.grid(shopify, woo, columns="2", spacing="5", width="100%")
     )
 
 

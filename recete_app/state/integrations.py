@@ -13,6 +13,8 @@ from recete_app.backend import queueing
 from recete_app.backend.accounts import api_keys
 from recete_app.backend.commerce import integrations, overview
 from recete_app.backend.commerce.csv_import import import_orders_csv
+from recete_app.backend.commerce.shopify import install
+from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.pages import routes
@@ -72,6 +74,11 @@ class IntegrationsState(rx.State):
     problems: list[ProblemRow] = []
     notice: str = ""
     error: str = ""
+    oauth_available: bool = False
+    # Read back by the OAuth callback: the install must finish in the browser that began it.
+    oauth_binding: str = rx.Cookie(
+        "", name="recete_shopify_oauth", path="/", max_age=600, same_site="lax"
+    )
 
     @rx.event
     async def load(self) -> Any:
@@ -81,7 +88,23 @@ class IntegrationsState(rx.State):
         self._refresh(principal.merchant_id)
         return None
 
+    @rx.event
+    async def start_shopify_oauth(self, form: dict[str, Any]) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.error = self.notice = ""
+        try:
+            started = install.start_install(principal.merchant_id, str(form.get("shop", "")))
+        except RecetError as exc:
+            self.error = exc.message
+            return None
+        self.oauth_binding = started.browser_binding
+        return rx.redirect(started.authorize_url, is_external=True)
+
     def _refresh(self, merchant_id: uuid.UUID) -> None:
+        settings = get_settings()
+        self.oauth_available = bool(settings.shopify_api_key and settings.shopify_api_secret)
         with session_scope(merchant_id) as session:
             self.cards = [
                 IntegrationCard(

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
 
 from recete_app.backend.config import Settings, get_settings
 from recete_app.backend.http.errors import install_error_handlers
 from recete_app.backend.http.middleware import RequestContextMiddleware
-from recete_app.backend.http.routes import api_keys, auth, commerce_webhooks, health
+from recete_app.backend.http.routes import (
+    api_keys,
+    auth,
+    commerce_webhooks,
+    health,
+    shopify_oauth,
+)
 from recete_app.backend.security.rate_limits import (
     build_rate_limiter,
     default_limits,
@@ -15,8 +22,11 @@ from recete_app.backend.security.rate_limits import (
 )
 
 
-def create_api(settings: Settings | None = None) -> FastAPI:
-    """The API; with explicit `settings` (tests) it gets limiters of its own."""
+def create_api(
+    settings: Settings | None = None, outbound_transport: httpx.BaseTransport | None = None
+) -> FastAPI:
+    """The API; with explicit `settings` (tests) it gets limiters of its own, and with an
+    `outbound_transport` its calls to providers go there (tests: httpx.MockTransport)."""
     limiter = build_rate_limiter(settings) if settings else shared_rate_limiter()
     settings = settings or get_settings()
     api = FastAPI(
@@ -27,12 +37,14 @@ def create_api(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     api.state.rate_limiter = limiter
+    api.state.outbound_transport = outbound_transport
     api.state.rate_limits = default_limits(settings)
     install_error_handlers(api)
     api.include_router(health.router)
     api.include_router(auth.router)
     api.include_router(api_keys.router)
     api.include_router(commerce_webhooks.router)
+    api.include_router(shopify_oauth.router)
     api.add_middleware(
         RequestContextMiddleware,
         settings=settings,

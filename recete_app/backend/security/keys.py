@@ -13,6 +13,7 @@ from recete_app.backend.config import Settings, get_settings
 FIELD_ENCRYPTION = b"recete/field-encryption/v1"
 BLIND_INDEX = b"recete/blind-index/v1"
 SESSION_SIGNING = b"recete/session-signing/v1"
+OAUTH_STATE = b"recete/oauth-state/v1"
 
 
 @dataclass(frozen=True)
