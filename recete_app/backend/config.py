@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     session_ttl_hours: int = 24 * 7
     max_body_bytes: int = 1_048_576
     max_upload_bytes: int = 50 * 1_048_576
+    # Webhook requests in flight per process before new ones get a fast 503 (stores retry).
+    webhook_max_inflight: int = 64
     rate_limit_ip_per_minute: int = 100
     rate_limit_api_key_per_hour: int = 1000
     rate_limit_merchant_per_hour: int = 5000

@@ -380,3 +380,14 @@ def test_a_failing_event_is_recorded_and_retried_with_backoff(
     assert len(processing.events_to_retry()) == 1
     owner_sql("UPDATE external_events SET attempts = 5")
     assert processing.events_to_retry() == []
+
+
+def test_overload_gets_a_fast_503_and_stores_nothing(shop: Shop) -> None:
+    from recete_app.backend.config import Settings
+
+    with TestClient(create_api(Settings(webhook_max_inflight=0))) as busy:
+        response = post_fixture(busy, "orders/create", "orders_create.json")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["error"]["code"] == "overloaded"
+    assert events() == []

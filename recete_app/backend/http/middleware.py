@@ -19,6 +19,7 @@ from recete_app.backend.security.rate_limits import Limit, RateLimiter
 log = logging.getLogger("recete.http")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 LIMITED_PREFIXES = ("/api/", "/webhooks/")
+WEBHOOK_PREFIX = "/webhooks/"
 UPLOAD_PREFIX = "/_upload"
 
 
@@ -33,6 +34,8 @@ class RequestContextMiddleware:
         self.app = app
         self.max_body = settings.max_body_bytes
         self.max_upload = settings.max_upload_bytes
+        self.webhook_capacity = settings.webhook_max_inflight
+        self.webhooks_inflight = 0
         self.limiter = limiter
         self.ip_limit = ip_limit
 
@@ -74,6 +77,31 @@ class RequestContextMiddleware:
                     {"retry-after": str(verdict.retry_after)},
                 )
                 return
+        if path.startswith(WEBHOOK_PREFIX):
+            if self.webhooks_inflight >= self.webhook_capacity:
+                # Shedding load fast beats timing out: the store retries a 503 later, and
+                # nothing was stored, so nothing is lost or duplicated.
+                await _reply(
+                    tagged_send, 503, "overloaded", "Busy, retry shortly.", {"retry-after": "1"}
+                )
+                return
+            self.webhooks_inflight += 1
+            try:
+                await self._pass(scope, receive, tagged_send, path, too_large, holder)
+            finally:
+                self.webhooks_inflight -= 1
+            return
+        await self._pass(scope, receive, tagged_send, path, too_large, holder)
+
+    async def _pass(
+        self,
+        scope: Scope,
+        receive: Receive,
+        tagged_send: Send,
+        path: str,
+        too_large: str,
+        holder: dict[str, int],
+    ) -> None:
         cap = self._cap_for(path)
         declared = _content_length(scope)
         if cap is not None and declared is not None and declared > cap:
