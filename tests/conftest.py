@@ -71,13 +71,16 @@ def clean_db(database_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> Iterator[None]:
-    """Budgets are per process; each test starts with full ones."""
+def _fresh_process_caches() -> Iterator[None]:
+    """Budgets and webhook routes are cached per process; each test starts without them."""
+    from recete_app.backend.commerce.routing import forget_routes
     from recete_app.backend.security.rate_limits import shared_rate_limiter
 
     shared_rate_limiter.cache_clear()
+    forget_routes()
     yield
     shared_rate_limiter.cache_clear()
+    forget_routes()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
@@ -12,7 +13,7 @@ from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.models import ConsentEvent, Customer
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
-from recete_app.backend.security.crypto import blind_index, encrypt_field
+from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field
 from recete_app.backend.security.fields import EMAIL, PHONE
 
 
@@ -31,65 +32,80 @@ def upsert_customer(session: Session, info: CustomerInfo, source: str) -> Custom
     Returns None when the data names nobody we could ever message or match again.
     """
     phone = e164_or_none(info.phone, info.country_code)
-    customer = _find(session, phone, info.external_id, source)
-    if customer is None:
-        if phone is None and info.external_id is None:
-            return None
-        customer = _create(session, phone, info.external_id, source)
+    if phone is not None:
+        customer = _upsert_by_phone(session, phone, info, source)
+    elif info.external_id is not None:
+        customer = _by_external_id(session, info.external_id, source) or _insert(
+            session, _new_values(session, None, info, source)
+        )
+    else:
+        return None
     _refresh(customer, info, phone, source)
     for consent in info.consent:
         record_consent(session, customer, consent)
     return customer
 
 
-def _find(
-    session: Session, phone: str | None, external_id: str | None, source: str
-) -> Customer | None:
-    if phone is not None:
-        found = session.exec(
-            select(Customer).where(Customer.phone_index == blind_index(phone)).with_for_update()
-        ).first()
-        if found is not None:
-            return found
-    if external_id is not None:
-        return session.exec(
-            select(Customer)
-            .where(Customer.source == source, Customer.external_id == external_id)
-            .order_by(col(Customer.created_at))
-            .with_for_update()
-        ).first()
-    return None
-
-
-def _create(session: Session, phone: str | None, external_id: str | None, source: str) -> Customer:
-    values = {
+def _new_values(
+    session: Session, phone: str | None, info: CustomerInfo, source: str
+) -> dict[str, Any]:
+    return {
         "id": uuid.uuid4(),
         "merchant_id": current_merchant_id(session),
         "source": source,
-        "external_id": external_id,
+        "external_id": info.external_id,
         "phone_encrypted": encrypt_field(phone, PHONE) if phone else None,
         "phone_index": blind_index(phone) if phone else None,
-        "first_name": "",
-        "last_name": "",
+        "email_encrypted": encrypt_field(email, EMAIL) if (email := _email(info)) else None,
+        "first_name": info.first_name[:200],
+        "last_name": info.last_name[:200],
         "consent_state": "unknown",
         "created_at": datetime.now(UTC),
     }
-    # Two events about one new customer may race: the unique phone index decides.
-    statement = (
-        insert(Customer).values(**values).on_conflict_do_nothing().returning(col(Customer.id))
-    )
-    created = session.execute(statement).scalar()
-    found = _find(session, phone, external_id, source) if created is None else None
-    return found or session.get_one(Customer, created, with_for_update=True)
+
+
+def _upsert_by_phone(session: Session, phone: str, info: CustomerInfo, source: str) -> Customer:
+    """One round trip: insert, or lock and return the customer who has this phone (two events
+    about one new customer may race; the unique phone index decides)."""
+    values = insert(Customer).values(**_new_values(session, phone, info, source))
+    statement = values.on_conflict_do_update(
+        constraint="uq_customers_merchant_phone",
+        set_={"phone_index": values.excluded.phone_index},
+    ).returning(Customer)
+    customer: Customer = session.execute(
+        select(Customer).from_statement(statement).execution_options(populate_existing=True)
+    ).scalar_one()
+    return customer
+
+
+def _by_external_id(session: Session, external_id: str, source: str) -> Customer | None:
+    return session.exec(
+        select(Customer)
+        .where(Customer.source == source, Customer.external_id == external_id)
+        .order_by(col(Customer.created_at))
+        .with_for_update()
+    ).first()
+
+
+def _insert(session: Session, values: dict[str, Any]) -> Customer:
+    statement = insert(Customer).values(**values).returning(Customer)
+    customer: Customer = session.execute(select(Customer).from_statement(statement)).scalar_one()
+    return customer
+
+
+def _email(info: CustomerInfo) -> str | None:
+    return info.email.strip().lower() if info.email and info.email.strip() else None
 
 
 def _refresh(customer: Customer, info: CustomerInfo, phone: str | None, source: str) -> None:
-    if info.first_name:
+    if info.first_name and customer.first_name != info.first_name[:200]:
         customer.first_name = info.first_name[:200]
-    if info.last_name:
+    if info.last_name and customer.last_name != info.last_name[:200]:
         customer.last_name = info.last_name[:200]
-    if info.email:
-        customer.email_encrypted = encrypt_field(info.email.strip().lower(), EMAIL)
+    email = _email(info)
+    known = decrypt_field(customer.email_encrypted, EMAIL) if customer.email_encrypted else None
+    if email and email != known:
+        customer.email_encrypted = encrypt_field(email, EMAIL)
     if phone and customer.phone_index is None:
         customer.phone_encrypted = encrypt_field(phone, PHONE)
         customer.phone_index = blind_index(phone)

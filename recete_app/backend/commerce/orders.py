@@ -42,9 +42,15 @@ class AppliedOrder:
 
 
 def transit_days(session: Session) -> int:
+    """The merchant's typical transit days (setting `transit_days`), read once per session."""
+    cached = session.info.get("transit_days")
+    if isinstance(cached, int):
+        return cached
     merchant = session.get_one(Merchant, current_merchant_id(session))
     value = merchant.settings.get("transit_days", DEFAULT_TRANSIT_DAYS)
-    return int(value) if isinstance(value, int | str) and str(value).isdigit() else 3
+    days = int(value) if isinstance(value, int | str) and str(value).isdigit() else 3
+    session.info["transit_days"] = days
+    return days
 
 
 def apply_order_event(session: Session, event: OrderEvent) -> AppliedOrder:
@@ -66,26 +72,24 @@ def apply_order_event(session: Session, event: OrderEvent) -> AppliedOrder:
 
 
 def _locked_order(session: Session, event: OrderEvent) -> Order:
-    merchant_id = current_merchant_id(session)
-    session.execute(
-        insert(Order)
-        .values(
-            id=uuid.uuid4(),
-            merchant_id=merchant_id,
-            source=event.source,
-            external_id=event.external_id,
-            name="",
-            delivery_estimated=False,
-            created_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(constraint="uq_orders_source_id")
+    """The order row, created if new, locked until the transaction ends: one round trip (an
+    upsert that touches the row takes the same lock as SELECT .. FOR UPDATE)."""
+    values = insert(Order).values(
+        id=uuid.uuid4(),
+        merchant_id=current_merchant_id(session),
+        source=event.source,
+        external_id=event.external_id,
+        name="",
+        delivery_estimated=False,
+        created_at=datetime.now(UTC),
     )
-    return session.exec(
-        select(Order)
-        .where(Order.source == event.source, Order.external_id == event.external_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    statement = values.on_conflict_do_update(
+        constraint="uq_orders_source_id", set_={"external_id": values.excluded.external_id}
+    ).returning(Order)
+    order: Order = session.execute(
+        select(Order).from_statement(statement).execution_options(populate_existing=True)
+    ).scalar_one()
+    return order
 
 
 def _is_newer(event: OrderEvent, order: Order) -> bool:
@@ -108,25 +112,30 @@ def _apply_snapshot(session: Session, order: Order, event: OrderEvent, fill_only
 
 
 def _upsert_items(session: Session, order: Order, items: tuple[LineItem, ...]) -> None:
-    for item in items:
-        values = {
+    """All items in one statement; a repeated item id updates its row."""
+    unique = {item.external_id: item for item in items}
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "merchant_id": order.merchant_id,
+            "order_id": order.id,
+            "external_id": item.external_id,
             "title": item.title[:500],
             "sku": item.sku,
             "quantity": item.quantity,
             "price": item.price,
             "requires_shipping": item.requires_shipping,
         }
-        session.execute(
-            insert(OrderItem)
-            .values(
-                id=uuid.uuid4(),
-                merchant_id=order.merchant_id,
-                order_id=order.id,
-                external_id=item.external_id,
-                **values,
-            )
-            .on_conflict_do_update(constraint="uq_order_items_order_external", set_=values)
+        for item in unique.values()
+    ]
+    statement = insert(OrderItem).values(rows)
+    updated = ("title", "sku", "quantity", "price", "requires_shipping")
+    session.execute(
+        statement.on_conflict_do_update(
+            constraint="uq_order_items_order_external",
+            set_={name: statement.excluded[name] for name in updated},
         )
+    )
 
 
 def _ships(session: Session, order: Order) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -22,6 +23,7 @@ class DerivedKey:
     material: bytes
 
 
+@lru_cache(maxsize=64)
 def derive(root_secret: str, purpose: bytes) -> DerivedKey:
     material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
         root_secret.encode()

@@ -11,7 +11,8 @@ from recete_app.backend.commerce.inbox import (
     json_object_text,
     store_event,
 )
-from recete_app.backend.commerce.integrations import SHOP_DOMAIN, find_integration, read_secrets
+from recete_app.backend.commerce.integrations import SHOP_DOMAIN
+from recete_app.backend.commerce.routing import route_by_store
 from recete_app.backend.commerce.shopify.handlers import TOPICS
 from recete_app.backend.commerce.signatures import valid_base64_signature
 from recete_app.backend.config import get_settings
@@ -40,11 +41,11 @@ class ShopifyDelivery:
 
 def accept(delivery: ShopifyDelivery) -> Accepted:
     shop = (delivery.shop or "").strip().lower()
-    integration = find_integration("shopify", shop) if SHOP_DOMAIN.match(shop) else None
-    if integration is None:
+    route = route_by_store("shopify", shop) if SHOP_DOMAIN.match(shop) else None
+    if route is None:
         raise Unauthorized("Unknown shop.", code="unknown_shop")
     app_secret = get_settings().shopify_api_secret
-    candidates = [read_secrets(integration).get("api_secret", "")]
+    candidates = [route.secrets.get("api_secret", "")]
     if app_secret is not None:
         candidates.append(app_secret.get_secret_value())
     if not valid_base64_signature(candidates, delivery.raw_body, delivery.signature):
@@ -56,7 +57,7 @@ def accept(delivery: ShopifyDelivery) -> Accepted:
     body = json_object_text(delivery.raw_body)
     status = PENDING if delivery.topic in TOPICS else IGNORED
     kept = {k: v for k, v in delivery.headers.items() if k.lower() in KEPT_HEADERS}
-    with session_scope(integration.merchant_id) as session:
+    with session_scope(route.merchant_id) as session:
         event_id = store_event(
             session,
             provider="shopify",
@@ -64,7 +65,7 @@ def accept(delivery: ShopifyDelivery) -> Accepted:
             topic=delivery.topic,
             raw_body=body,
             headers=kept,
-            integration_id=integration.id,
+            integration_id=route.integration_id,
             status=status,
         )
-    return Accepted(event_id, integration.merchant_id, status)
+    return Accepted(event_id, route.merchant_id, status)

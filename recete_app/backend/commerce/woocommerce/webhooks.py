@@ -13,7 +13,7 @@ from recete_app.backend.commerce.inbox import (
     json_object_text,
     store_event,
 )
-from recete_app.backend.commerce.integrations import find_integration_by_id, read_secrets
+from recete_app.backend.commerce.routing import route_by_id
 from recete_app.backend.commerce.signatures import valid_base64_signature
 from recete_app.backend.commerce.woocommerce.handlers import TOPICS
 from recete_app.backend.db import session_scope
@@ -46,10 +46,10 @@ def is_ping(raw_body: bytes) -> bool:
 
 
 def accept(delivery: WooDelivery) -> Accepted:
-    integration = find_integration_by_id("woocommerce", delivery.integration_id)
-    if integration is None:
+    route = route_by_id("woocommerce", delivery.integration_id)
+    if route is None:
         raise NotFound("Unknown integration.", code="unknown_integration")
-    secret = read_secrets(integration).get("webhook_secret", "")
+    secret = route.secrets.get("webhook_secret", "")
     if not valid_base64_signature([secret], delivery.raw_body, delivery.signature):
         raise Unauthorized("Invalid webhook signature.", code="invalid_signature")
     if not delivery.topic or not delivery.delivery_id:
@@ -59,15 +59,15 @@ def accept(delivery: WooDelivery) -> Accepted:
     body = json_object_text(delivery.raw_body)
     status = PENDING if delivery.topic in TOPICS else IGNORED
     kept = {k: v for k, v in delivery.headers.items() if k.lower() in KEPT_HEADERS}
-    with session_scope(integration.merchant_id) as session:
+    with session_scope(route.merchant_id) as session:
         event_id = store_event(
             session,
             provider="woocommerce",
-            external_id=f"{integration.id}:{delivery.delivery_id}",
+            external_id=f"{route.integration_id}:{delivery.delivery_id}",
             topic=delivery.topic,
             raw_body=body,
             headers=kept,
-            integration_id=integration.id,
+            integration_id=route.integration_id,
             status=status,
         )
-    return Accepted(event_id, integration.merchant_id, status)
+    return Accepted(event_id, route.merchant_id, status)

@@ -1,0 +1,60 @@
+"""Which merchant and secrets a webhook belongs to, cached briefly: receivers look this up on
+every request, and a connection changes rarely (a changed secret is picked up within TTL)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from recete_app.backend.commerce.integrations import (
+    find_integration,
+    find_integration_by_id,
+    read_secrets,
+)
+from recete_app.backend.models import Integration
+
+TTL_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Route:
+    integration_id: uuid.UUID
+    merchant_id: uuid.UUID
+    secrets: dict[str, str]
+
+
+_cache: dict[tuple[str, str], tuple[float, Route | None]] = {}
+_lock = threading.Lock()
+
+
+def _cached(key: tuple[str, str], load: object) -> Route | None:
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < TTL_SECONDS:
+            return hit[1]
+    assert callable(load)
+    row: Integration | None = load()
+    route = Route(row.id, row.merchant_id, read_secrets(row)) if row is not None else None
+    with _lock:
+        if len(_cache) > 10_000:
+            _cache.clear()
+        _cache[key] = (now, route)
+    return route
+
+
+def route_by_store(kind: str, external_id: str) -> Route | None:
+    return _cached((kind, external_id), lambda: find_integration(kind, external_id))
+
+
+def route_by_id(kind: str, integration_id: uuid.UUID) -> Route | None:
+    return _cached(
+        (kind, str(integration_id)), lambda: find_integration_by_id(kind, integration_id)
+    )
+
+
+def forget_routes() -> None:
+    with _lock:
+        _cache.clear()
