@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from recete_app.backend.commerce.inbox import (
-    IGNORED,
-    PENDING,
-    Accepted,
-    json_object_text,
-    store_event,
-)
+from recete_app.backend.commerce.deliveries import VerifiedDelivery, record_delivery
+from recete_app.backend.commerce.inbox import Accepted
 from recete_app.backend.commerce.integrations import SHOP_DOMAIN
 from recete_app.backend.commerce.routing import route_by_store
 from recete_app.backend.commerce.shopify.handlers import TOPICS
 from recete_app.backend.commerce.signatures import valid_base64_signature
 from recete_app.backend.config import get_settings
-from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError, Unauthorized
 
 KEPT_HEADERS = (
@@ -54,18 +48,7 @@ def accept(delivery: ShopifyDelivery) -> Accepted:
         raise RecetError(
             "X-Shopify-Topic and X-Shopify-Webhook-Id are required.", code="missing_headers"
         )
-    body = json_object_text(delivery.raw_body)
-    status = PENDING if delivery.topic in TOPICS else IGNORED
-    kept = {k: v for k, v in delivery.headers.items() if k.lower() in KEPT_HEADERS}
-    with session_scope(route.merchant_id) as session:
-        event_id = store_event(
-            session,
-            provider="shopify",
-            external_id=delivery.webhook_id,
-            topic=delivery.topic,
-            raw_body=body,
-            headers=kept,
-            integration_id=route.integration_id,
-            status=status,
-        )
-    return Accepted(event_id, route.merchant_id, status)
+    verified = VerifiedDelivery(
+        route, "shopify", delivery.webhook_id, delivery.topic, delivery.raw_body, delivery.headers
+    )
+    return record_delivery(verified, TOPICS, KEPT_HEADERS)

@@ -6,17 +6,11 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from recete_app.backend.commerce.inbox import (
-    IGNORED,
-    PENDING,
-    Accepted,
-    json_object_text,
-    store_event,
-)
+from recete_app.backend.commerce.deliveries import VerifiedDelivery, record_delivery
+from recete_app.backend.commerce.inbox import Accepted
 from recete_app.backend.commerce.routing import route_by_id
 from recete_app.backend.commerce.signatures import valid_base64_signature
 from recete_app.backend.commerce.woocommerce.handlers import TOPICS
-from recete_app.backend.db import session_scope
 from recete_app.backend.errors import NotFound, RecetError, Unauthorized
 
 # WooCommerce pings a new webhook's URL with a form body `webhook_id=N`, unsigned.
@@ -56,18 +50,12 @@ def accept(delivery: WooDelivery) -> Accepted:
         raise RecetError(
             "X-WC-Webhook-Topic and X-WC-Webhook-Delivery-ID are required.", code="missing_headers"
         )
-    body = json_object_text(delivery.raw_body)
-    status = PENDING if delivery.topic in TOPICS else IGNORED
-    kept = {k: v for k, v in delivery.headers.items() if k.lower() in KEPT_HEADERS}
-    with session_scope(route.merchant_id) as session:
-        event_id = store_event(
-            session,
-            provider="woocommerce",
-            external_id=f"{route.integration_id}:{delivery.delivery_id}",
-            topic=delivery.topic,
-            raw_body=body,
-            headers=kept,
-            integration_id=route.integration_id,
-            status=status,
-        )
-    return Accepted(event_id, route.merchant_id, status)
+    verified = VerifiedDelivery(
+        route,
+        "woocommerce",
+        f"{route.integration_id}:{delivery.delivery_id}",
+        delivery.topic,
+        delivery.raw_body,
+        delivery.headers,
+    )
+    return record_delivery(verified, TOPICS, KEPT_HEADERS)
