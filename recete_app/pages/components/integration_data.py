@@ -1,0 +1,143 @@
+"""Integrations page: the CSV import and generic-API sections."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from recete_app.pages.components.integration_parts import events_table, section
+from recete_app.state.integrations import UPLOAD_ID, IntegrationsState, KeyRow, ProblemRow
+
+
+def _problem_row(problem: ProblemRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(problem.row), rx.table.cell(problem.field), rx.table.cell(problem.problem)
+    )
+
+
+def csv_import() -> rx.Component:
+    return section(
+        "Import orders from a CSV",
+        rx.text(
+            "Shopify's order export (Orders → Export → CSV for Excel or plain CSV) or the "
+            "generic template (order_id, placed_at, item_title, …). Importing the same file "
+            "again changes nothing.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.upload(
+            rx.vstack(
+                rx.icon("file-up", size=28),
+                rx.text("Drop a CSV here or click to choose"),
+                align="center",
+                spacing="1",
+            ),
+            id=UPLOAD_ID,
+            accept={"text/csv": [".csv"]},
+            max_files=1,
+            multiple=False,
+            border=f"1px dashed {rx.color('gray', 7)}",
+            padding="20px",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.foreach(rx.selected_files(UPLOAD_ID), rx.text),
+            rx.button(
+                "Import",
+                id="import-csv",
+                on_click=IntegrationsState.upload_orders(rx.upload_files(upload_id=UPLOAD_ID)),
+            ),
+            align="center",
+        ),
+        rx.cond(
+            IntegrationsState.report_summary != "",
+            rx.callout(
+                IntegrationsState.report_summary,
+                icon="circle-check",
+                color_scheme="green",
+                id="import-summary",
+            ),
+        ),
+        rx.cond(
+            IntegrationsState.problems.length() > 0,
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Row"),
+                        rx.table.column_header_cell("Field"),
+                        rx.table.column_header_cell("Problem"),
+                    )
+                ),
+                rx.table.body(rx.foreach(IntegrationsState.problems, _problem_row)),
+                size="1",
+                width="100%",
+                id="import-problems",
+            ),
+        ),
+    )
+
+
+def _key_row(key: KeyRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(key.name),
+        rx.table.cell(rx.code(key.prefix + "…")),
+        rx.table.cell(rx.badge(key.state)),
+        rx.table.cell(key.created_at),
+        rx.table.cell(
+            rx.cond(
+                key.state == "active",
+                rx.button(
+                    "Revoke",
+                    size="1",
+                    variant="soft",
+                    color_scheme="red",
+                    on_click=IntegrationsState.revoke_key(key.id),
+                ),
+            )
+        ),
+    )
+
+
+def api_access() -> rx.Component:
+    return section(
+        "Generic order API",
+        rx.text(
+            "POST order events to /webhooks/commerce/api with an X-Api-Key header "
+            "(schema in the README).",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.input(name="name", placeholder="Key name, e.g. back office"),
+                rx.button("Create API key", type="submit", id="create-key"),
+            ),
+            on_submit=IntegrationsState.create_key,
+            reset_on_submit=True,
+        ),
+        rx.cond(
+            IntegrationsState.new_key != "",
+            rx.callout(
+                rx.text(
+                    "Copy this key now, it is not shown again: ", rx.code(IntegrationsState.new_key)
+                ),
+                icon="key-round",
+                color_scheme="amber",
+                id="new-key",
+            ),
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ("Name", "Prefix", "State", "Created", "")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(IntegrationsState.keys, _key_row)),
+            size="1",
+            width="100%",
+        ),
+        rx.heading("Latest API events", size="3"),
+        events_table(IntegrationsState.api_events),
+    )
