@@ -84,9 +84,11 @@ def test_shopify_export_fields_land_where_they_belong(merchant_id: uuid.UUID) ->
 def test_importing_the_same_file_again_changes_nothing(merchant_id: uuid.UUID) -> None:
     run_import(merchant_id, SHOPIFY_EXPORT)
     before = counts()
+    snapshot = owner_sql("SELECT * FROM orders ORDER BY id")
     again = run_import(merchant_id, SHOPIFY_EXPORT)
     assert again.orders_imported == 4
     assert counts() == before
+    assert owner_sql("SELECT * FROM orders ORDER BY id") == snapshot
 
 
 def test_generic_template_imports_with_its_own_columns(merchant_id: uuid.UUID) -> None:

@@ -66,7 +66,8 @@ def apply_order_event(session: Session, event: OrderEvent) -> AppliedOrder:
     _apply_delivery(session, order, event)
     if newer and event.updated_at is not None:
         order.source_updated_at = event.updated_at
-    order.updated_at = datetime.now(UTC)
+    if session.is_modified(order):
+        order.updated_at = datetime.now(UTC)
     emitted = _emit(session, order, before)
     return AppliedOrder(order.id, emitted)
 
