@@ -150,11 +150,6 @@ def session_scope(
         session.close()
 
 
-def tenant_scope(merchant_id: uuid.UUID) -> Any:
-    """Shorthand for the usual case: a unit of work inside one merchant."""
-    return session_scope(merchant_id)
-
-
 def current_merchant_id(session: Session) -> uuid.UUID:
     merchant_id = session.info.get("merchant_id")
     if merchant_id is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -67,6 +68,12 @@ def _shopify_export(raw: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def earliest(values: Iterable[Any]) -> datetime | None:
+    """The earliest of the readable timestamps among `values`, or None."""
+    times = [t for t in (timestamp(v) for v in values) if t is not None]
+    return min(times) if times else None
 
 
 def flag(value: Any) -> bool | None:

@@ -6,7 +6,6 @@ order seen by both paths is one order with one set of line items.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from recete_app.backend.commerce.events import (
@@ -21,6 +20,7 @@ from recete_app.backend.commerce.parsing import (
     as_dict,
     as_list,
     decimal,
+    earliest,
     text,
     timestamp,
     whole_number,
@@ -54,17 +54,17 @@ def order_event(node: dict[str, Any]) -> OrderEvent:
         financial_status=status,
         fulfillment_status=FULFILLMENT_STATUS.get(str(node.get("displayFulfillmentStatus"))),
         placed_at=timestamp(node.get("createdAt")),
-        fulfilled_at=_earliest(
+        fulfilled_at=earliest(
             f.get("createdAt") for f in fulfillments if f.get("status") == "SUCCESS"
         ),
-        delivered_at=_earliest(
+        delivered_at=earliest(
             f.get("deliveredAt") or f.get("updatedAt")
             for f in fulfillments
             if f.get("displayStatus") == "DELIVERED"
         ),
         cancelled_at=timestamp(node.get("cancelledAt")),
         cancel_reason=(text(node.get("cancelReason")) or "").lower() or None,
-        refunded_at=_earliest(as_dict(r).get("createdAt") for r in as_list(node.get("refunds"))),
+        refunded_at=earliest(as_dict(r).get("createdAt") for r in as_list(node.get("refunds"))),
         customer=_customer(node),
         line_items=tuple(
             _line_item(as_dict(i))
@@ -72,11 +72,6 @@ def order_event(node: dict[str, Any]) -> OrderEvent:
             if numeric_id(as_dict(i).get("id"))
         ),
     )
-
-
-def _earliest(values: Any) -> datetime | None:
-    times = [t for t in (timestamp(v) for v in values) if t is not None]
-    return min(times) if times else None
 
 
 def _customer(node: dict[str, Any]) -> CustomerInfo | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from recete_app.backend.commerce.events import (
@@ -17,6 +16,7 @@ from recete_app.backend.commerce.parsing import (
     as_dict,
     as_list,
     decimal,
+    earliest,
     flag,
     text,
     timestamp,
@@ -52,17 +52,15 @@ def order_event(payload: dict[str, Any]) -> OrderEvent:
         financial_status=text(payload.get("financial_status")),
         fulfillment_status=text(payload.get("fulfillment_status")),
         placed_at=timestamp(payload.get("created_at")),
-        fulfilled_at=_first_time(
+        fulfilled_at=earliest(
             f.get("created_at") for f in fulfillments if f.get("status") in (None, "success")
         ),
-        delivered_at=_first_time(
+        delivered_at=earliest(
             f.get("updated_at") for f in fulfillments if f.get("shipment_status") == "delivered"
         ),
         cancelled_at=timestamp(payload.get("cancelled_at")),
         cancel_reason=text(payload.get("cancel_reason")),
-        refunded_at=_first_time(
-            as_dict(r).get("created_at") for r in as_list(payload.get("refunds"))
-        ),
+        refunded_at=earliest(as_dict(r).get("created_at") for r in as_list(payload.get("refunds"))),
         customer=_customer(payload),
         line_items=tuple(
             _line_item(as_dict(i))
@@ -111,11 +109,6 @@ def _required(payload: dict[str, Any], key: str) -> str:
     if value is None:
         raise ValueError(f"payload has no {key}")
     return value
-
-
-def _first_time(values: Any) -> datetime | None:
-    times = [t for t in (timestamp(v) for v in values) if t is not None]
-    return min(times) if times else None
 
 
 def _customer(payload: dict[str, Any]) -> CustomerInfo | None:
