@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from alembic.config import Config
 
 from alembic import command
@@ -18,7 +20,9 @@ def upgrade_database(revision: str = "head") -> None:
     command.upgrade(alembic_config(), revision)
 
 
+@lru_cache(maxsize=1)
 def current_head() -> str | None:
+    """The code's schema head; the scripts cannot change while the process runs."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -126,8 +126,14 @@ def due_for_retry(session: Session, now: datetime | None = None) -> list[uuid.UU
     """Events nobody processed (pending for a while) and failures still worth retrying
     (exponential back-off: 1, 2, 4, 8 minutes)."""
     now = now or datetime.now(UTC)
+    # Only the columns the decision needs: a retry batch must not drag 500 raw bodies along.
     rows = session.exec(
-        select(ExternalEvent)
+        select(
+            ExternalEvent.id,
+            ExternalEvent.status,
+            ExternalEvent.attempts,
+            ExternalEvent.processed_at,
+        )
         .where(
             or_(
                 (col(ExternalEvent.status) == PENDING)
@@ -140,9 +146,9 @@ def due_for_retry(session: Session, now: datetime | None = None) -> list[uuid.UU
         .limit(500)
     ).all()
     return [
-        row.id
-        for row in rows
-        if row.status == PENDING
-        or row.processed_at is None
-        or row.processed_at <= now - timedelta(minutes=2 ** max(row.attempts - 1, 0))
+        event_id
+        for event_id, status, attempts, last_try in rows
+        if status == PENDING
+        or last_try is None
+        or last_try <= now - timedelta(minutes=2 ** max(attempts - 1, 0))
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from recete_app.backend.commerce.integrations import (
@@ -29,14 +30,13 @@ _cache: dict[tuple[str, str], tuple[float, Route | None]] = {}
 _lock = threading.Lock()
 
 
-def _cached(key: tuple[str, str], load: object) -> Route | None:
+def _cached(key: tuple[str, str], load: Callable[[], Integration | None]) -> Route | None:
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)
         if hit is not None and now - hit[0] < TTL_SECONDS:
             return hit[1]
-    assert callable(load)
-    row: Integration | None = load()
+    row = load()
     route = Route(row.id, row.merchant_id, read_secrets(row)) if row is not None else None
     with _lock:
         if len(_cache) > 10_000:
