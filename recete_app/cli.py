@@ -69,23 +69,9 @@ def cmd_integration_add(args: argparse.Namespace) -> int:
     from recete_app.backend.db import session_scope
 
     kind = args.kind
-    if kind == "shopify":
-        external_id = integrations.normalized_shop_domain(args.shop)
-        secrets = {"access_token": args.access_token, "api_secret": args.api_secret or ""}
-    elif kind == "woocommerce":
-        external_id = integrations.normalized_store_url(args.url)
-        secrets = {
-            "webhook_secret": args.secret,
-            "consumer_key": args.consumer_key or "",
-            "consumer_secret": args.consumer_secret or "",
-        }
-    else:
-        external_id = args.phone_number_id.strip()
-        secrets = {
-            "access_token": args.access_token,
-            "app_secret": args.app_secret,
-            "verify_token": args.verify_token,
-        }
+    # The CLI's --secret (DESIGN §5) is WooCommerce's webhook secret.
+    fields = {**vars(args), "webhook_secret": getattr(args, "secret", None)}
+    external_id, secrets = integrations.connection_details(kind, fields)
     merchant_id, account_id = merchant_for_email(args.merchant)
     with session_scope(merchant_id) as session:
         row = integrations.connect(
@@ -93,7 +79,7 @@ def cmd_integration_add(args: argparse.Namespace) -> int:
             f"account:{account_id}",
             kind,
             external_id,
-            {k: v for k, v in secrets.items() if v},
+            secrets,
         )
         url = integrations.webhook_url(row)
     print(row.id)

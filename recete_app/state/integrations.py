@@ -138,7 +138,7 @@ class IntegrationsState(rx.State):
             return rx.redirect(routes.LOGIN)
         self.error = self.notice = ""
         try:
-            external_id, secrets = _connection_details(kind, form)
+            external_id, secrets = integrations.connection_details(kind, form)
             with session_scope(principal.merchant_id) as session:
                 row = integrations.connect(session, principal.actor, kind, external_id, secrets)
                 self.notice = f"Connected {row.display_name}."
@@ -200,20 +200,3 @@ class IntegrationsState(rx.State):
         self.new_key = ""
         self._refresh(principal.merchant_id)
         return None
-
-
-def _connection_details(kind: str, form: dict[str, Any]) -> tuple[str, dict[str, str]]:
-    def field(name: str) -> str:
-        return str(form.get(name, "")).strip()
-
-    if kind == "shopify":
-        secrets = {"access_token": field("access_token"), "api_secret": field("api_secret")}
-        return integrations.normalized_shop_domain(field("shop")), {
-            k: v for k, v in secrets.items() if v
-        }
-    secrets = {
-        "webhook_secret": field("webhook_secret"),
-        "consumer_key": field("consumer_key"),
-        "consumer_secret": field("consumer_secret"),
-    }
-    return integrations.normalized_store_url(field("url")), {k: v for k, v in secrets.items() if v}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
@@ -112,3 +113,30 @@ def normalized_store_url(raw: str) -> str:
 
 def list_integrations(session: Session) -> list[Integration]:
     return list(session.exec(select(Integration).order_by(col(Integration.created_at))).all())
+
+
+# Which fields of a connection form are secrets, by kind (stored encrypted; empty ones dropped).
+SECRET_FIELDS = {
+    "shopify": ("access_token", "api_secret"),
+    "woocommerce": ("webhook_secret", "consumer_key", "consumer_secret"),
+    "whatsapp": ("access_token", "app_secret", "verify_token"),
+}
+
+
+def connection_details(kind: str, fields: Mapping[str, object]) -> tuple[str, dict[str, str]]:
+    """The store's identity and its secrets from a connection form (dashboard or CLI)."""
+
+    def field(name: str) -> str:
+        value = fields.get(name)
+        return str(value).strip() if value is not None else ""
+
+    if kind == "shopify":
+        external_id = normalized_shop_domain(field("shop"))
+    elif kind == "woocommerce":
+        external_id = normalized_store_url(field("url"))
+    elif kind == "whatsapp":
+        external_id = field("phone_number_id")
+    else:
+        raise InvalidInput(f"Unknown integration kind {kind!r}.", code="unknown_kind")
+    secrets = {name: field(name) for name in SECRET_FIELDS[kind]}
+    return external_id, {name: value for name, value in secrets.items() if value}
