@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlmodel import Session, col, select
 
@@ -23,3 +23,14 @@ def for_each_merchant(work: Callable[[Session], int]) -> int:
         with session_scope(merchant_id) as session:
             total += work(session)
     return total
+
+
+def ids_per_merchant(
+    find: Callable[[Session], Iterable[uuid.UUID]],
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(merchant id, id) for every id `find` returns in each merchant's own transaction."""
+    found: list[tuple[uuid.UUID, uuid.UUID]] = []
+    for merchant_id in all_merchant_ids():
+        with session_scope(merchant_id) as session:
+            found.extend((merchant_id, item) for item in find(session))
+    return found

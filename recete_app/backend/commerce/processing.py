@@ -7,8 +7,7 @@ import uuid
 from recete_app.backend.commerce import api_events, inbox
 from recete_app.backend.commerce.shopify import handlers as shopify_handlers
 from recete_app.backend.commerce.woocommerce import handlers as woocommerce_handlers
-from recete_app.backend.db import session_scope
-from recete_app.backend.tenants import all_merchant_ids
+from recete_app.backend.tenants import ids_per_merchant
 
 HANDLERS: dict[str, inbox.Handler] = {
     "shopify": shopify_handlers.handle,
@@ -22,8 +21,4 @@ def process_stored_event(merchant_id: uuid.UUID, event_id: uuid.UUID) -> str:
 
 
 def events_to_retry() -> list[tuple[uuid.UUID, uuid.UUID]]:
-    due: list[tuple[uuid.UUID, uuid.UUID]] = []
-    for merchant_id in all_merchant_ids():
-        with session_scope(merchant_id) as session:
-            due.extend((merchant_id, event_id) for event_id in inbox.due_for_retry(session))
-    return due
+    return ids_per_merchant(inbox.due_for_retry)

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from recete_app.backend.commerce import integrations
 from recete_app.backend.commerce.orders import apply_order_event
@@ -15,22 +15,23 @@ from recete_app.backend.commerce.shopify import graphql_normalize
 from recete_app.backend.commerce.shopify.client import ShopifyAdminClient, ShopifyError
 from recete_app.backend.db import session_scope
 from recete_app.backend.models import Integration
-from recete_app.backend.tenants import all_merchant_ids
+from recete_app.backend.tenants import ids_per_merchant
 
 LOOKBACK = timedelta(hours=72)
 
 
+def _active_shops(session: Session) -> list[uuid.UUID]:
+    return list(
+        session.exec(
+            select(Integration.id).where(
+                Integration.kind == "shopify", Integration.status == "active"
+            )
+        ).all()
+    )
+
+
 def shops_to_reconcile() -> list[tuple[uuid.UUID, uuid.UUID]]:
-    due: list[tuple[uuid.UUID, uuid.UUID]] = []
-    for merchant_id in all_merchant_ids():
-        with session_scope(merchant_id) as session:
-            rows = session.exec(
-                select(Integration.id).where(
-                    Integration.kind == "shopify", Integration.status == "active"
-                )
-            ).all()
-        due.extend((merchant_id, integration_id) for integration_id in rows)
-    return due
+    return ids_per_merchant(_active_shops)
 
 
 def reconcile_orders(
