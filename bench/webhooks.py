@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 
+from bench.loadgen import closed_loop, fixed_rate, raw_request
+
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-shop-secret"
 SHOP = "bench-shop.myshopify.com"
@@ -41,98 +43,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def signed_requests(count: int) -> list[tuple[bytes, dict[str, str]]]:
+def signed_requests(url: str, count: int) -> list[bytes]:
+    """Distinct orders, each signed as Shopify signs them, serialised as HTTP requests."""
     requests = []
     for n in range(count):
         body = json.dumps({**FIXTURE, "id": 9_000_000 + n, "name": f"#B{n}"}).encode()
         digest = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest())
-        requests.append(
-            (
-                body,
-                {
-                    "Content-Type": "application/json",
-                    "X-Shopify-Topic": "orders/create",
-                    "X-Shopify-Hmac-Sha256": digest.decode(),
-                    "X-Shopify-Shop-Domain": SHOP,
-                    "X-Shopify-Webhook-Id": f"bench-{n}-{time.time_ns()}",
-                },
-            )
-        )
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Hmac-Sha256": digest.decode(),
+            "X-Shopify-Shop-Domain": SHOP,
+            "X-Shopify-Webhook-Id": f"bench-{n}-{time.time_ns()}",
+        }
+        requests.append(raw_request(url, body, headers))
     return requests
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-async def _post(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]) -> int:
-    """The status code, or 0 when the connection failed (counted, never hidden)."""
-    try:
-        response = await client.post(url, content=body, headers=headers)
-    except httpx.HTTPError:
-        return 0
-    return response.status_code
-
-
-async def closed_loop(
-    url: str, requests: list[tuple[bytes, dict[str, str]]], concurrency: int, seconds: float
-) -> dict[str, Any]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    queue = iter(requests)
-    deadline = time.perf_counter() + seconds
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        for body, headers in queue:
-            if time.perf_counter() > deadline:
-                return
-            started = time.perf_counter()
-            code = await _post(client, url, body, headers)
-            latencies.append((time.perf_counter() - started) * 1000)
-            statuses[code] = statuses.get(code, 0) + 1
-
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    ok = statuses.get(200, 0)
-    return {
-        "rps": ok / elapsed,
-        "p50": percentile(latencies, 0.5),
-        "p99": percentile(latencies, 0.99),
-        "statuses": statuses,
-    }
-
-
-async def fixed_rate(
-    url: str, requests: list[tuple[bytes, dict[str, str]]], rate: float, seconds: float
-) -> dict[str, Any]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    async def one(client: httpx.AsyncClient, body: bytes, headers: dict[str, str]) -> None:
-        started = time.perf_counter()
-        code = await _post(client, url, body, headers)
-        latencies.append((time.perf_counter() - started) * 1000)
-        statuses[code] = statuses.get(code, 0) + 1
-
-    total = int(rate * seconds)
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=200)) as client:
-        start = time.perf_counter()
-        tasks = []
-        for n, (body, headers) in enumerate(requests[:total]):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client, body, headers)))
-        await asyncio.gather(*tasks)
-    return {
-        "p50": percentile(latencies, 0.5),
-        "p99": percentile(latencies, 0.99),
-        "statuses": statuses,
-    }
 
 
 def start_server(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -224,14 +149,15 @@ async def _drive(ports: dict[str, int]) -> dict[str, Any]:
     }
     results: dict[str, Any] = {"recete_accepted_total": 0}
     for name in ("bare", "recete", "bare", "recete"):  # interleaved, the better run of each kept
-        run = await closed_loop(urls[name], signed_requests(6000), concurrency=32, seconds=8)
+        run = await closed_loop(urls[name], signed_requests(urls[name], 12000), 32, seconds=8)
         if name == "recete":
             results["recete_accepted_total"] += run["statuses"].get(200, 0)
         if run["rps"] > results.get(name, {}).get("rps", 0):
             results[name] = run
-    results["rate300"] = await fixed_rate(urls["recete"], signed_requests(3000), 300, 8)
+    recete = urls["recete"]
+    results["rate300"] = await fixed_rate(recete, signed_requests(recete, 3000), 300, 8)
     results["overload"] = await closed_loop(
-        urls["recete"], signed_requests(4000), concurrency=300, seconds=6
+        urls["recete"], signed_requests(urls["recete"], 4000), concurrency=300, seconds=6
     )
     for key in ("rate300", "overload"):
         results["recete_accepted_total"] += results[key]["statuses"].get(200, 0)

@@ -37,6 +37,8 @@ _engines: dict[tuple[str, bool], sa.Engine] = {}
 def database_url(settings: Settings | None = None) -> str:
     """The configured URL, or the embedded server's (started on first use)."""
     global _url, _embedded_server
+    if _url is not None:
+        return _url  # the hot path: every session asks; no lock once known
     with _lock:
         if _url is None:
             settings = settings or get_settings()
@@ -75,6 +77,9 @@ def use_database_url(url: str) -> None:
 def get_engine(*, owner: bool = False) -> sa.Engine:
     url = database_url()
     key = (url, owner)
+    engine = _engines.get(key)
+    if engine is not None:
+        return engine
     with _lock:
         engine = _engines.get(key)
         if engine is None:

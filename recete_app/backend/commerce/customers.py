@@ -16,6 +16,8 @@ from recete_app.backend.phones import InvalidPhoneError, normalize_phone
 from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field
 from recete_app.backend.security.fields import EMAIL, PHONE
 
+_CUSTOMER_EXCLUDED = insert(Customer).excluded  # built once (see orders._ORDER_EXCLUDED)
+
 
 def e164_or_none(raw: str | None, country_code: str | None) -> str | None:
     if not raw:
@@ -70,7 +72,7 @@ def _upsert_by_phone(session: Session, phone: str, info: CustomerInfo, source: s
     values = insert(Customer).values(**_new_values(session, phone, info, source))
     statement = values.on_conflict_do_update(
         constraint="uq_customers_merchant_phone",
-        set_={"phone_index": values.excluded.phone_index},
+        set_={"phone_index": _CUSTOMER_EXCLUDED.phone_index},
     ).returning(Customer)
     customer: Customer = session.execute(
         select(Customer).from_statement(statement).execution_options(populate_existing=True)

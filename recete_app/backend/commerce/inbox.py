@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,8 +27,41 @@ MAX_ATTEMPTS = 5
 # An event still pending after this long was not picked up (dead Redis, crashed worker).
 SWEEP_AFTER = timedelta(seconds=60)
 
+BATCH_SIZE = 25
+
 # provider -> handler(session, event) -> outcome ("processed" or "ignored")
 Handler = Callable[[Session, ExternalEvent], str]
+
+
+class _BatchedOutcomes:
+    """Outcomes of events processed in another event's batch, kept until the event's own queue
+    message asks (once), so that message costs no database round trip. Bounded: an entry whose
+    message never comes (the sweep found it first) is dropped eventually; the database says
+    "done" then."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._outcomes: OrderedDict[uuid.UUID, str] = OrderedDict()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def put(self, event_id: uuid.UUID, outcome: str) -> None:
+        if outcome == FAILED:
+            return  # a failure is retried by the sweep; its message should try again now
+        with self._lock:
+            self._outcomes[event_id] = outcome
+            while len(self._outcomes) > self._limit:
+                self._outcomes.popitem(last=False)
+
+    def take(self, event_id: uuid.UUID) -> str | None:
+        with self._lock:
+            return self._outcomes.pop(event_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._outcomes.clear()
+
+
+_batched = _BatchedOutcomes()
 
 
 @dataclass(frozen=True)
@@ -52,6 +87,15 @@ def json_object_text(raw: bytes) -> str:
     return text
 
 
+# Built once and run with parameters: constructing the insert per webhook cost more Python time
+# than the database took to run it.
+_STORE = (
+    insert(ExternalEvent.__table__)  # type: ignore[attr-defined]
+    .on_conflict_do_nothing(constraint="uq_external_events_provider_id")
+    .returning(ExternalEvent.__table__.c.id)  # type: ignore[attr-defined]
+)
+
+
 def store_event(
     session: Session,
     *,
@@ -64,30 +108,98 @@ def store_event(
     status: str = PENDING,
 ) -> uuid.UUID | None:
     """Insert once per (provider, external id); a duplicate returns None and changes nothing."""
-    statement = (
-        insert(ExternalEvent)
-        .values(
-            id=uuid.uuid4(),
-            merchant_id=current_merchant_id(session),
-            integration_id=integration_id,
-            provider=provider,
-            external_id=external_id[:255],
-            topic=topic[:100],
-            raw_body=raw_body,
-            headers=headers,
-            status=status,
-            attempts=0,
-            received_at=datetime.now(UTC),
-            processed_at=datetime.now(UTC) if status == IGNORED else None,
-        )
-        .on_conflict_do_nothing(constraint="uq_external_events_provider_id")
-        .returning(col(ExternalEvent.id))
-    )
-    return session.execute(statement).scalar()
+    now = datetime.now(UTC)
+    values = {
+        "id": uuid.uuid4(),
+        "merchant_id": current_merchant_id(session),
+        "integration_id": integration_id,
+        "provider": provider,
+        "external_id": external_id[:255],
+        "topic": topic[:100],
+        "raw_body": raw_body,
+        "headers": headers,
+        "status": status,
+        "attempts": 0,
+        "received_at": now,
+        "processed_at": now if status == IGNORED else None,
+        "error": None,
+    }
+    event_id: uuid.UUID | None = session.execute(_STORE, values).scalar()
+    return event_id
 
 
 def process_event(merchant_id: uuid.UUID, event_id: uuid.UUID, handlers: dict[str, Handler]) -> str:
-    """Process one stored event once. Safe to call any number of times, from any worker."""
+    """Process one stored event once. Safe to call any number of times, from any worker.
+
+    The event is processed together with up to BATCH_SIZE - 1 other pending events of the same
+    merchant, in one transaction: a burst of webhooks then costs a few statements per order
+    instead of a transaction each. Their own queue messages, arriving later, find them done.
+    """
+    already = _batched.take(event_id)
+    if already is not None:
+        return already
+    try:
+        outcomes = _process_batch(merchant_id, event_id, handlers)
+    except Exception:
+        log.warning("batch with %s failed; processing its events one by one", event_id)
+        return _process_one_by_one(merchant_id, event_id, handlers)
+    for other_id, outcome in outcomes.items():
+        if other_id != event_id:
+            _batched.put(other_id, outcome)
+    return outcomes.get(event_id, "skipped")
+
+
+def _process_batch(
+    merchant_id: uuid.UUID, event_id: uuid.UUID, handlers: dict[str, Handler]
+) -> dict[uuid.UUID, str]:
+    with session_scope(merchant_id) as session:
+        events = _claim_batch(session, event_id)
+        for event in events:
+            _apply(session, event, handlers)
+        return {event.id: event.status for event in events}
+
+
+def _claim_batch(session: Session, event_id: uuid.UUID) -> Sequence[ExternalEvent]:
+    """The event asked for (pending, or failed and due again) and the oldest other pending
+    ones; rows another worker holds are skipped, not waited for."""
+    asked = (col(ExternalEvent.id) == event_id) & col(ExternalEvent.status).in_((PENDING, FAILED))
+    others = (col(ExternalEvent.status) == PENDING) & (col(ExternalEvent.id) != event_id)
+    return session.exec(
+        select(ExternalEvent)
+        .where(or_(asked, others))
+        .order_by((col(ExternalEvent.id) == event_id).desc(), col(ExternalEvent.received_at))
+        .limit(BATCH_SIZE)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def _apply(session: Session, event: ExternalEvent, handlers: dict[str, Handler]) -> None:
+    outcome = handlers[event.provider](session, event)
+    event.status = outcome
+    event.attempts += 1
+    event.processed_at = datetime.now(UTC)
+    event.error = None
+
+
+def _process_one_by_one(
+    merchant_id: uuid.UUID, event_id: uuid.UUID, handlers: dict[str, Handler]
+) -> str:
+    """After a failed batch: every event on its own, so one bad event fails alone."""
+    with session_scope(merchant_id) as session:
+        batch = [event.id for event in _claim_batch(session, event_id)]
+    outcome = "skipped"
+    for one_id in batch:
+        result = _process_alone(merchant_id, one_id, handlers)
+        if one_id == event_id:
+            outcome = result
+        else:
+            _batched.put(one_id, result)
+    return outcome
+
+
+def _process_alone(
+    merchant_id: uuid.UUID, event_id: uuid.UUID, handlers: dict[str, Handler]
+) -> str:
     try:
         with session_scope(merchant_id) as session:
             event = session.exec(
@@ -99,12 +211,8 @@ def process_event(merchant_id: uuid.UUID, event_id: uuid.UUID, handlers: dict[st
             ).first()
             if event is None:
                 return "skipped"  # done already, or another worker holds it right now
-            outcome = handlers[event.provider](session, event)
-            event.status = outcome
-            event.attempts += 1
-            event.processed_at = datetime.now(UTC)
-            event.error = None
-            return outcome
+            _apply(session, event, handlers)
+            return event.status
     except Exception as exc:
         log.exception("processing %s failed", event_id)
         _record_failure(merchant_id, event_id, exc)

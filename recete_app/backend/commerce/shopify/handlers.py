@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -106,6 +107,14 @@ def handle(session: Session, event: ExternalEvent) -> str:
     if handler is None:
         return IGNORED
     assert event.integration_id is not None
-    integration = session.get_one(Integration, event.integration_id, with_for_update=True)
-    handler(session, integration, json.loads(event.raw_body))
+    handler(session, _integration(session, event.integration_id), json.loads(event.raw_body))
     return PROCESSED
+
+
+def _integration(session: Session, integration_id: uuid.UUID) -> Integration:
+    """The shop's row, loaded once per batch: the session's identity map holds rows weakly, so
+    without this every event of a batch would select it again."""
+    held: dict[uuid.UUID, Integration] = session.info.setdefault("integrations", {})
+    if integration_id not in held:
+        held[integration_id] = session.get_one(Integration, integration_id)
+    return held[integration_id]
