@@ -9,6 +9,7 @@ from recete_app.pages import auth_pages, dashboard, integrations, routes
 from recete_app.runtime import backend_lifespan, prepare_process
 from recete_app.state.auth import AuthState
 from recete_app.state.integrations import IntegrationsState
+from recete_app.state.order_imports import OrderImportState
 
 prepare_process()
 
@@ -44,5 +45,5 @@ app.add_page(
     integrations.integrations_page,
     route=routes.INTEGRATIONS,
     title="Integrations · Recete",
-    on_load=[AuthState.require_session, IntegrationsState.load],
+    on_load=[AuthState.require_session, IntegrationsState.load, OrderImportState.load],
 )

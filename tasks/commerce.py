@@ -7,9 +7,10 @@ import uuid
 import dramatiq
 
 from recete_app.backend import queueing
-from recete_app.backend.commerce import catalogue
+from recete_app.backend.commerce import catalogue, order_imports
 from recete_app.backend.commerce.processing import events_to_retry, process_stored_event
 from recete_app.backend.commerce.shopify import reconcile
+from recete_app.backend.tenants import ids_per_merchant
 
 
 @dramatiq.actor(queue_name="commerce", max_retries=0)
@@ -29,6 +30,18 @@ def import_catalogue(merchant_id: str, integration_id: str) -> None:
     catalogue.import_catalogue(uuid.UUID(merchant_id), uuid.UUID(integration_id))
 
 
+@dramatiq.actor(queue_name="commerce", max_retries=0, time_limit=6 * 3600 * 1000)
+def import_orders_file(merchant_id: str, import_id: str) -> None:
+    """A crash mid-file is resumed by `resume_order_imports`, not by Dramatiq's retries."""
+    order_imports.run_import(uuid.UUID(merchant_id), uuid.UUID(import_id))
+
+
+@dramatiq.actor(queue_name="maintenance", max_retries=0)
+def resume_order_imports() -> None:
+    for merchant_id, import_id in ids_per_merchant(order_imports.imports_to_resume):
+        import_orders_file.send(str(merchant_id), str(import_id))
+
+
 @dramatiq.actor(queue_name="commerce", max_retries=2, min_backoff=60_000)
 def reconcile_shop(merchant_id: str, integration_id: str) -> None:
     reconcile.reconcile_orders(uuid.UUID(merchant_id), uuid.UUID(integration_id))
@@ -43,6 +56,10 @@ def reconcile_shops() -> None:
 queueing.register(
     "import_catalogue",
     lambda merchant_id, integration_id: import_catalogue.send(merchant_id, integration_id),
+)
+queueing.register(
+    "import_orders_file",
+    lambda merchant_id, import_id: import_orders_file.send(merchant_id, import_id),
 )
 queueing.register(
     "process_external_event",

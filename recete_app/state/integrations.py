@@ -1,9 +1,8 @@
-"""Integrations page: connections, their webhook URLs and recent events, CSV upload, API keys."""
+"""Integrations page: connections, their webhook URLs and recent events, and API keys."""
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import uuid
 from typing import Any
 
@@ -12,15 +11,12 @@ import reflex as rx
 from recete_app.backend import queueing
 from recete_app.backend.accounts import api_keys
 from recete_app.backend.commerce import integrations, overview
-from recete_app.backend.commerce.csv_import import import_orders_csv
 from recete_app.backend.commerce.shopify import install
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.pages import routes
 from recete_app.state.session import current_principal
-
-UPLOAD_ID = "orders_csv"
 
 
 @dataclasses.dataclass
@@ -51,13 +47,6 @@ class KeyRow:
     created_at: str = ""
 
 
-@dataclasses.dataclass
-class ProblemRow:
-    row: str = ""
-    field: str = ""
-    problem: str = ""
-
-
 def _events(views: list[overview.EventView]) -> list[EventRow]:
     return [
         EventRow(e.topic, e.status, e.received_at.strftime("%Y-%m-%d %H:%M"), e.error)
@@ -70,8 +59,6 @@ class IntegrationsState(rx.State):
     api_events: list[EventRow] = []
     keys: list[KeyRow] = []
     new_key: str = ""
-    report_summary: str = ""
-    problems: list[ProblemRow] = []
     notice: str = ""
     error: str = ""
     oauth_available: bool = False
@@ -153,31 +140,6 @@ class IntegrationsState(rx.State):
             self.error = exc.message
         self._refresh(principal.merchant_id)
         return None
-
-    @rx.event
-    async def upload_orders(self, files: list[rx.UploadFile]) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
-        self.error = self.notice = self.report_summary = ""
-        self.problems = []
-        if not files:
-            self.error = "Choose a CSV file first."
-            return None
-        upload = files[0]
-        try:
-            text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
-            report = import_orders_csv(principal.merchant_id, text, principal.actor)
-        except (RecetError, UnicodeDecodeError) as exc:
-            self.error = getattr(exc, "message", "The file is not UTF-8 text.")
-            return None
-        self.report_summary = (
-            f"{report.orders_imported} order(s) imported, "
-            f"{report.orders_skipped} skipped, {report.rows} row(s) read."
-        )
-        self.problems = [ProblemRow(str(p.row), p.field, p.problem) for p in report.problems]
-        self._refresh(principal.merchant_id)
-        return rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event
     async def create_key(self, form: dict[str, Any]) -> Any:

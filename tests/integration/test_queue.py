@@ -45,6 +45,11 @@ def test_in_process_workers_run_the_expiry_actor() -> None:
 
 
 def test_due_periodic_jobs_are_enqueued_once() -> None:
-    assert enqueue_due_jobs() == ["expire_api_keys", "sweep_external_events", "reconcile_shops"]
+    assert enqueue_due_jobs() == [
+        "expire_api_keys",
+        "sweep_external_events",
+        "reconcile_shops",
+        "resume_order_imports",
+    ]
     assert enqueue_due_jobs() == []
     broker.flush_all()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from recete_app.backend import audit
@@ -46,7 +46,13 @@ class ImportReport:
                 self.problems.append(problem)
 
 
-def import_orders_csv(merchant_id: uuid.UUID, lines: Iterable[str], actor: str) -> ImportReport:
+Progress = Callable[[uuid.UUID, ImportReport], None]
+
+
+def import_orders_csv(
+    merchant_id: uuid.UUID, lines: Iterable[str], actor: str, progress: Progress | None = None
+) -> ImportReport:
+    """Import every order in `lines`; `progress` hears the report after each batch."""
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
@@ -59,6 +65,8 @@ def import_orders_csv(merchant_id: uuid.UUID, lines: Iterable[str], actor: str) 
         if len(batch) >= BATCH_ORDERS:
             _apply_batch(merchant_id, layout, batch, report)
             batch = []
+            if progress is not None:
+                progress(merchant_id, report)
     _apply_batch(merchant_id, layout, batch, report)
     report.problems.sort(key=lambda p: p.row)
     with session_scope(merchant_id) as session:

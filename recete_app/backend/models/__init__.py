@@ -9,6 +9,8 @@ from recete_app.backend.models.commerce import (
     ExternalEvent,
     Integration,
     Order,
+    OrderImport,
+    OrderImportChunk,
     OrderItem,
 )
 from recete_app.backend.models.knowledge import KnowledgeChunk, Product
@@ -52,6 +54,8 @@ __all__ = [
     "Merchant",
     "Message",
     "Order",
+    "OrderImport",
+    "OrderImportChunk",
     "OrderItem",
     "Product",
     "ScheduledMessage",

@@ -174,3 +174,41 @@ class DomainEvent(SQLModel, table=True):
     payload: dict[str, Any] = json_field()
     created_at: datetime = created_field()
     handled_at: datetime | None = timestamp_field()
+
+
+class OrderImport(SQLModel, table=True):
+    """An uploaded order file and how far its import has got. The file's bytes wait in
+    `order_import_chunks` (in the database, so any worker can read them) until imported."""
+
+    __tablename__ = "order_imports"
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    filename: str = Field(default="", max_length=255)
+    actor: str = Field(default="", max_length=255)
+    status: str = Field(default="queued", max_length=20)
+    format: str = Field(default="", max_length=40)
+    size_bytes: int = 0
+    rows_read: int = 0
+    orders_imported: int = 0
+    orders_skipped: int = 0
+    problem_count: int = 0
+    problems: list[dict[str, Any]] = json_field(list)
+    error: str | None = None
+    created_at: datetime = created_field()
+    started_at: datetime | None = timestamp_field()
+    heartbeat_at: datetime | None = timestamp_field()
+    finished_at: datetime | None = timestamp_field()
+
+
+class OrderImportChunk(SQLModel, table=True):
+    """One piece (up to 1 MiB) of an uploaded file, in order."""
+
+    __tablename__ = "order_import_chunks"
+
+    import_id: uuid.UUID = Field(
+        foreign_key="order_imports.id", ondelete="CASCADE", primary_key=True
+    )
+    seq: int = Field(primary_key=True)
+    merchant_id: uuid.UUID = merchant_field()
+    data: bytes = Field(sa_type=sa.LargeBinary)

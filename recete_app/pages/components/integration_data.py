@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from recete_app.pages.components.integration_parts import events_table, section
-from recete_app.state.integrations import UPLOAD_ID, IntegrationsState, KeyRow, ProblemRow
+from recete_app.state.integrations import IntegrationsState, KeyRow
+from recete_app.state.order_imports import UPLOAD_ID, ImportRow, OrderImportState, ProblemRow
 
 
 def _problem_row(problem: ProblemRow) -> rx.Component:
@@ -14,51 +15,49 @@ def _problem_row(problem: ProblemRow) -> rx.Component:
     )
 
 
-def csv_import() -> rx.Component:
-    return section(
-        "Import orders from a CSV",
-        rx.text(
-            "Shopify's order export (Orders → Export → CSV for Excel or plain CSV) or the "
-            "generic template (order_id, placed_at, item_title, …). Importing the same file "
-            "again changes nothing.",
-            size="2",
-            color_scheme="gray",
+_STATUS_COLORS = {"queued": "gray", "running": "blue", "done": "green", "failed": "red"}
+
+
+def _import_row(job: ImportRow) -> rx.Component:
+    return rx.hstack(
+        rx.badge(
+            job.status,
+            color_scheme=rx.match(job.status, *_STATUS_COLORS.items(), "gray"),
         ),
-        rx.upload(
-            rx.vstack(
-                rx.icon("file-up", size=28),
-                rx.text("Drop a CSV here or click to choose"),
-                align="center",
-                spacing="1",
-            ),
-            id=UPLOAD_ID,
-            accept={"text/csv": [".csv"]},
-            max_files=1,
-            multiple=False,
-            border=f"1px dashed {rx.color('gray', 7)}",
-            padding="20px",
-            width="100%",
-        ),
-        rx.hstack(
-            rx.foreach(rx.selected_files(UPLOAD_ID), rx.text),
-            rx.button(
-                "Import",
-                id="import-csv",
-                on_click=IntegrationsState.upload_orders(rx.upload_files(upload_id=UPLOAD_ID)),
-            ),
+        rx.text(job.filename, weight="medium", size="2"),
+        rx.text(job.progress, size="2", class_name="import-progress"),
+        rx.cond(job.error != "", rx.text(job.error, color_scheme="red", size="2")),
+        rx.spacer(),
+        rx.text(job.started, size="1", color_scheme="gray"),
+        align="center",
+        width="100%",
+        class_name="order-import",
+    )
+
+
+def _upload_box() -> rx.Component:
+    return rx.upload(
+        rx.vstack(
+            rx.icon("file-up", size=28),
+            rx.text("Drop a CSV here or click to choose"),
             align="center",
+            spacing="1",
         ),
-        rx.cond(
-            IntegrationsState.report_summary != "",
-            rx.callout(
-                IntegrationsState.report_summary,
-                icon="circle-check",
-                color_scheme="green",
-                id="import-summary",
-            ),
-        ),
-        rx.cond(
-            IntegrationsState.problems.length() > 0,
+        id=UPLOAD_ID,
+        accept={"text/csv": [".csv"]},
+        max_files=1,
+        multiple=False,
+        border=f"1px dashed {rx.color('gray', 7)}",
+        padding="20px",
+        width="100%",
+    )
+
+
+def _problems_table() -> rx.Component:
+    return rx.cond(
+        OrderImportState.problems.length() > 0,
+        rx.vstack(
+            rx.text("Rows not imported from ", OrderImportState.problems_of, size="2"),
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
@@ -67,12 +66,44 @@ def csv_import() -> rx.Component:
                         rx.table.column_header_cell("Problem"),
                     )
                 ),
-                rx.table.body(rx.foreach(IntegrationsState.problems, _problem_row)),
+                rx.table.body(rx.foreach(OrderImportState.problems, _problem_row)),
                 size="1",
                 width="100%",
                 id="import-problems",
             ),
+            width="100%",
         ),
+    )
+
+
+def csv_import() -> rx.Component:
+    return section(
+        "Import orders from a CSV",
+        rx.text(
+            "Shopify's order export (Orders → Export → CSV for Excel or plain CSV) or the "
+            "generic template (order_id, placed_at, item_title, …). Large files import in the "
+            "background; you can leave this page. Importing the same file again changes nothing.",
+            size="2",
+            color_scheme="gray",
+        ),
+        _upload_box(),
+        rx.hstack(
+            rx.foreach(rx.selected_files(UPLOAD_ID), rx.text),
+            rx.button(
+                "Import",
+                id="import-csv",
+                on_click=OrderImportState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+            ),
+            align="center",
+        ),
+        rx.cond(
+            OrderImportState.error != "",
+            rx.callout(
+                OrderImportState.error, icon="triangle-alert", color_scheme="red", id="import-error"
+            ),
+        ),
+        rx.vstack(rx.foreach(OrderImportState.imports, _import_row), width="100%", id="imports"),
+        _problems_table(),
     )
 
 

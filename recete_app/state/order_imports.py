@@ -1,0 +1,129 @@
+"""Integrations page, CSV section: upload an order file, watch its background import."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from recete_app.backend.commerce import order_imports
+from recete_app.backend.config import get_settings
+from recete_app.backend.db import session_scope
+from recete_app.backend.errors import RecetError
+from recete_app.backend.models import OrderImport
+from recete_app.pages import routes
+from recete_app.state.session import current_principal
+
+UPLOAD_ID = "orders_csv"
+POLL_SECONDS = 1.0
+ACTIVE = (order_imports.QUEUED, order_imports.RUNNING)
+
+
+@dataclasses.dataclass
+class ProblemRow:
+    row: str = ""
+    field: str = ""
+    problem: str = ""
+
+
+@dataclasses.dataclass
+class ImportRow:
+    id: str = ""
+    filename: str = ""
+    status: str = ""
+    progress: str = ""
+    error: str = ""
+    started: str = ""
+
+
+def _import_row(job: OrderImport) -> ImportRow:
+    progress = (
+        f"{job.orders_imported} order(s) imported, {job.orders_skipped} skipped, "
+        f"{job.rows_read} row(s) read"
+    )
+    if job.problem_count:
+        progress += f", {job.problem_count} problem(s)"
+    return ImportRow(
+        str(job.id),
+        job.filename,
+        job.status,
+        progress + ".",
+        job.error or "",
+        job.created_at.strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+class OrderImportState(rx.State):
+    imports: list[ImportRow] = []
+    problems: list[ProblemRow] = []
+    problems_of: str = ""
+    error: str = ""
+    watching: bool = False
+
+    @rx.event
+    async def load(self) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        return self._refresh(principal.merchant_id)
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.error = ""
+        if not files:
+            self.error = "Choose a CSV file first."
+            return None
+        upload = files[0]
+        try:
+            order_imports.start_import(
+                principal.merchant_id,
+                principal.actor,
+                upload.name or "orders.csv",
+                upload.file,
+                get_settings().max_upload_bytes,
+            )
+        except RecetError as exc:
+            self.error = exc.message
+            return None
+        return [rx.clear_selected_files(UPLOAD_ID), self._refresh(principal.merchant_id)]
+
+    def _refresh(self, merchant_id: uuid.UUID) -> Any:
+        with session_scope(merchant_id) as session:
+            jobs = order_imports.recent_imports(session)
+        self.imports = [_import_row(job) for job in jobs]
+        finished = next((j for j in jobs if j.status == order_imports.DONE), None)
+        self.problems_of = finished.filename if finished is not None else ""
+        self.problems = [
+            ProblemRow(str(p.get("row", "")), str(p.get("field", "")), str(p.get("problem", "")))
+            for p in (finished.problems if finished is not None else [])
+        ]
+        if any(job.status in ACTIVE for job in jobs) and not self.watching:
+            return OrderImportState.watch
+        return None
+
+    @rx.event(background=True)
+    async def watch(self) -> None:
+        """Refresh once a second while an import is queued or running."""
+        async with self:
+            if self.watching:
+                return
+            self.watching = True
+        try:
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                async with self:
+                    principal = await current_principal(self)
+                    if principal is None:
+                        return
+                    self._refresh(principal.merchant_id)
+                    if not any(row.status in ACTIVE for row in self.imports):
+                        return
+        finally:
+            async with self:
+                self.watching = False
