@@ -121,3 +121,38 @@ def test_import_orders_command_prints_the_report(
     out = capsys.readouterr().out
     assert "4 order(s) imported, 1 skipped, 8 row(s) read (shopify_export)" in out
     assert "row 5, created at: not a date: 'yesterday at noon'" in out
+
+
+def test_a_webhook_snapshot_replaces_csv_stand_in_items_and_a_later_csv_only_fills_gaps(
+    merchant_id: uuid.UUID,
+) -> None:
+    from recete_app.backend.commerce.orders import apply_order_event
+    from recete_app.backend.commerce.shopify import normalize
+    from recete_app.backend.db import session_scope
+    from tests.support import fixture_json
+
+    def items() -> set[object]:
+        rows = owner_sql(
+            "SELECT i.external_id FROM order_items i JOIN orders o ON o.id = i.order_id "
+            "WHERE o.name = '#1001'"
+        )
+        return {row[0] for row in rows}
+
+    run_import(merchant_id, SHOPIFY_EXPORT)
+    assert items() == {"csv:1", "csv:2"}
+    payload = fixture_json("shopify", "orders_create.json")
+    payload.update(
+        id=5829348245001,
+        name="#1001",
+        financial_status="partially_refunded",
+        updated_at="2026-11-05T10:00:00+03:00",
+    )
+    with session_scope(merchant_id) as session:
+        apply_order_event(session, normalize.order_event(payload))
+    real = {str(item["id"]) for item in payload["line_items"]}
+    assert items() == real
+
+    run_import(merchant_id, SHOPIFY_EXPORT)  # an older export: fills gaps, overwrites nothing
+    assert items() == real
+    status = owner_sql("SELECT financial_status FROM orders WHERE name = '#1001'")
+    assert status == [("partially_refunded",)]

@@ -241,12 +241,52 @@ def test_cancel_and_refund_are_kept_and_announced_once(client: TestClient, shop:
     }
     post(client, "orders/create", json.dumps(order).encode())
     post(client, "orders/cancelled", json.dumps(cancelled).encode())
-    post_fixture(client, "refunds/create", "refunds_create.json")
+    post(client, "refunds/create", json.dumps(refund_of(order["total_price"])).encode())
     post(client, "orders/updated", json.dumps(order).encode())  # a late, older snapshot
     process_pending(shop.merchant_id)
     row = order_row()
     assert row["cancelled_at"] is not None and row["refunded_at"] is not None
     assert domain_events() == ["order.cancelled", "order.refunded"]
+
+
+def refund_of(amount: str) -> dict[str, Any]:
+    refund = fixture_json("shopify", "refunds_create.json")
+    refund["transactions"][0]["amount"] = amount
+    return refund
+
+
+def test_a_partial_refund_is_not_a_refund_until_the_order_says_refunded(
+    client: TestClient, shop: Shop
+) -> None:
+    order = fixture_json("shopify", "orders_create.json")
+    post(client, "orders/create", json.dumps(order).encode())
+    post_fixture(client, "refunds/create", "refunds_create.json")  # 499.90 of 1199.80
+    partially = {
+        **order,
+        "financial_status": "partially_refunded",
+        "updated_at": "2026-11-09T11:20:01+03:00",
+    }
+    post(client, "orders/updated", json.dumps(partially).encode())
+    process_pending(shop.merchant_id)
+    assert order_row()["refunded_at"] is None
+    assert order_row()["financial_status"] == "partially_refunded"
+    assert "order.refunded" not in domain_events()
+
+    rest = {**refund_of("699.90"), "id": 910283746552, "processed_at": "2026-11-10T10:00:00+03:00"}
+    post(client, "refunds/create", json.dumps(rest).encode())  # the rest: still partial alone
+    refunded = {
+        **order,
+        "financial_status": "refunded",
+        "updated_at": "2026-11-10T10:00:01+03:00",
+        "refunds": [
+            {"id": 910283746551, "created_at": "2026-11-09T11:20:00+03:00"},
+            {"id": 910283746552, "created_at": "2026-11-10T10:00:00+03:00"},
+        ],
+    }
+    post(client, "orders/updated", json.dumps(refunded).encode())
+    process_pending(shop.merchant_id)
+    assert order_row()["refunded_at"].isoformat() == "2026-11-10T07:00:00+00:00"
+    assert domain_events().count("order.refunded") == 1
 
 
 def test_order_without_customer_phone_or_shipping_is_handled(

@@ -16,6 +16,7 @@ from recete_app.backend.commerce.customers import e164_or_none
 from recete_app.backend.commerce.events import (
     CONSENT_OPTED_IN,
     CONSENT_OPTED_OUT,
+    CSV_ITEM_PREFIX,
     ConsentInfo,
     CustomerInfo,
     LineItem,
@@ -93,7 +94,7 @@ def _items(order: OrderRows, problems: list[Problem], cols: dict[str, str]) -> t
             continue
         items.append(
             LineItem(
-                external_id=read.text(cols.get("id", "")) or f"csv:{position}",
+                external_id=read.text(cols.get("id", "")) or f"{CSV_ITEM_PREFIX}{position}",
                 title=title,
                 sku=read.text(cols["sku"]),
                 quantity=quantity,
@@ -102,6 +103,13 @@ def _items(order: OrderRows, problems: list[Problem], cols: dict[str, str]) -> t
             )
         )
     return tuple(items)
+
+
+def _fully_refunded(read: _Reader, refunded: Decimal | None, total: Decimal | None) -> bool:
+    """A partial refund leaves the order (and its journey) alone."""
+    if (read.text("financial status") or "").lower() == "refunded":
+        return True
+    return refunded is not None and refunded > 0 and total is not None and refunded >= total
 
 
 def _split_name(full: str | None) -> tuple[str, str]:
@@ -135,20 +143,20 @@ def _shopify_order(order: OrderRows, problems: list[Problem]) -> OrderEvent | No
         or read.phone("billing phone", country)
     )
     first_name, last_name = _split_name(read.text("shipping name") or read.text("billing name"))
-    refunded = read.money("refunded amount")
+    refunded, total = read.money("refunded amount"), read.money("total")
     return OrderEvent(
         source="shopify" if read.text("id") else "csv",
         external_id=read.text("id") or order.key,
         updated_at=None,
         name=order.key,
         currency=read.text("currency"),
-        total_price=read.money("total"),
+        total_price=total,
         financial_status=read.text("financial status"),
         fulfillment_status=read.text("fulfillment status"),
         placed_at=placed_at,
         fulfilled_at=read.time("fulfilled at"),
         cancelled_at=read.time("cancelled at"),
-        refunded_at=placed_at if refunded else None,
+        refunded_at=placed_at if _fully_refunded(read, refunded, total) else None,
         customer=CustomerInfo(
             first_name=first_name,
             last_name=last_name,

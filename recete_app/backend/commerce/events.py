@@ -45,6 +45,16 @@ class LineItem:
     requires_shipping: bool = True
 
 
+# Line items from a CSV export have no ids of their own: they are numbered by position.
+CSV_ITEM_PREFIX = "csv:"
+
+
+@dataclass(frozen=True)
+class Refund:
+    at: datetime
+    amount: Decimal
+
+
 @dataclass(frozen=True)
 class OrderEvent:
     source: str  # shopify | woocommerce | api | csv
@@ -62,6 +72,9 @@ class OrderEvent:
     delivered_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    # Set only for a full refund: a partial one must not end the customer's journey.
     refunded_at: datetime | None = None
+    # One refund as it happened (Shopify refunds/create); full only if it covers the total.
+    refund: Refund | None = None
     customer: CustomerInfo | None = None
     line_items: tuple[LineItem, ...] = field(default_factory=tuple)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, delete, select
 
 from recete_app.backend.commerce.customers import upsert_customer
-from recete_app.backend.commerce.events import LineItem, OrderEvent
+from recete_app.backend.commerce.events import CSV_ITEM_PREFIX, LineItem, OrderEvent, Refund
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.models import DomainEvent, Merchant, Order, OrderItem
 
@@ -59,15 +59,17 @@ def transit_days(session: Session) -> int:
 
 
 def apply_order_event(session: Session, event: OrderEvent) -> AppliedOrder:
-    order = _locked_order(session, event)
+    order, fresh = _locked_order(session, event)
     before = (order.delivered_at, order.cancelled_at, order.refunded_at)
     newer = _is_newer(event, order)
     if event.is_snapshot:
-        _apply_snapshot(session, order, event, fill_only=not newer)
+        _apply_snapshot(session, order, event, fill_only=not newer, fresh=fresh)
     for name in _ONCE_FIELDS:
         value = getattr(event, name)
         if value is not None and getattr(order, name) is None:
             setattr(order, name, value)
+    if event.refund is not None and order.refunded_at is None and _covers(order, event.refund):
+        order.refunded_at = event.refund.at
     _apply_delivery(session, order, event)
     if newer and event.updated_at is not None:
         order.source_updated_at = event.updated_at
@@ -77,11 +79,13 @@ def apply_order_event(session: Session, event: OrderEvent) -> AppliedOrder:
     return AppliedOrder(order.id, emitted)
 
 
-def _locked_order(session: Session, event: OrderEvent) -> Order:
-    """The order row, created if new, locked until the transaction ends: one round trip (an
-    upsert that touches the row takes the same lock as SELECT .. FOR UPDATE)."""
+def _locked_order(session: Session, event: OrderEvent) -> tuple[Order, bool]:
+    """The order row, created if new, locked until the transaction ends, and whether this call
+    created it: one round trip (an upsert that touches the row takes the same lock as SELECT ..
+    FOR UPDATE; a new row carries the id this insert proposed)."""
+    proposed = uuid.uuid4()
     values = insert(Order).values(
-        id=uuid.uuid4(),
+        id=proposed,
         merchant_id=current_merchant_id(session),
         source=event.source,
         external_id=event.external_id,
@@ -95,22 +99,36 @@ def _locked_order(session: Session, event: OrderEvent) -> Order:
     order: Order = session.execute(
         select(Order).from_statement(statement).execution_options(populate_existing=True)
     ).scalar_one()
-    return order
+    return order, order.id == proposed
 
 
 def _is_newer(event: OrderEvent, order: Order) -> bool:
-    if event.updated_at is None or order.source_updated_at is None:
+    """A snapshot without a timestamp (a CSV export of unknown age) only fills gaps once a
+    timestamped one (webhook, API pull) is stored."""
+    if order.source_updated_at is None:
         return True
+    if event.updated_at is None:
+        return False
     return event.updated_at >= order.source_updated_at
 
 
-def _apply_snapshot(session: Session, order: Order, event: OrderEvent, fill_only: bool) -> None:
+def _covers(order: Order, refund: Refund) -> bool:
+    """A refund of the whole total ends the order; a partial one does not (and a refund seen
+    before its order waits for the order's own snapshot, which says "refunded" if it is)."""
+    return order.total_price is not None and refund.amount >= order.total_price
+
+
+def _apply_snapshot(
+    session: Session, order: Order, event: OrderEvent, *, fill_only: bool, fresh: bool
+) -> None:
     # Statements first, attribute changes after: each statement autoflushes the session, so
     # changing the order in between would write its row once per statement instead of once.
     customer = None
     if event.customer is not None and (not fill_only or order.customer_id is None):
         customer = upsert_customer(session, event.customer, event.source)
     if event.line_items and not fill_only:
+        if not fresh and order.source_updated_at is None and event.updated_at is not None:
+            _drop_placeholder_items(session, order)
         _upsert_items(session, order, event.line_items)
     for name in _SNAPSHOT_FIELDS:
         value = getattr(event, name)
@@ -143,6 +161,17 @@ def _upsert_items(session: Session, order: Order, items: tuple[LineItem, ...]) -
         .on_conflict_do_update(
             constraint="uq_order_items_order_external",
             set_={name: _ITEM_EXCLUDED[name] for name in _ITEM_UPDATED},
+        )
+    )
+
+
+def _drop_placeholder_items(session: Session, order: Order) -> None:
+    """The first timestamped snapshot of an order imported from a CSV export (whose rows carry
+    no line item ids) brings the real items: the CSV's positional stand-ins go."""
+    session.execute(
+        delete(OrderItem).where(
+            col(OrderItem.order_id) == order.id,
+            col(OrderItem.external_id).startswith(CSV_ITEM_PREFIX),
         )
     )
 

@@ -76,6 +76,15 @@ def earliest(values: Iterable[Any]) -> datetime | None:
     return min(times) if times else None
 
 
+def full_refund_at(status: Any, refund_times: Iterable[Any], fallback: Any) -> datetime | None:
+    """When an order became fully refunded: its last refund, if its financial status says
+    "refunded" (a partially refunded order is not refunded)."""
+    if (text(status) or "").lower() != "refunded":
+        return None
+    times = [t for t in (timestamp(v) for v in refund_times) if t is not None]
+    return max(times) if times else timestamp(fallback)
+
+
 def flag(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value

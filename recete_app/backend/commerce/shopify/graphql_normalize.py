@@ -21,6 +21,7 @@ from recete_app.backend.commerce.parsing import (
     as_list,
     decimal,
     earliest,
+    full_refund_at,
     text,
     timestamp,
     whole_number,
@@ -64,7 +65,11 @@ def order_event(node: dict[str, Any]) -> OrderEvent:
         ),
         cancelled_at=timestamp(node.get("cancelledAt")),
         cancel_reason=(text(node.get("cancelReason")) or "").lower() or None,
-        refunded_at=earliest(as_dict(r).get("createdAt") for r in as_list(node.get("refunds"))),
+        refunded_at=full_refund_at(
+            status,
+            [as_dict(r).get("createdAt") for r in as_list(node.get("refunds"))],
+            node.get("updatedAt"),
+        ),
         customer=_customer(node),
         line_items=tuple(
             _line_item(as_dict(i))

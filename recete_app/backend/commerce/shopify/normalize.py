@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from recete_app.backend.commerce.events import (
@@ -11,6 +12,7 @@ from recete_app.backend.commerce.events import (
     CustomerInfo,
     LineItem,
     OrderEvent,
+    Refund,
 )
 from recete_app.backend.commerce.parsing import (
     as_dict,
@@ -18,6 +20,7 @@ from recete_app.backend.commerce.parsing import (
     decimal,
     earliest,
     flag,
+    full_refund_at,
     text,
     timestamp,
     whole_number,
@@ -60,7 +63,11 @@ def order_event(payload: dict[str, Any]) -> OrderEvent:
         ),
         cancelled_at=timestamp(payload.get("cancelled_at")),
         cancel_reason=text(payload.get("cancel_reason")),
-        refunded_at=earliest(as_dict(r).get("created_at") for r in as_list(payload.get("refunds"))),
+        refunded_at=full_refund_at(
+            payload.get("financial_status"),
+            [as_dict(r).get("created_at") for r in as_list(payload.get("refunds"))],
+            payload.get("updated_at"),
+        ),
         customer=_customer(payload),
         line_items=tuple(
             _line_item(as_dict(i))
@@ -99,9 +106,21 @@ def fulfillment_tracking_event(payload: dict[str, Any]) -> OrderEvent:
 
 
 def refund_event(payload: dict[str, Any]) -> OrderEvent:
+    """refunds/create: one refund, full or partial; the order's total decides which."""
     order_id = _required(payload, "order_id")
     when = timestamp(payload.get("processed_at")) or timestamp(payload.get("created_at"))
-    return OrderEvent(source=SOURCE, external_id=order_id, is_snapshot=False, refunded_at=when)
+    refund = Refund(when, _refunded_amount(payload)) if when is not None else None
+    return OrderEvent(source=SOURCE, external_id=order_id, is_snapshot=False, refund=refund)
+
+
+def _refunded_amount(payload: dict[str, Any]) -> Decimal:
+    """Money that went back: the successful refund transactions (what the customer got)."""
+    total = Decimal(0)
+    for transaction in as_list(payload.get("transactions")):
+        item = as_dict(transaction)
+        if item.get("kind") == "refund" and item.get("status") == "success":
+            total += decimal(item.get("amount")) or Decimal(0)
+    return total
 
 
 def _required(payload: dict[str, Any], key: str) -> str:
