@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from recete_app.backend.config import ConfigurationError, get_settings
 from recete_app.backend.errors import RecetError
 from recete_app.backend.logs import configure_logging
+from recete_app.cli_knowledge import add_commands as add_knowledge_commands
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_keys_rotate
     )
 
+    add_knowledge_commands(sub)
     worker = sub.add_parser("worker", help="run Dramatiq workers (+ periodic jobs) on Redis")
     worker.add_argument("--threads", type=int, default=get_settings().worker_threads)
     worker.set_defaults(handler=cmd_worker)

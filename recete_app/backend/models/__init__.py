@@ -13,7 +13,7 @@ from recete_app.backend.models.commerce import (
     OrderImportChunk,
     OrderItem,
 )
-from recete_app.backend.models.knowledge import KnowledgeChunk, Product
+from recete_app.backend.models.knowledge import KnowledgeChunk, Product, ProductSection
 from recete_app.backend.models.messaging import (
     AnalyticsEvent,
     Conversation,
@@ -58,6 +58,7 @@ __all__ = [
     "OrderImportChunk",
     "OrderItem",
     "Product",
+    "ProductSection",
     "ScheduledMessage",
     "metadata",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import Vector
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
 from recete_app.backend.models.base import (
@@ -18,6 +19,10 @@ from recete_app.backend.models.base import (
     merchant_field,
     timestamp_field,
 )
+
+# pgvector indexes one dimension per index: one partial HNSW index per size in use (the local
+# provider's 512, OpenAI text-embedding-3-small's 1536); migration 0006 creates them.
+EMBEDDING_INDEX_DIMENSIONS = (512, 1536)
 
 
 class Product(SQLModel, table=True):
@@ -45,8 +50,44 @@ class Product(SQLModel, table=True):
     scrape_error: str | None = None
 
 
+class ProductSection(SQLModel, table=True):
+    """One section of a product in one language, by origin: what the store sent, what a scrape
+    found, or what the merchant wrote. A merchant's text wins over the others."""
+
+    __tablename__ = "product_sections"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "product_id", "section", "language", "origin", name="uq_product_sections_key"
+        ),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    product_id: uuid.UUID = Field(foreign_key="products.id", ondelete="CASCADE", index=True)
+    section: str = Field(max_length=32)
+    language: str = Field(default="en", max_length=8)
+    origin: str = Field(default="store", max_length=16)
+    body: str = ""
+    updated_at: datetime = created_field()
+
+
 class KnowledgeChunk(SQLModel, table=True):
+    """A searchable piece of product knowledge. `search_text` is the text folded for matching
+    (lower-case, Turkish letters and accents folded); its tsvector is generated in PostgreSQL."""
+
     __tablename__ = "knowledge_chunks"
+    __table_args__ = (
+        sa.Index("ix_knowledge_chunks_search", "search_vector", postgresql_using="gin"),
+        *(
+            sa.Index(
+                f"ix_knowledge_chunks_embedding_{dims}",
+                sa.text(f"(embedding::vector({dims})) vector_cosine_ops"),
+                postgresql_using="hnsw",
+                postgresql_where=sa.text(f"embedding_dims = {dims}"),
+            )
+            for dims in EMBEDDING_INDEX_DIMENSIONS
+        ),
+    )
 
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
@@ -54,9 +95,23 @@ class KnowledgeChunk(SQLModel, table=True):
         default=None, foreign_key="products.id", ondelete="CASCADE", index=True
     )
     section: str = Field(max_length=32)
+    language: str = Field(default="en", max_length=8)
     text: str
+    search_text: str = ""
     source: str = Field(default="", max_length=500)
     content_hash: str = Field(max_length=64)
     embedding: list[float] | None = Field(default=None, sa_type=Vector())
     embedding_model: str | None = Field(default=None, max_length=100)
+    embedding_dims: int | None = None
+    search_vector: Any = Field(
+        default=None,
+        sa_column=sa.Column(
+            TSVECTOR,
+            sa.Computed(
+                "to_tsvector(CASE language WHEN 'tr' THEN 'turkish'::regconfig "
+                "ELSE 'english'::regconfig END, search_text)",
+                persisted=True,
+            ),
+        ),
+    )
     created_at: datetime = created_field()

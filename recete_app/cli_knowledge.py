@@ -1,0 +1,81 @@
+"""`recete demo` and `recete eval retrieval`: the demo store and the retrieval eval over it."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from typing import Any
+
+DEMO_EMAIL = "demo@lalekozmetik.com"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from recete_app.backend.accounts.merchants import merchant_for_email
+    from recete_app.backend.accounts.signup import sign_up
+    from recete_app.backend.db import session_scope
+    from recete_app.backend.errors import NotFound
+    from recete_app.backend.knowledge.demo import install_demo_catalogue
+    from recete_app.backend.knowledge.embeddings import configured_embedder
+
+    try:
+        merchant_id, _account = merchant_for_email(args.email)
+    except NotFound:
+        password = args.password or secrets.token_urlsafe(12)
+        merchant_id = sign_up("Lale Kozmetik (demo)", args.email, password).merchant_id
+        print(f"created {args.email} with password {password}")
+    with session_scope(merchant_id) as session:
+        count = install_demo_catalogue(session, configured_embedder())
+    print(f"{count} demo products loaded and indexed for {args.email}")
+    return 0
+
+
+def cmd_eval_retrieval(args: argparse.Namespace) -> int:
+    from recete_app.backend.accounts.merchants import merchant_for_email
+    from recete_app.backend.knowledge import evaluation
+    from recete_app.backend.knowledge.embeddings import configured_embedder
+
+    with open(args.file, encoding="utf-8") as handle:
+        cases = evaluation.read_cases(handle)
+    merchants: dict[str, Any] = {}
+
+    def merchant_id(email: str) -> Any:
+        if email not in merchants:
+            merchants[email] = merchant_for_email(email)[0]
+        return merchants[email]
+
+    scores = evaluation.evaluate(cases, merchant_id, configured_embedder())
+    for name, value in scores.summary().items():
+        print(f"{name:22} {value:g}")
+    if args.show_misses:
+        for case, got in scores.misses:
+            print(f"miss: {case.question!r} -> want {case.product}/{case.section}, got {got}")
+    summary = scores.summary()
+    failed = [
+        name
+        for name, minimum in (
+            ("product_recall@3", args.min_product_recall),
+            ("section_recall@3", args.min_section_recall),
+        )
+        if minimum is not None and summary[name] < minimum
+    ]
+    if failed:
+        print(f"below the minimum: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="load the demo catalogue into a demo store and index it")
+    demo.add_argument("--email", default=DEMO_EMAIL, help=f"the demo owner (default {DEMO_EMAIL})")
+    demo.add_argument("--password", help="for a new demo account (default: generated, printed)")
+    demo.set_defaults(handler=cmd_demo)
+    evals = sub.add_parser("eval", help="quality evals").add_subparsers(
+        dest="eval_command", required=True
+    )
+    retrieval = evals.add_parser("retrieval", help="recall@1/3/5 and MRR of product search")
+    retrieval.add_argument("file", help="JSON lines: merchant, question, product, section")
+    retrieval.add_argument("--min-product-recall", type=float, help="fail below this recall@3")
+    retrieval.add_argument("--min-section-recall", type=float, help="fail below this recall@3")
+    retrieval.add_argument("--show-misses", action="store_true")
+    retrieval.set_defaults(handler=cmd_eval_retrieval)
