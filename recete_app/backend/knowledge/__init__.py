@@ -1,0 +1,1 @@
+"""Product knowledge: sections, chunks, embeddings and retrieval."""
