@@ -13,7 +13,7 @@ from recete_app.backend.config import ConfigurationError, Settings, get_settings
 from recete_app.backend.knowledge.text import words
 
 LOCAL_DIMENSIONS = 512
-_STOP_WORDS = frozenset(
+STOP_WORDS = frozenset(
     [
         "a",
         "an",
@@ -109,7 +109,7 @@ class LocalEmbedder:
 def _features(text: str) -> dict[str, float]:
     features: defaultdict[str, float] = defaultdict(float)
     for word in words(text):
-        if word in _STOP_WORDS:
+        if word in STOP_WORDS:
             continue
         features["w:" + word] += 1.0
         if len(word) > 5:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.knowledge.chunking import SECTION_CUES
-from recete_app.backend.knowledge.embeddings import _STOP_WORDS, Embedder
+from recete_app.backend.knowledge.embeddings import STOP_WORDS, Embedder
 from recete_app.backend.knowledge.text import words
 
 CANDIDATES = 40  # from each retriever, before fusion
@@ -20,14 +20,14 @@ RRF_K = 60  # the usual reciprocal-rank constant: rank 1 -> 1/61
 PREFERRED_BONUS = 1 / RRF_K  # a bought product's chunk outranks a similar one it ties with
 SECTION_BONUS = 0.05 / RRF_K  # the section the question is most clearly about
 _CUE_STEMS = {
-    section: {word[:5] for word in cues.split() if word not in _STOP_WORDS}
+    section: {word[:5] for word in cues.split() if word not in STOP_WORDS}
     for section, cues in SECTION_CUES.items()
 }
 
 
 def section_prior(query: str) -> dict[str, float]:
     """How much the question's words point at each section (1.0 for the clearest one)."""
-    stems = {w[:5] for w in words(query) if w not in _STOP_WORDS}
+    stems = {w[:5] for w in words(query) if w not in STOP_WORDS}
     counts = {section: len(stems & cue) for section, cue in _CUE_STEMS.items()}
     top = max(counts.values(), default=0)
     return {section: n / top for section, n in counts.items()} if top else {}
@@ -113,7 +113,7 @@ def _by_vector(session: Session, query: str, embedder: Embedder) -> list[uuid.UU
 def _by_text(session: Session, query: str) -> list[uuid.UUID]:
     """Any of the query's words (customers write sentences, not keyword lists), each also as a
     prefix so Turkish suffixes still match, stemmed by both languages' configurations."""
-    terms = sorted({w for w in words(query) if w not in _STOP_WORDS and len(w) > 1})
+    terms = sorted({w for w in words(query) if w not in STOP_WORDS and len(w) > 1})
     if not terms:
         return []
     expression = " | ".join(f"{t}:*" if len(t) >= 4 else t for t in terms)
