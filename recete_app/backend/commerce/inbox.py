@@ -56,10 +56,6 @@ class _BatchedOutcomes:
         with self._lock:
             return self._outcomes.pop(event_id, None)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._outcomes.clear()
-
 
 _batched = _BatchedOutcomes()
 

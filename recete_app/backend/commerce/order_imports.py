@@ -18,6 +18,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, delete, or_, select
 
 from recete_app.backend import queueing
@@ -119,10 +120,7 @@ def _claim(session: Session, import_id: uuid.UUID) -> OrderImport | None:
         select(OrderImport)
         .where(
             OrderImport.id == import_id,
-            or_(
-                col(OrderImport.status) == QUEUED,
-                (col(OrderImport.status) == RUNNING) & (col(OrderImport.heartbeat_at) < stale),
-            ),
+            or_(col(OrderImport.status) == QUEUED, _went_quiet(stale)),
         )
         .with_for_update(skip_locked=True)
     ).first()
@@ -130,6 +128,11 @@ def _claim(session: Session, import_id: uuid.UUID) -> OrderImport | None:
         job.status = RUNNING
         job.started_at = job.heartbeat_at = datetime.now(UTC)
     return job
+
+
+def _went_quiet(stale: datetime) -> ColumnElement[bool]:
+    """Running, but its worker has not reported progress since `stale`."""
+    return (col(OrderImport.status) == RUNNING) & (col(OrderImport.heartbeat_at) < stale)
 
 
 def _file_text(merchant_id: uuid.UUID, import_id: uuid.UUID) -> io.TextIOWrapper:
@@ -214,7 +217,7 @@ def imports_to_resume(session: Session) -> list[uuid.UUID]:
             select(OrderImport.id).where(
                 or_(
                     (col(OrderImport.status) == QUEUED) & (col(OrderImport.created_at) < stale),
-                    (col(OrderImport.status) == RUNNING) & (col(OrderImport.heartbeat_at) < stale),
+                    _went_quiet(stale),
                 )
             )
         ).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -65,9 +65,8 @@ def search(
         if hit.product_id in prefer_products:
             scores[hit_id] += PREFERRED_BONUS
     ranked = sorted(hits, key=lambda chunk_id: scores[chunk_id], reverse=True)
-    return [_scored(hits[chunk_id], scores[chunk_id]) for chunk_id in _one_language(ranked, hits)][
-        :k
-    ]
+    best = _one_language(ranked, hits)[:k]
+    return [replace(hits[chunk_id], score=round(scores[chunk_id], 6)) for chunk_id in best]
 
 
 def _one_language(ranked: list[uuid.UUID], hits: dict[uuid.UUID, Hit]) -> list[uuid.UUID]:
@@ -144,16 +143,3 @@ def _load(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Hit]:
         chunk_id: Hit(chunk_id, product_id, title, external_id, section, language, text, 0.0)
         for chunk_id, product_id, title, external_id, section, language, text in rows
     }
-
-
-def _scored(hit: Hit, score: float) -> Hit:
-    return Hit(
-        hit.chunk_id,
-        hit.product_id,
-        hit.product,
-        hit.product_external_id,
-        hit.section,
-        hit.language,
-        hit.text,
-        round(score, 6),
-    )
