@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -126,6 +126,31 @@ def _apply_scope(session: OrmSession, _tx: Any, connection: sa.Connection) -> No
             sa.text("SELECT set_config(:name, :value, true)"),
             {"name": f"app.{name}", "value": value},
         )
+
+
+def tenant_scope_source(merchant_param: str = "scope_merchant_id") -> sa.Subquery:
+    """A FROM item that sets the tenant for the one statement selecting from it.
+
+    `INSERT ... SELECT ... FROM tenant_scope_source()` scopes and writes in a single statement,
+    so with `execute_alone` it costs one round trip where a session scope costs four (BEGIN,
+    set_config, the statement, COMMIT). PostgreSQL evaluates the volatile `set_config` before
+    it forms the row, so the row-level security check of the insert sees the tenant.
+    """
+    setting = sa.func.set_config("app.merchant_id", sa.bindparam(merchant_param), True)
+    return sa.select(setting.label("merchant_scope")).subquery("tenant_scope")
+
+
+def execute_alone(
+    statement: sa.Executable, params: dict[str, Any], *, engine: sa.Engine | None = None
+) -> Sequence[sa.Row[Any]]:
+    """Run one statement as its own transaction (autocommit), as the application role.
+
+    Only for single statements that scope themselves (`tenant_scope_source`); everything else
+    uses `session_scope`. A transaction-local setting lasts exactly that one statement.
+    """
+    with (engine or get_engine()).connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn.execute(statement, params).all()
 
 
 @contextmanager

@@ -141,3 +141,63 @@ def test_a_session_wide_tenant_setting_cannot_be_smuggled_into_the_pool(
     # A later transaction on the same connection, with no tenant, sees nothing.
     with session_scope(engine=one_connection_engine) as s:
         assert s.execute(sa.text("SELECT count(*) FROM products")).scalar_one() == 0
+
+
+def _self_scoped_product_insert() -> sa.Executable:
+    """A product insert in the shape of the webhook inbox's: values selected from the scope."""
+    values = sa.select(
+        sa.func.gen_random_uuid(),
+        sa.cast(sa.bindparam("owner"), sa.Uuid),
+        sa.literal_column("'manual'"),
+        sa.literal_column("'self-scoped'"),
+        *[sa.literal_column("''")] * 4,
+        sa.literal_column("'[]'::jsonb"),
+    ).select_from(db.tenant_scope_source())
+    columns = [
+        "id",
+        "merchant_id",
+        "source",
+        "title",
+        "description",
+        "usage",
+        "ingredients",
+        "warnings",
+        "faq",
+    ]
+    products = sa.table("products", *[sa.column(name) for name in columns])
+    return sa.insert(products).from_select(columns, values).returning(products.c.id)
+
+
+def test_a_self_scoped_statement_writes_as_its_tenant_and_leaves_nothing_behind(
+    one_connection_engine: sa.Engine,
+) -> None:
+    a = _merchant_with_product(one_connection_engine, "Alpha")
+    statement = _self_scoped_product_insert()
+    db.execute_alone(
+        statement, {"scope_merchant_id": str(a), "owner": a}, engine=one_connection_engine
+    )
+    with session_scope(a, engine=one_connection_engine) as s:
+        titles = s.execute(sa.text("SELECT title FROM products ORDER BY title")).scalars().all()
+    assert titles == ["Alpha serum", "self-scoped"]
+    # The same pooled connection, next transaction: the statement's tenant is gone.
+    with session_scope(engine=one_connection_engine) as s:
+        assert s.execute(sa.text("SELECT count(*) FROM products")).scalar_one() == 0
+        assert s.execute(sa.text("SELECT current_setting('app.merchant_id', true)")).scalar() in (
+            None,
+            "",
+        )
+
+
+def test_a_self_scoped_statement_cannot_write_into_another_merchant(
+    one_connection_engine: sa.Engine,
+) -> None:
+    a = _merchant_with_product(one_connection_engine, "Alpha")
+    b = _merchant_with_product(one_connection_engine, "Beta")
+    with pytest.raises(ProgrammingError, match="row-level security"):
+        db.execute_alone(
+            _self_scoped_product_insert(),
+            {"scope_merchant_id": str(a), "owner": b},
+            engine=one_connection_engine,
+        )
+    with session_scope(b, engine=one_connection_engine) as s:
+        assert s.execute(sa.text("SELECT title FROM products")).scalars().all() == ["Beta serum"]

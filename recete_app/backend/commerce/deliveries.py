@@ -13,7 +13,6 @@ from recete_app.backend.commerce.inbox import (
     store_event,
 )
 from recete_app.backend.commerce.routing import Route
-from recete_app.backend.db import session_scope
 
 
 @dataclass(frozen=True)
@@ -36,15 +35,14 @@ def record_delivery(
     status = PENDING if delivery.topic in known_topics else IGNORED
     kept = {k: v for k, v in delivery.headers.items() if k.lower() in kept_headers}
     route = delivery.route
-    with session_scope(route.merchant_id) as session:
-        event_id = store_event(
-            session,
-            provider=delivery.provider,
-            external_id=delivery.external_id,
-            topic=delivery.topic,
-            raw_body=body,
-            headers=kept,
-            integration_id=route.integration_id,
-            status=status,
-        )
+    event_id = store_event(
+        route.merchant_id,
+        provider=delivery.provider,
+        external_id=delivery.external_id,
+        topic=delivery.topic,
+        raw_body=body,
+        headers=kept,
+        integration_id=route.integration_id,
+        status=status,
+    )
     return Accepted(event_id, route.merchant_id, status)
