@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     embedding_provider: Literal["local", "openai"] = "local"
     embedding_model: str = "text-embedding-3-small"
+    # The vector size the openai provider stores; an HNSW index exists for 512 (local) and 1536.
+    embedding_dimensions: int = 1536
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
 
@@ -68,6 +70,13 @@ class Settings(BaseSettings):
     # Login attempts per email per 15 minutes, wherever they come from (API or dashboard).
     rate_limit_login_per_email: int = 10
     worker_threads: int = 2
+
+    # Scraping product pages: seconds between requests to one host, days before a scraped
+    # product is read again, and networks exempt from the private-address refusal (CIDRs,
+    # comma-separated; for a local test shop only - never needed in production).
+    scrape_politeness_seconds: float = 1.0
+    rescrape_after_days: int = 7
+    scrape_allowed_networks: str = ""
 
     @model_validator(mode="after")
     def _defaults_by_env(self) -> Settings:

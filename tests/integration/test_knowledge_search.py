@@ -3,20 +3,25 @@ tenant isolation, hash-based re-indexing, k results under a filtered HNSW scan, 
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from recete_app.backend.accounts.signup import sign_up
 from recete_app.backend.db import session_scope
+from recete_app.backend.http.app import create_api
 from recete_app.backend.knowledge import evaluation
 from recete_app.backend.knowledge.demo import install_demo_catalogue
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
 from recete_app.backend.knowledge.indexing import index_product
+from recete_app.backend.knowledge.openai_embeddings import OpenAIEmbedder
 from recete_app.backend.knowledge.search import search
 from recete_app.backend.models import Product, ProductSection
 from recete_app.cli import main
@@ -79,6 +84,44 @@ def test_reindexing_embeds_nothing_unchanged_and_a_merchant_edit_replaces_the_st
         hits = search(session, "vitamin c drops every morning then sunscreen", EMBEDDER, k=1)
     assert (edited.added, edited.removed) == (1, 1)  # the store's English usage gave way
     assert "then sunscreen" in hits[0].text
+
+
+def _openai_style_server(request: httpx.Request) -> httpx.Response:
+    """An OpenAI-compatible embeddings endpoint: the local vectors, zero-padded to 1536."""
+    texts = json.loads(request.content)["input"]
+    data = [
+        {"object": "embedding", "index": i, "embedding": vector + [0.0] * (1536 - len(vector))}
+        for i, vector in enumerate(EMBEDDER.embed(texts))
+    ]
+    usage = {"prompt_tokens": 1, "total_tokens": 1}
+    return httpx.Response(200, json={"object": "list", "data": data, "usage": usage})
+
+
+def test_changing_the_embedding_provider_reembeds_every_chunk_at_its_own_size(
+    demo_merchant: uuid.UUID,
+) -> None:
+    remote = OpenAIEmbedder(
+        model="text-embedding-3-small",
+        dimensions=1536,
+        api_key="sk-test",
+        transport=httpx.MockTransport(_openai_style_server),
+    )
+    with session_scope(demo_merchant) as session:
+        product = session.exec(
+            select(Product).where(Product.external_id == "vitamin-c-15-serum")
+        ).one()
+        switched = index_product(session, product, remote)
+        again = index_product(session, product, remote)
+        hits = search(session, "how many drops of the vitamin c serum", remote, k=3)
+    assert switched.kept == 0 and switched.added == switched.removed > 5
+    assert (again.added, again.removed) == (0, 0)
+    stored = owner_sql(
+        "SELECT DISTINCT embedding_model, embedding_dims FROM knowledge_chunks "
+        "WHERE product_id = :p",
+        p=product.id,
+    )
+    assert stored == [("openai:text-embedding-3-small:1536", 1536)]
+    assert len(hits) == 3 and hits[0].product_external_id == "vitamin-c-15-serum"
 
 
 def test_a_small_merchant_always_gets_k_chunks_from_a_filtered_hnsw_scan() -> None:
@@ -144,3 +187,37 @@ def test_the_demo_and_eval_commands(capsys: pytest.CaptureFixture[str]) -> None:
     )  # fmt: skip
     assert code == 0
     assert "product_recall@3" in capsys.readouterr().out
+
+
+def test_search_api_returns_the_merchants_chunks_with_product_section_and_score() -> None:
+    with TestClient(create_api(), raise_server_exceptions=False) as client:
+        owner = {
+            "store_name": "Lale",
+            "email": "api@lalekozmetik.com",
+            "password": "correct horse battery",
+        }
+        token = client.post("/api/auth/signup", json=owner).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        me = client.get("/api/auth/me", headers=auth).json()
+        with session_scope(uuid.UUID(me["merchant_id"])) as session:
+            install_demo_catalogue(session, EMBEDDER)
+
+        found = client.get(
+            "/api/products/search",
+            params={"q": "how long do i leave the mask on", "k": 3},
+            headers=auth,
+        )
+        assert found.status_code == 200
+        results = found.json()["results"]
+        assert len(results) == 3
+        assert results[0]["section"] == "how_to_use" and "mask" in results[0]["product"].lower()
+        assert results[0]["score"] >= results[1]["score"] >= results[2]["score"] > 0
+        assert set(results[0]) >= {"product_id", "product", "section", "text", "score"}
+
+        assert client.get("/api/products/search", params={"q": "mask"}).status_code == 401
+        assert (
+            client.get("/api/products/search", params={"q": "", "k": 3}, headers=auth).status_code
+            == 422
+        )
+        too_many = client.get("/api/products/search", params={"q": "x", "k": 500}, headers=auth)
+        assert too_many.status_code == 422 and too_many.json()["error"]["code"] == "invalid_input"

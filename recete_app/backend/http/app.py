@@ -13,6 +13,7 @@ from recete_app.backend.http.routes import (
     auth,
     commerce_webhooks,
     health,
+    products,
     shopify_oauth,
 )
 from recete_app.backend.security.rate_limits import (
@@ -45,6 +46,7 @@ def create_api(
     api.include_router(api_keys.router)
     api.include_router(commerce_webhooks.router)
     api.include_router(shopify_oauth.router)
+    api.include_router(products.router)
     api.add_middleware(
         RequestContextMiddleware,
         settings=settings,

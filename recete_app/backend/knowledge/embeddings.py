@@ -9,6 +9,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
+import httpx
+
 from recete_app.backend.config import ConfigurationError, Settings, get_settings
 from recete_app.backend.knowledge.text import words
 
@@ -122,10 +124,24 @@ def _features(text: str) -> dict[str, float]:
     return {k: 1.0 + math.log(v) if v >= 1 else v for k, v in features.items()}
 
 
-def configured_embedder(settings: Settings | None = None) -> Embedder:
+def configured_embedder(
+    settings: Settings | None = None, transport: httpx.BaseTransport | None = None
+) -> Embedder:
+    """The provider the settings name; `transport` reaches the openai one (tests)."""
     settings = settings or get_settings()
     if settings.embedding_provider == "local":
         return LocalEmbedder()
-    raise ConfigurationError(
-        "RECETE_EMBEDDING_PROVIDER=openai is not available yet; use local (the default)."
+    if settings.openai_api_key is None:
+        raise ConfigurationError(
+            "RECETE_EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY (and OPENAI_BASE_URL for a "
+            "compatible server other than OpenAI's)."
+        )
+    from recete_app.backend.knowledge.openai_embeddings import OpenAIEmbedder
+
+    return OpenAIEmbedder(
+        model=settings.embedding_model,
+        dimensions=settings.embedding_dimensions,
+        api_key=settings.openai_api_key.get_secret_value(),
+        base_url=settings.openai_base_url,
+        transport=transport,
     )
