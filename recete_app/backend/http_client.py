@@ -15,6 +15,7 @@ def build_client(
     transport: httpx.BaseTransport | None = None,
     auth: httpx.Auth | tuple[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    trust_env: bool = True,
 ) -> httpx.Client:
     return httpx.Client(
         base_url=base_url,
@@ -23,4 +24,7 @@ def build_client(
         auth=auth,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         follow_redirects=False,
+        # The scraper turns this off: it pins connections to addresses it has checked, and an
+        # environment proxy would make the connection (and TLS name check) somewhere else.
+        trust_env=trust_env,
     )
