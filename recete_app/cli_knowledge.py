@@ -65,7 +65,42 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_products_scrape(args: argparse.Namespace) -> int:
+    from recete_app.backend.accounts.merchants import merchant_for_email
+    from recete_app.backend.db import session_scope
+    from recete_app.backend.knowledge import scrape_jobs
+    from recete_app.backend.scraping.reading import PageOutcome
+
+    merchant_id, account_id = merchant_for_email(args.merchant)
+    with session_scope(merchant_id) as session:
+        job = scrape_jobs.start_scrape(session, args.urls, f"account:{account_id}")
+    if args.queue:
+        scrape_jobs.enqueue(job)
+        print(f"queued scrape job {job.id}; a worker reads the pages")
+        return 0
+
+    def report(outcome: PageOutcome) -> None:
+        if outcome.product is not None:
+            print(f"ok      {outcome.url}  {outcome.product.title} ({outcome.product.source})")
+        elif outcome.error is not None:
+            print(f"failed  {outcome.url}  {outcome.error.code}: {outcome.error.message}")
+
+    status = scrape_jobs.run_scrape(merchant_id, job.id, on_page=report)
+    with session_scope(merchant_id) as session:
+        done = session.get_one(type(job), job.id)
+        print(f"{status}: {done.pages_done} read, {done.pages_failed} failed")
+        return 0 if status == "done" and done.pages_done else 1
+
+
 def add_commands(sub: Any) -> None:
+    products = sub.add_parser("products").add_subparsers(dest="products_command", required=True)
+    scrape = products.add_parser(
+        "scrape", help="read product pages (a page, a collection or a sitemap) into knowledge"
+    )
+    scrape.add_argument("--merchant", required=True, help="the owner's email")
+    scrape.add_argument("urls", nargs="+", metavar="URL")
+    scrape.add_argument("--queue", action="store_true", help="leave it to a worker (Redis)")
+    scrape.set_defaults(handler=cmd_products_scrape)
     demo = sub.add_parser("demo", help="load the demo catalogue into a demo store and index it")
     demo.add_argument("--email", default=DEMO_EMAIL, help=f"the demo owner (default {DEMO_EMAIL})")
     demo.add_argument("--password", help="for a new demo account (default: generated, printed)")

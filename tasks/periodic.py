@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import dramatiq
 
 from recete_app.backend.jobs import claim_due_job
-from tasks import commerce, maintenance
+from tasks import commerce, knowledge, maintenance
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("sweep_external_events", 60, commerce.sweep_external_events),
     PeriodicJob("reconcile_shops", 3600, commerce.reconcile_shops),
     PeriodicJob("resume_order_imports", 60, commerce.resume_order_imports),
+    PeriodicJob("resume_scrape_jobs", 60, knowledge.resume_scrape_jobs),
+    PeriodicJob("rescrape_products", 6 * 3600, knowledge.rescrape_products),
 )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from recete_app.backend import background_jobs
 from recete_app.backend.commerce import order_imports
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
@@ -19,7 +20,7 @@ from recete_app.state.session import current_principal
 
 UPLOAD_ID = "orders_csv"
 POLL_SECONDS = 1.0
-ACTIVE = (order_imports.QUEUED, order_imports.RUNNING)
+ACTIVE = background_jobs.ACTIVE
 
 
 @dataclasses.dataclass
@@ -97,7 +98,7 @@ class OrderImportState(rx.State):
         with session_scope(merchant_id) as session:
             jobs = order_imports.recent_imports(session)
         self.imports = [_import_row(job) for job in jobs]
-        finished = next((j for j in jobs if j.status == order_imports.DONE), None)
+        finished = next((j for j in jobs if j.status == background_jobs.DONE), None)
         self.problems_of = finished.filename if finished is not None else ""
         self.problems = [
             ProblemRow(str(p.get("row", "")), str(p.get("field", "")), str(p.get("problem", "")))

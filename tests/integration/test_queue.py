@@ -50,6 +50,8 @@ def test_due_periodic_jobs_are_enqueued_once() -> None:
         "sweep_external_events",
         "reconcile_shops",
         "resume_order_imports",
+        "resume_scrape_jobs",
+        "rescrape_products",
     ]
     assert enqueue_due_jobs() == []
     broker.flush_all()

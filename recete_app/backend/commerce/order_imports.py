@@ -15,22 +15,19 @@ import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import BinaryIO
 
-from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, delete, or_, select
+from sqlmodel import Session, col, delete, select
 
-from recete_app.backend import queueing
+from recete_app.backend import background_jobs, queueing
+from recete_app.backend.background_jobs import DONE, FAILED
 from recete_app.backend.commerce.csv_import import ImportReport, detect_format, import_orders_csv
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import InvalidInput
 from recete_app.backend.models import OrderImport, OrderImportChunk
 
 CHUNK_BYTES = 1 << 20
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-# A queued import nobody started, or a running one whose worker stopped reporting progress.
-STALE_AFTER = timedelta(minutes=3)
 
 
 def start_import(
@@ -98,7 +95,7 @@ def run_import(merchant_id: uuid.UUID, import_id: uuid.UUID) -> str | None:
     """Import a stored file (the worker's side). Returns the final status, or None when the
     import is finished already or another worker is on it."""
     with session_scope(merchant_id) as session:
-        job = _claim(session, import_id)
+        job = background_jobs.claim(session, OrderImport, import_id)
         if job is None:
             return None
         actor = job.actor
@@ -112,27 +109,6 @@ def run_import(merchant_id: uuid.UUID, import_id: uuid.UUID) -> str | None:
         return FAILED
     _finish(merchant_id, import_id, DONE, report=report)
     return DONE
-
-
-def _claim(session: Session, import_id: uuid.UUID) -> OrderImport | None:
-    stale = datetime.now(UTC) - STALE_AFTER
-    job = session.exec(
-        select(OrderImport)
-        .where(
-            OrderImport.id == import_id,
-            or_(col(OrderImport.status) == QUEUED, _went_quiet(stale)),
-        )
-        .with_for_update(skip_locked=True)
-    ).first()
-    if job is not None:
-        job.status = RUNNING
-        job.started_at = job.heartbeat_at = datetime.now(UTC)
-    return job
-
-
-def _went_quiet(stale: datetime) -> ColumnElement[bool]:
-    """Running, but its worker has not reported progress since `stale`."""
-    return (col(OrderImport.status) == RUNNING) & (col(OrderImport.heartbeat_at) < stale)
 
 
 def _file_text(merchant_id: uuid.UUID, import_id: uuid.UUID) -> io.TextIOWrapper:
@@ -210,18 +186,7 @@ def _finish(
 
 
 def imports_to_resume(session: Session) -> list[uuid.UUID]:
-    """Queued imports nobody started and running ones whose worker went quiet."""
-    stale = datetime.now(UTC) - STALE_AFTER
-    return list(
-        session.exec(
-            select(OrderImport.id).where(
-                or_(
-                    (col(OrderImport.status) == QUEUED) & (col(OrderImport.created_at) < stale),
-                    _went_quiet(stale),
-                )
-            )
-        ).all()
-    )
+    return background_jobs.jobs_to_resume(session, OrderImport)
 
 
 def recent_imports(session: Session, limit: int = 5) -> list[OrderImport]:

@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.indexing import TITLE, index_product
-from recete_app.backend.models import Product, ProductSection
+from recete_app.backend.knowledge.sections import put_section
+from recete_app.backend.models import Product
 
 CATALOGUE = Path(__file__).resolve().parent / "demo" / "catalogue.json"
 SOURCE = "demo"
@@ -40,7 +41,7 @@ def install_demo_catalogue(session: Session, embedder: Embedder) -> int:
         variants = "; ".join(f"{v['title']}: {v['price']}" for v in item.get("variants", []))
         sections[("variants", "en")] = sections[("variants", "tr")] = variants
         for (name, lang), body in sections.items():
-            _upsert_section(session, product.id, name, lang, body)
+            put_section(session, product.id, name, lang, "store", body)
         session.flush()
         index_product(session, product, embedder)
     return len(catalogue["products"])
@@ -67,21 +68,3 @@ def _upsert_product(session: Session, item: dict[str, Any], currency: str) -> Pr
     return session.exec(
         select(Product).where(Product.source == SOURCE, Product.external_id == item["handle"])
     ).one()
-
-
-def _upsert_section(
-    session: Session, product_id: uuid.UUID, section: str, language: str, body: str
-) -> None:
-    session.execute(
-        insert(ProductSection)
-        .values(
-            id=uuid.uuid4(),
-            merchant_id=current_merchant_id(session),
-            product_id=product_id,
-            section=section,
-            language=language,
-            origin="store",
-            body=body,
-        )
-        .on_conflict_do_update(constraint="uq_product_sections_key", set_={"body": body})
-    )

@@ -13,7 +13,12 @@ from recete_app.backend.models.commerce import (
     OrderImportChunk,
     OrderItem,
 )
-from recete_app.backend.models.knowledge import KnowledgeChunk, Product, ProductSection
+from recete_app.backend.models.knowledge import (
+    KnowledgeChunk,
+    Product,
+    ProductSection,
+    ScrapeJob,
+)
 from recete_app.backend.models.messaging import (
     AnalyticsEvent,
     Conversation,
@@ -60,5 +65,6 @@ __all__ = [
     "Product",
     "ProductSection",
     "ScheduledMessage",
+    "ScrapeJob",
     "metadata",
 ]

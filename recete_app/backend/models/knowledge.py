@@ -115,3 +115,25 @@ class KnowledgeChunk(SQLModel, table=True):
         ),
     )
     created_at: datetime = created_field()
+
+
+class ScrapeJob(SQLModel, table=True):
+    """URLs a merchant (or the re-scrape schedule) asked to read, and how far reading got.
+    `results` has one entry per product page: url, ok, product_id or code and message."""
+
+    __tablename__ = "scrape_jobs"
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    actor: str = Field(default="", max_length=255)
+    status: str = Field(default="queued", max_length=20)
+    urls: list[str] = json_field(list)
+    pages_found: int = 0
+    pages_done: int = 0
+    pages_failed: int = 0
+    results: list[dict[str, Any]] = json_field(list)
+    error: str | None = None
+    created_at: datetime = created_field()
+    started_at: datetime | None = timestamp_field()
+    heartbeat_at: datetime | None = timestamp_field()
+    finished_at: datetime | None = timestamp_field()

@@ -1,0 +1,63 @@
+"""Writing a product's sections: one row per (section, language, origin), so a merchant's edit,
+a scraped page and the store's import of the same section live side by side and indexing picks
+the best (`indexing.ORIGIN_RANK`)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, col, delete
+
+from recete_app.backend.db import current_merchant_id
+from recete_app.backend.models import ProductSection
+
+
+def put_section(
+    session: Session,
+    product_id: uuid.UUID,
+    section: str,
+    language: str,
+    origin: str,
+    body: str,
+) -> None:
+    """Set one section's text; empty text removes it (the next origin's text shows through)."""
+    if not body.strip():
+        session.execute(
+            delete(ProductSection).where(
+                col(ProductSection.product_id) == product_id,
+                col(ProductSection.section) == section,
+                col(ProductSection.language) == language,
+                col(ProductSection.origin) == origin,
+            )
+        )
+        return
+    session.execute(
+        insert(ProductSection)
+        .values(
+            id=uuid.uuid4(),
+            merchant_id=current_merchant_id(session),
+            product_id=product_id,
+            section=section,
+            language=language,
+            origin=origin,
+            body=body,
+        )
+        .on_conflict_do_update(constraint="uq_product_sections_key", set_={"body": body})
+    )
+
+
+def replace_sections(
+    session: Session, product_id: uuid.UUID, origin: str, language: str, texts: dict[str, str]
+) -> None:
+    """Make `texts` the whole of `origin`'s sections for the product (a re-scrape that no longer
+    finds a section drops it)."""
+    session.execute(
+        delete(ProductSection).where(
+            col(ProductSection.product_id) == product_id,
+            col(ProductSection.origin) == origin,
+            col(ProductSection.section).not_in(list(texts)),
+        )
+    )
+    for section, body in texts.items():
+        put_section(session, product_id, section, language, origin, body)
