@@ -5,11 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from recete_app.backend.http.app import create_api
-from recete_app.pages import auth_pages, dashboard, integrations, routes
+from recete_app.pages import auth_pages, dashboard, integrations, products, routes
 from recete_app.runtime import backend_lifespan, prepare_process
 from recete_app.state.auth import AuthState
 from recete_app.state.integrations import IntegrationsState
 from recete_app.state.order_imports import OrderImportState
+from recete_app.state.products import ProductsState
+from recete_app.state.scrape_jobs import ScrapeJobState
 
 prepare_process()
 
@@ -32,7 +34,6 @@ app.add_page(
 _DASHBOARD = (
     (dashboard.overview, routes.HOME, "Overview"),
     (dashboard.conversations, routes.CONVERSATIONS, "Conversations"),
-    (dashboard.products, routes.PRODUCTS, "Products"),
     (dashboard.analytics, routes.ANALYTICS, "Analytics"),
     (dashboard.settings, routes.SETTINGS, "Settings"),
     (dashboard.onboarding, routes.ONBOARDING, "Onboarding"),
@@ -46,4 +47,10 @@ app.add_page(
     route=routes.INTEGRATIONS,
     title="Integrations · Recete",
     on_load=[AuthState.require_session, IntegrationsState.load, OrderImportState.load],
+)
+app.add_page(
+    products.products_page,
+    route=routes.PRODUCTS,
+    title="Products · Recete",
+    on_load=[AuthState.require_session, ProductsState.load, ScrapeJobState.load],
 )

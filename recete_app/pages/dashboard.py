@@ -46,17 +46,6 @@ def conversations() -> rx.Component:
     )
 
 
-@dashboard_page("Products", routes.PRODUCTS)
-def products() -> rx.Component:
-    return empty_state(
-        "package",
-        "No products yet",
-        "Products come from your store's catalogue or from product pages you add. "
-        "The assistant answers from them.",
-        _go("Connect a store", routes.INTEGRATIONS),
-    )
-
-
 @dashboard_page("Analytics", routes.ANALYTICS)
 def analytics() -> rx.Component:
     return empty_state(

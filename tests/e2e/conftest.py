@@ -56,7 +56,14 @@ def app_url(database_url: str) -> Iterator[str]:
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "e2e-server.log"
-    env = {**os.environ, "RECETE_DATABASE_URL": database_url, "RECETE_LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "RECETE_DATABASE_URL": database_url,
+        "RECETE_LOG_LEVEL": "INFO",
+        # The Products test's shop is a local server: let the scraper reach exactly that.
+        "RECETE_SCRAPE_ALLOWED_NETWORKS": "127.0.0.1/32",
+        "RECETE_SCRAPE_POLITENESS_SECONDS": "0",
+    }
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "recete_app.cli", "run", "--prod", "--frontend-port", str(port)],
