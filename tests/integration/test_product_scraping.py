@@ -246,3 +246,36 @@ def test_urls_are_checked_before_a_job_is_queued(merchant: uuid.UUID) -> None:
         with pytest.raises(InvalidInput, match="at least one"):
             scrape_jobs.start_scrape(session, ["  "], "t")
     assert owner_sql("SELECT count(*) FROM scrape_jobs") == [(0,)]
+
+
+def test_the_scrape_command_reads_pages_and_reports_each_one(
+    merchant: uuid.UUID,
+    shop: Shop,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from recete_app.backend.config import get_settings
+    from recete_app.cli import main
+
+    monkeypatch.setenv("RECETE_SCRAPE_ALLOWED_NETWORKS", "127.0.0.1/32")
+    monkeypatch.setenv("RECETE_SCRAPE_POLITENESS_SECONDS", "0")
+    get_settings.cache_clear()
+    try:
+        base = f"http://127.0.0.1:{shop.port}"
+        code = main(
+            [
+                "products",
+                "scrape",
+                "--merchant",
+                "owner@mossandfern.com",
+                f"{base}{SERUM}",
+                f"{base}/catalogue.pdf",
+            ]
+        )
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"ok      {base}{SERUM}  Glow Niacinamide 10% Serum (json-ld)" in out
+    assert f"failed  {base}/catalogue.pdf  unsupported_content" in out
+    assert "done: 1 read, 1 failed" in out
