@@ -10,7 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from recete_app.backend import queueing
+from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
+from recete_app.backend.knowledge.embeddings import LocalEmbedder
+from recete_app.backend.knowledge.search import search
 from tests.integration.commerce_fixtures import (
     SHOP,
     SHOP_SECRET,
@@ -332,9 +335,20 @@ def test_products_are_created_updated_and_deleted(client: TestClient, shop: Shop
     assert rows[0][0] == "Niacinamide Serum"
     assert "10% niacinamide" in str(rows[0][1]) and "<" not in str(rows[0][1])
     assert rows[0][2] == f"https://{SHOP}/products/niacinamide-serum"
+    # The store's own headings become sections, and the product is searchable at once.
+    assert "3 drops" not in str(rows[0][1])
+    sections = owner_sql("SELECT section, origin, body FROM product_sections ORDER BY section")
+    assert [(name, origin) for name, origin, _ in sections] == [
+        ("how_to_use", "store"),
+        ("ingredients", "store"),
+    ]
+    with session_scope(shop.merchant_id) as session:
+        hits = search(session, "how many drops every evening", LocalEmbedder(), k=1)
+    assert hits[0].section == "how_to_use" and "Niacinamide Serum" in hits[0].text
     post(client, "products/delete", b'{"id": 8012394857291}')
     process_pending(shop.merchant_id)
     assert owner_sql("SELECT count(*) FROM products") == [(0,)]
+    assert owner_sql("SELECT count(*) FROM knowledge_chunks") == [(0,)]
 
 
 def test_customer_redact_erases_the_person_and_keeps_anonymous_orders(

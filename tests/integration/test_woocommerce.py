@@ -139,7 +139,12 @@ def test_product_webhooks_keep_the_catalogue(
     process_pending(merchant_id)
     rows = owner_sql("SELECT title, description, url FROM products")
     assert rows[0][0] == "Hyaluronic Acid Serum"
-    assert "Apply 2-3 drops to damp skin" in str(rows[0][1])
+    assert "Hydrating serum with 2% hyaluronic acid." in str(rows[0][1])
+    # The store's "How to use" heading made a section of its own, indexed with the rest.
+    assert owner_sql("SELECT section, body FROM product_sections") == [
+        ("how_to_use", "Apply 2-3 drops to damp skin, morning and evening.")
+    ]
+    assert owner_sql("SELECT count(*) FROM knowledge_chunks") == [(2,)]
     post(client, integration_id, "product.deleted", b'{"id": 1203}')
     process_pending(merchant_id)
     assert owner_sql("SELECT count(*) FROM products") == [(0,)]

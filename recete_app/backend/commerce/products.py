@@ -1,4 +1,5 @@
-"""Catalogue entries from store sources (the knowledge issue adds scraping and chunks)."""
+"""Catalogue entries from store sources: the product row, its description split into sections
+(the store's own "How to use" / "Ingredients" headings), and its searchable chunks."""
 
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ from decimal import Decimal
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from recete_app.backend.db import current_merchant_id
+from recete_app.backend.knowledge.embeddings import configured_embedder
+from recete_app.backend.knowledge.indexing import index_product
+from recete_app.backend.knowledge.sections import replace_sections
+from recete_app.backend.knowledge.text import detect_language
 from recete_app.backend.models import Product
+from recete_app.backend.scraping.page_sections import read_fragment
+
+STORE = "store"  # ProductSection.origin of what the store's own catalogue says
 
 _TAGS = re.compile(r"<[^>]+>")
 _BLOCKS = re.compile(r"</?(p|br|li|ul|ol|h[1-6]|div)[^>]*>", re.IGNORECASE)
@@ -25,7 +33,7 @@ class ProductInfo:
     source: str
     external_id: str
     title: str
-    description: str = ""
+    description_html: str = ""  # as the store sends it; headings inside become sections
     url: str | None = None
     price: Decimal | None = None
     currency: str | None = None
@@ -39,16 +47,22 @@ def html_to_text(markup: str | None) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def upsert_product(session: Session, info: ProductInfo) -> None:
+def upsert_product(session: Session, info: ProductInfo) -> Product:
+    """Create or update the product, its store sections and its chunks (unchanged text is not
+    embedded again)."""
+    described = read_fragment(info.description_html)
+    description = "\n\n".join(
+        part for part in (described.other, described.sections.get("description", "")) if part
+    )
     values = {
         "title": info.title[:500] or "(untitled)",
-        "description": info.description,
+        "description": description or html_to_text(info.description_html),
         "url": info.url,
         "price": info.price,
         "currency": info.currency,
         "updated_at": datetime.now(UTC),
     }
-    session.execute(
+    product_id = session.execute(
         insert(Product)
         .values(
             id=uuid.uuid4(),
@@ -63,7 +77,15 @@ def upsert_product(session: Session, info: ProductInfo) -> None:
             **values,
         )
         .on_conflict_do_update(constraint="uq_products_source_id", set_=values)
-    )
+        .returning(col(Product.id))
+    ).scalar_one()
+    product = session.get_one(Product, product_id, populate_existing=True)
+    sections = {k: v for k, v in described.sections.items() if k != "description"}
+    language = detect_language(f"{product.title}\n{product.description}")
+    replace_sections(session, product.id, STORE, language, sections)
+    session.flush()
+    index_product(session, product, configured_embedder())
+    return product
 
 
 def delete_product(session: Session, source: str, external_id: str) -> int:

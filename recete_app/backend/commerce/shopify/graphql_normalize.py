@@ -26,7 +26,7 @@ from recete_app.backend.commerce.parsing import (
     timestamp,
     whole_number,
 )
-from recete_app.backend.commerce.products import ProductInfo, html_to_text
+from recete_app.backend.commerce.products import ProductInfo
 from recete_app.backend.commerce.shopify.normalize import SOURCE
 
 FULFILLMENT_STATUS = {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}
@@ -137,7 +137,7 @@ def product_info(node: dict[str, Any], shop: str) -> ProductInfo:
         source=SOURCE,
         external_id=product_id,
         title=text(node.get("title")) or "",
-        description=html_to_text(text(node.get("descriptionHtml"))),
+        description_html=text(node.get("descriptionHtml")) or "",
         url=text(node.get("onlineStoreUrl"))
         or (f"https://{shop}/products/{handle}" if handle else None),
         price=decimal(as_dict(variants[0]).get("price")) if variants else None,

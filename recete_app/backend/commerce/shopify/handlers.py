@@ -56,7 +56,7 @@ def _product(session: Session, integration: Integration, payload: dict[str, Any]
             source=normalize.SOURCE,
             external_id=str(payload["id"]),
             title=text(payload.get("title")) or "",
-            description=products.html_to_text(text(payload.get("body_html"))),
+            description_html=text(payload.get("body_html")) or "",
             url=f"https://{integration.external_id}/products/{handle}" if handle else None,
             price=decimal(first.get("price")),
         ),

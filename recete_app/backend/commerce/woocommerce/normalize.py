@@ -22,7 +22,7 @@ from recete_app.backend.commerce.parsing import (
     timestamp,
     whole_number,
 )
-from recete_app.backend.commerce.products import ProductInfo, html_to_text
+from recete_app.backend.commerce.products import ProductInfo
 
 SOURCE = "woocommerce"
 CONSENT_META_KEYS = frozenset(
@@ -117,13 +117,13 @@ def product_info(payload: dict[str, Any]) -> ProductInfo:
     product_id = text(payload.get("id"))
     if product_id is None:
         raise ValueError("product payload has no id")
-    description = html_to_text(text(payload.get("description")))
-    short = html_to_text(text(payload.get("short_description")))
+    description = text(payload.get("description")) or ""
+    short = text(payload.get("short_description")) or ""
     return ProductInfo(
         source=SOURCE,
         external_id=product_id,
         title=text(payload.get("name")) or "",
-        description="\n\n".join(part for part in (short, description) if part),
+        description_html="\n".join(part for part in (short, description) if part),
         url=text(payload.get("permalink")),
         price=decimal(payload.get("price")),
     )
