@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 import httpx
@@ -100,28 +100,49 @@ class LocalEmbedder:
 
     def _vector(self, text: str) -> list[float]:
         vector = [0.0] * self.dimensions
-        for feature, weight in _features(text).items():
-            digest = zlib.crc32(feature.encode())
-            sign = 1.0 if digest & 0x80000000 else -1.0
-            vector[digest % self.dimensions] += sign * weight
-        norm = math.sqrt(sum(v * v for v in vector))
+        for feature, count in _feature_counts(text).items():
+            slot, sign = _slot(feature, self.dimensions)
+            # Repeating a word should help, but less and less (log-scaled term frequency).
+            vector[slot] += sign * (1.0 + math.log(count) if count >= 1 else count)
+        # A list, not a generator: the same additions in the same order, fewer calls.
+        norm = math.sqrt(sum([v * v for v in vector]))
         return [v / norm for v in vector] if norm else vector
 
 
-def _features(text: str) -> dict[str, float]:
-    features: defaultdict[str, float] = defaultdict(float)
+def _feature_counts(text: str) -> dict[str, float]:
+    """Each feature's weighted count in the text, in order of first appearance."""
+    features: dict[str, float] = {}
     for word in words(text):
         if word in STOP_WORDS:
             continue
-        features["w:" + word] += 1.0
-        if len(word) > 5:
-            features["s:" + word[:5]] += 0.7
-        padded = f"#{word}#"
-        grams = [padded[i : i + 4] for i in range(len(padded) - 3)]
-        for gram in grams:
-            features["g:" + gram] += 0.5 / math.sqrt(len(grams))
-    # Repeating a word should help, but less and less (log-scaled term frequency).
-    return {k: 1.0 + math.log(v) if v >= 1 else v for k, v in features.items()}
+        # Each word's increments are replayed in the order they were first computed in, so
+        # every sum (and so every vector) is bit-for-bit what the uncached loop produced.
+        for feature, increment in _word_features(word):
+            features[feature] = features.get(feature, 0.0) + increment
+    return features
+
+
+# Product text repeats a small vocabulary (and every chunk of a section repeats its cue words),
+# so a word's features and a feature's slot are computed once per process, not per occurrence.
+@lru_cache(maxsize=1 << 14)  # a catalogue's vocabulary; ~1.5 KiB a word
+def _word_features(word: str) -> tuple[tuple[str, float], ...]:
+    """The word, its stem (longer words only) and its letter 4-grams, with their weights."""
+    features = [("w:" + word, 1.0)]
+    if len(word) > 5:
+        features.append(("s:" + word[:5], 0.7))
+    padded = f"#{word}#"
+    grams = [padded[i : i + 4] for i in range(len(padded) - 3)]
+    if grams:  # a one-letter word has none
+        weight = 0.5 / math.sqrt(len(grams))
+        features.extend(("g:" + gram, weight) for gram in grams)
+    return tuple(features)
+
+
+@lru_cache(maxsize=1 << 16)
+def _slot(feature: str, dimensions: int) -> tuple[int, float]:
+    """Where a feature lands in the vector, and with which sign."""
+    digest = zlib.crc32(feature.encode())
+    return digest % dimensions, 1.0 if digest & 0x80000000 else -1.0
 
 
 def configured_embedder(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from recete_app.backend.db import current_merchant_id
@@ -45,15 +45,20 @@ def product_chunks(session: Session, product: Product) -> list[Chunk]:
 def _section_texts(session: Session, product: Product) -> dict[tuple[str, str], str]:
     """The best text per (section, language): sections by origin rank, then the product's own
     columns (store imports) for whatever the sections do not cover."""
-    rows = session.exec(select(ProductSection).where(ProductSection.product_id == product.id)).all()
-    best: dict[tuple[str, str], ProductSection] = {}
-    for row in rows:
-        key = (row.section, row.language)
-        if row.body.strip() and (
-            key not in best or ORIGIN_RANK[row.origin] < ORIGIN_RANK[best[key].origin]
-        ):
-            best[key] = row
-    texts = {key: row.body for key, row in best.items()}
+    rows = session.exec(
+        select(
+            ProductSection.section,
+            ProductSection.language,
+            ProductSection.origin,
+            ProductSection.body,
+        ).where(ProductSection.product_id == product.id)
+    ).all()
+    best: dict[tuple[str, str], tuple[int, str]] = {}
+    for section, language, origin, body in rows:
+        key, rank = (section, language), ORIGIN_RANK[origin]
+        if body.strip() and (key not in best or rank < best[key][0]):
+            best[key] = (rank, body)
+    texts = {key: body for key, (_rank, body) in best.items()}
     for section, column in _COLUMNS.items():
         body = getattr(product, column) or ""
         language = detect_language(body)
@@ -76,24 +81,51 @@ def index_product(session: Session, product: Product, embedder: Embedder) -> Ind
     if stale:
         session.execute(delete(KnowledgeChunk).where(col(KnowledgeChunk.id).in_(stale)))
     new = [chunk for h, chunk in wanted.items() if h not in keep]
-    vectors = embedder.embed([chunk.search_text for chunk in new]) if new else []
-    merchant_id = current_merchant_id(session)
-    for chunk, vector in zip(new, vectors, strict=True):
-        session.add(
-            KnowledgeChunk(
-                id=uuid.uuid4(),
-                merchant_id=merchant_id,
-                product_id=product.id,
-                section=chunk.section,
-                language=chunk.language,
-                text=chunk.text,
-                search_text=fold(chunk.search_text),
-                source=product.url or "",
-                content_hash=chunk.content_hash,
-                embedding=vector,
-                embedding_model=embedder.name,
-                embedding_dims=embedder.dimensions,
-            )
-        )
-    session.flush()
+    if new:
+        _insert_chunks(session, product, new, embedder)
     return IndexResult(added=len(new), kept=len(keep), removed=len(stale))
+
+
+# All of a product's new chunks in one statement (column arrays, one row per element): one
+# round trip and no ORM object per chunk (with the sections read as columns, ~2.5 ms of Python
+# a product less). `id` and `created_at` come from PostgreSQL, which also generates the tsvector.
+_INSERT_CHUNKS = sa.text(
+    "INSERT INTO knowledge_chunks (id, merchant_id, product_id, section, language, text, "
+    "search_text, source, content_hash, embedding, embedding_model, embedding_dims) "
+    "SELECT gen_random_uuid(), :merchant, :product, c.section, c.language, c.text, "
+    "c.search_text, :source, c.content_hash, CAST(c.embedding AS vector), :model, :dims "
+    "FROM unnest(CAST(:sections AS text[]), CAST(:languages AS text[]), "
+    "CAST(:texts AS text[]), CAST(:search_texts AS text[]), CAST(:hashes AS text[]), "
+    "CAST(:embeddings AS text[])) "
+    "AS c(section, language, text, search_text, content_hash, embedding)"
+)
+
+
+def _insert_chunks(
+    session: Session, product: Product, chunks: list[Chunk], embedder: Embedder
+) -> None:
+    vectors = embedder.embed([chunk.search_text for chunk in chunks])
+    if len(vectors) != len(chunks):
+        raise ValueError(f"{embedder.name} returned {len(vectors)} vectors for {len(chunks)}")
+    session.execute(
+        _INSERT_CHUNKS,
+        {
+            "merchant": current_merchant_id(session),
+            "product": product.id,
+            "source": product.url or "",
+            "model": embedder.name,
+            "dims": embedder.dimensions,
+            "sections": [chunk.section for chunk in chunks],
+            "languages": [chunk.language for chunk in chunks],
+            "texts": [chunk.text for chunk in chunks],
+            "search_texts": [fold(chunk.search_text) for chunk in chunks],
+            "hashes": [chunk.content_hash for chunk in chunks],
+            "embeddings": [_vector_literal(vector) for vector in vectors],
+        },
+    )
+
+
+def _vector_literal(vector: list[float]) -> str:
+    """pgvector's text form, the same digits its SQLAlchemy type writes (so PostgreSQL parses
+    them to the same float4 values)."""
+    return "[" + ",".join(map(repr, map(float, vector))) + "]"
