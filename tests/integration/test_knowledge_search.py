@@ -18,6 +18,7 @@ from recete_app.backend.accounts.signup import sign_up
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
 from recete_app.backend.knowledge import evaluation
+from recete_app.backend.knowledge import search as search_module
 from recete_app.backend.knowledge.demo import install_demo_catalogue
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
 from recete_app.backend.knowledge.indexing import index_product
@@ -125,9 +126,12 @@ def test_changing_the_embedding_provider_reembeds_every_chunk_at_its_own_size(
     assert len(hits) == 3 and hits[0].product_external_id == "vitamin-c-15-serum"
 
 
-def test_a_small_merchant_always_gets_k_chunks_from_a_filtered_hnsw_scan() -> None:
+def test_a_small_merchant_always_gets_k_chunks_from_a_filtered_hnsw_scan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """With the index forced and a merchant holding 0.5% of the vectors, an HNSW scan that
     stopped at ef_search rows would return few or none of theirs."""
+    monkeypatch.setattr(search_module, "EXACT_UP_TO", 0)  # HNSW for every merchant
     rng = random.Random(7)
     merchants = [
         sign_up(f"Store {n}", f"owner{n}@store{n}.com", "correct horse battery") for n in range(4)
@@ -165,6 +169,24 @@ def test_a_small_merchant_always_gets_k_chunks_from_a_filtered_hnsw_scan() -> No
         hits = search(session, "anything at all", EMBEDDER, k=10)
     assert "ix_knowledge_chunks_embedding_512" in str(plan)
     assert len(hits) == 10
+
+
+def test_merchants_up_to_the_exact_limit_are_searched_exactly_and_bigger_ones_by_hnsw(
+    demo_merchant: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements: list[str] = []
+    with session_scope(demo_merchant) as session:
+        sa.event.listen(
+            session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2])
+        )
+        exact = search(session, "how many drops of the vitamin c", EMBEDDER, k=5)
+        monkeypatch.setattr(search_module, "EXACT_UP_TO", 0)
+        monkeypatch.setattr(search_module, "_sizes", {})
+        by_index = search(session, "how many drops of the vitamin c", EMBEDDER, k=5)
+    vector_legs = [s for s in statements if "ORDER BY" in s and "vector(512)" in s]
+    assert ") + 0 LIMIT" in vector_legs[0] and ") + 0" not in vector_legs[1]
+    assert any("iterative_scan" in s for s in statements)
+    assert [h.chunk_id for h in exact][:3] == [h.chunk_id for h in by_index][:3]
 
 
 def test_the_shipped_eval_meets_the_targets_with_the_local_provider(
