@@ -18,12 +18,11 @@ from recete_app.backend.scraping.extraction import (
     shopify_product_json_url,
     sitemap_urls,
 )
-from recete_app.backend.scraping.fetching import Fetcher
+from recete_app.backend.scraping.fetching import PAGE_TYPES, Fetcher
 from recete_app.backend.scraping.pages import Page
 
 MAX_PAGES = 200  # product pages one pasted URL may expand into
 MAX_SITEMAP_DEPTH = 2  # an index of sitemaps of pages; deeper nesting is not followed
-PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/json", "application/ld+json")
 SITEMAP_TYPES = (*PAGE_TYPES, "application/xml", "text/xml")
 # Store sitemaps list blog posts and pages too; when some entries look like products (Shopify
 # /products/, WooCommerce /product/, sitemap_products_1.xml), only those are read.
@@ -47,12 +46,14 @@ def read_products(fetcher: Fetcher, url: str) -> Iterator[PageOutcome]:
     if is_sitemap(page):
         yield from _from_sitemap(fetcher, page, depth=1)
         return
-    links = [] if _looks_like_product(page) else product_links(page)
+    from_page = _extracted(page)
+    structured = from_page is not None and from_page.source in ("json-ld", "shopify-json")
+    links = [] if structured else product_links(page)
     if links:
         for link in links[:MAX_PAGES]:
             yield read_product(fetcher, link)
         return
-    yield _product_outcome(fetcher, url, page)
+    yield _product_outcome(fetcher, url, page, from_page)
 
 
 def read_product(fetcher: Fetcher, url: str) -> PageOutcome:
@@ -60,23 +61,30 @@ def read_product(fetcher: Fetcher, url: str) -> PageOutcome:
         page = fetcher.fetch(url, accept=PAGE_TYPES)
     except ScrapeError as error:
         return PageOutcome(url, error=error)
-    return _product_outcome(fetcher, url, page)
+    return _product_outcome(fetcher, url, page, _extracted(page))
 
 
-def _product_outcome(fetcher: Fetcher, url: str, page: Page) -> PageOutcome:
+def _extracted(page: Page) -> ScrapedProduct | None:
+    """The page's own product, parsed once (a large page takes a noticeable fraction of a
+    second) and shared by the list/product decision and the product itself."""
     try:
-        return PageOutcome(url, product=_best_product(fetcher, page))
+        return extract_product(page)
+    except ScrapeError:
+        return None
+
+
+def _product_outcome(
+    fetcher: Fetcher, url: str, page: Page, from_page: ScrapedProduct | None
+) -> PageOutcome:
+    try:
+        return PageOutcome(url, product=_best_product(fetcher, page, from_page))
     except ScrapeError as error:
         return PageOutcome(url, error=error)
 
 
-def _best_product(fetcher: Fetcher, page: Page) -> ScrapedProduct:
+def _best_product(fetcher: Fetcher, page: Page, from_page: ScrapedProduct | None) -> ScrapedProduct:
     """JSON-LD first; otherwise a Shopify store's product JSON beats OpenGraph and main text,
     with the page's own sections (how to use, ingredients...) filling what it lacks."""
-    try:
-        from_page: ScrapedProduct | None = extract_product(page)
-    except ScrapeError:
-        from_page = None
     if from_page is not None and from_page.source == "json-ld":
         return from_page
     json_url = shopify_product_json_url(page.url)
@@ -91,13 +99,6 @@ def _best_product(fetcher: Fetcher, page: Page) -> ScrapedProduct:
     if from_page is None:
         raise ScrapeError("No product information was found on this page.", code="no_product_data")
     return from_page
-
-
-def _looks_like_product(page: Page) -> bool:
-    try:
-        return extract_product(page).source in ("json-ld", "shopify-json")
-    except ScrapeError:
-        return False
 
 
 def _from_sitemap(fetcher: Fetcher, page: Page, depth: int) -> Iterator[PageOutcome]:
