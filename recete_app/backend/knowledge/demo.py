@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.indexing import TITLE, index_product
-from recete_app.backend.knowledge.sections import put_section
+from recete_app.backend.knowledge.sections import STORE, put_section
 from recete_app.backend.models import Product
 
 CATALOGUE = Path(__file__).resolve().parent / "demo" / "catalogue.json"
@@ -41,7 +41,7 @@ def install_demo_catalogue(session: Session, embedder: Embedder) -> int:
         variants = "; ".join(f"{v['title']}: {v['price']}" for v in item.get("variants", []))
         sections[("variants", "en")] = sections[("variants", "tr")] = variants
         for (name, lang), body in sections.items():
-            put_section(session, product.id, name, lang, "store", body)
+            put_section(session, product.id, name, lang, STORE, body)
         session.flush()
         index_product(session, product, embedder)
     return len(catalogue["products"])

@@ -10,11 +10,10 @@ from sqlmodel import Session, col, delete, select
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.knowledge.chunking import SECTIONS, Chunk, chunk_section
 from recete_app.backend.knowledge.embeddings import Embedder
+from recete_app.backend.knowledge.sections import ORIGIN_RANK
 from recete_app.backend.knowledge.text import detect_language, fold
 from recete_app.backend.models import KnowledgeChunk, Product, ProductSection
 
-# Whose text wins when a section exists more than once: the merchant's own edit first.
-ORIGIN_RANK = {"merchant": 0, "scraped": 1, "store": 2}
 TITLE = "title"  # a translated product name, kept as a section; prefixes that language's chunks
 _COLUMNS = {
     "description": "description",

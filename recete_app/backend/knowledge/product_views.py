@@ -13,10 +13,9 @@ from sqlmodel import Session, col, func, select
 from recete_app.backend.errors import InvalidInput, NotFound
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.indexing import IndexResult, index_product
-from recete_app.backend.knowledge.sections import put_section
+from recete_app.backend.knowledge.sections import MERCHANT, put_section
 from recete_app.backend.models import KnowledgeChunk, Product, ProductSection
 
-MERCHANT = "merchant"  # ProductSection.origin of the merchant's own edits: they win
 MAX_EDIT_CHARS = 8000
 
 
@@ -62,10 +61,15 @@ def list_products(session: Session, query: str = "", limit: int = 200) -> list[P
     ]
 
 
-def product_detail(session: Session, product_id: uuid.UUID) -> ProductDetail:
+def _product(session: Session, product_id: uuid.UUID) -> Product:
     product = session.get(Product, product_id)
     if product is None:
         raise NotFound("No such product.")
+    return product
+
+
+def product_detail(session: Session, product_id: uuid.UUID) -> ProductDetail:
+    product = _product(session, product_id)
     sections = session.exec(
         select(ProductSection)
         .where(ProductSection.product_id == product_id)
@@ -100,7 +104,7 @@ def save_merchant_answers(
 ) -> IndexResult:
     """The merchant's own usage instructions and FAQ for one language; they win over scraped
     and store text, and an empty field gives the section back to them."""
-    product = product_detail(session, product_id).product
+    product = _product(session, product_id)
     for name, text in (("usage", usage), ("FAQ", faq)):
         if len(text) > MAX_EDIT_CHARS:
             raise InvalidInput(f"The {name} text is over {MAX_EDIT_CHARS} characters.")
@@ -112,7 +116,7 @@ def save_merchant_answers(
 
 def delete_product(session: Session, product_id: uuid.UUID) -> str:
     """Delete the product with its sections and chunks; returns its title."""
-    product = product_detail(session, product_id).product
+    product = _product(session, product_id)
     title = product.title
     session.delete(product)
     session.flush()

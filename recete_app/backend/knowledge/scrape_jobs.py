@@ -77,6 +77,7 @@ def run_scrape(
         urls = list(job.urls)
         job.pages_found = job.pages_done = job.pages_failed = 0
         job.results = []
+    own_fetcher = fetcher is None
     fetcher = fetcher or default_fetcher()
     embedder = embedder or configured_embedder()
     try:
@@ -89,6 +90,9 @@ def run_scrape(
         log.exception("scrape job %s failed", job_id)
         _finish(merchant_id, job_id, FAILED, f"The job stopped: {type(exc).__name__}.")
         return FAILED
+    finally:
+        if own_fetcher:
+            fetcher.close()  # its connection pool; a caller's fetcher is the caller's to close
     _finish(merchant_id, job_id, DONE)
     return DONE
 

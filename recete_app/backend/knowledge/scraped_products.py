@@ -14,11 +14,9 @@ from sqlmodel import Session, col, select
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.indexing import IndexResult, index_product
-from recete_app.backend.knowledge.sections import replace_sections
+from recete_app.backend.knowledge.sections import SCRAPED, replace_sections
 from recete_app.backend.models import Product
 from recete_app.backend.scraping.extraction import ScrapedProduct
-
-SCRAPED = "scraped"  # Product.source and ProductSection.origin of what was read from a page
 
 
 def product_by_url(session: Session, urls: Collection[str]) -> Product | None:

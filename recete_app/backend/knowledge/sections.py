@@ -1,6 +1,6 @@
 """Writing a product's sections: one row per (section, language, origin), so a merchant's edit,
 a scraped page and the store's import of the same section live side by side and indexing picks
-the best (`indexing.ORIGIN_RANK`)."""
+the best (`ORIGIN_RANK`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ from sqlmodel import Session, col, delete
 
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.models import ProductSection
+
+# Where a section's text came from (ProductSection.origin); a scraped product's Product.source
+# is SCRAPED too.
+STORE, SCRAPED, MERCHANT = "store", "scraped", "merchant"
+# Whose text wins when a section exists more than once: the merchant's own edit first.
+ORIGIN_RANK = {MERCHANT: 0, SCRAPED: 1, STORE: 2}
 
 
 def put_section(
