@@ -12,11 +12,12 @@ import csv
 import os
 import platform
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench.database import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,23 +62,10 @@ def write_export(path: Path, rows: int) -> None:
 
 
 def main(sizes: list[int]) -> None:
-    data = Path(tempfile.mkdtemp(prefix="recete-bench-csv-"))
-    os.environ.update(
-        {
-            "RECETE_DATA_DIR": str(data),
-            "RECETE_SECRET_KEY": "bench-" + "s" * 40,
-            "RECETE_LOG_LEVEL": "WARNING",
-        }
-    )
-    from recete_app.backend import db
+    data, _server, _url = fresh_database("recete-bench-csv-")
     from recete_app.backend.accounts.signup import sign_up
     from recete_app.backend.commerce.csv_import import import_orders_csv
-    from recete_app.backend.embedded_db import start_embedded_postgres
-    from recete_app.backend.migrations import upgrade_database
 
-    _server, url = start_embedded_postgres(data / "pg")
-    db.use_database_url(url)
-    upgrade_database()
     lines = [
         f"### CSV import — {datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}",

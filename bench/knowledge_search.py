@@ -22,7 +22,6 @@ import random
 import re
 import shutil
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+
+from bench.database import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 K = 10
@@ -54,21 +55,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database (~2 GB)")
     args = parser.parse_args()
     started = time.perf_counter()
-    data = Path(tempfile.mkdtemp(prefix="recete-bench-knowledge-"))
-    os.environ.update(
-        {
-            "RECETE_DATA_DIR": str(data),
-            "RECETE_SECRET_KEY": "bench-" + "s" * 40,
-            "RECETE_LOG_LEVEL": "WARNING",
-        }
-    )
-    from recete_app.backend import db
-    from recete_app.backend.embedded_db import start_embedded_postgres
-    from recete_app.backend.migrations import upgrade_database
-
-    server, url = start_embedded_postgres(data / "pg")
-    db.use_database_url(url)
-    upgrade_database()
+    data, server, url = fresh_database("recete-bench-knowledge-")
     results: dict[str, Any] = {"versions": _owner_sql(
         "SELECT current_setting('server_version'), extversion, "
         "current_setting('shared_buffers') FROM pg_extension WHERE extname = 'vector'"
@@ -81,6 +68,8 @@ def main() -> None:
     print(report(results))
     print(f"\n(The run took {time.perf_counter() - started:.0f} s.)")
     if not args.keep:
+        from recete_app.backend import db
+
         db.use_database_url(url)  # drops the pooled connections, so the server can stop
         server.cleanup()
         shutil.rmtree(data, ignore_errors=True)

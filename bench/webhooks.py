@@ -20,7 +20,6 @@ import platform
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from bench.database import fresh_database
 from bench.loadgen import closed_loop, fixed_rate, raw_request
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,24 +86,11 @@ def start_server(target: str, port: int, env: dict[str, str]) -> subprocess.Pope
 
 
 def main() -> None:
-    data = Path(tempfile.mkdtemp(prefix="recete-bench-"))
-    os.environ.update(
-        {
-            "RECETE_DATA_DIR": str(data),
-            "RECETE_SECRET_KEY": "bench-" + "s" * 40,
-            "RECETE_LOG_LEVEL": "WARNING",
-            "RECETE_RATE_LIMIT_IP_PER_MINUTE": "10000000",
-            "RECETE_WEBHOOK_MAX_INFLIGHT": "64",
-        }
-    )
     os.environ.pop("RECETE_REDIS_URL", None)
-    from recete_app.backend import db
-    from recete_app.backend.embedded_db import start_embedded_postgres
-    from recete_app.backend.migrations import upgrade_database
-
-    _server, url = start_embedded_postgres(data / "pg")
-    db.use_database_url(url)
-    upgrade_database()
+    _data, _server, url = fresh_database(
+        "recete-bench-",
+        {"RECETE_RATE_LIMIT_IP_PER_MINUTE": "10000000", "RECETE_WEBHOOK_MAX_INFLIGHT": "64"},
+    )
     merchant_id = _prepare(url)
     env = {**os.environ, "RECETE_DATABASE_URL": url}
     ports = {"recete": free_port(), "bare": free_port()}
