@@ -10,6 +10,7 @@ import dramatiq
 
 import tasks  # noqa: F401  (registers every actor on the broker)
 from tasks.broker import broker
+from tasks.dispatcher import run_dispatch_loop
 from tasks.periodic import run_periodic_loop
 
 log = logging.getLogger(__name__)
@@ -22,24 +23,26 @@ class WorkerRuntime:
         self.worker = dramatiq.Worker(broker, worker_threads=threads)
         self.stop_event = threading.Event()
         self.periodic = periodic
-        self._loop: threading.Thread | None = None
+        self._loops: list[threading.Thread] = []
 
     def start(self) -> None:
         self.worker.start()
         if self.periodic:
-            self._loop = threading.Thread(
-                target=run_periodic_loop,
-                args=(self.stop_event,),
-                name="recete-periodic",
-                daemon=True,
-            )
-            self._loop.start()
+            for name, loop in (
+                ("recete-periodic", run_periodic_loop),
+                ("recete-dispatcher", run_dispatch_loop),
+            ):
+                thread = threading.Thread(
+                    target=loop, args=(self.stop_event,), name=name, daemon=True
+                )
+                thread.start()
+                self._loops.append(thread)
         log.info("workers started on %s", type(broker).__name__)
 
     def stop(self) -> None:
         self.stop_event.set()
-        if self._loop is not None:
-            self._loop.join(timeout=5)
+        for thread in self._loops:
+            thread.join(timeout=5)
         self.worker.stop(timeout=10_000)
 
 

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
 
     whatsapp_graph_url: str = "https://graph.facebook.com/v23.0"
+    whatsapp_messages_per_second: int = 80
     shopify_api_key: str | None = None
     shopify_api_secret: SecretStr | None = None
 

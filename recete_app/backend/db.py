@@ -25,7 +25,15 @@ from recete_app.backend.config import Settings, get_settings
 # Cross-tenant look-ups (a login by email, an API key by hash) are allowed by narrow RLS
 # policies that show a row only to a transaction that already knows its key.
 LOOKUP_SETTINGS = frozenset(
-    {"login_email", "api_key_hash", "tenant_directory", "integration_key", "integration_id"}
+    {
+        "login_email",
+        "api_key_hash",
+        "tenant_directory",
+        "integration_key",
+        "integration_id",
+        "dispatcher",
+        "verify_token_index",
+    }
 )
 
 _lock = threading.Lock()

@@ -137,3 +137,11 @@ def record_consent(session: Session, customer: Customer, consent: ConsentInfo) -
         )
     )
     return True
+
+
+def customer_for_phone(session: Session, phone: str, profile_name: str | None = None) -> Customer:
+    """The customer who wrote from `phone` (E.164), created on first contact. A WhatsApp
+    profile name only names a new customer: the store's name for them wins."""
+    first, _, last = (profile_name or "").strip().partition(" ")
+    info = CustomerInfo(phone=phone, first_name=first, last_name=last)
+    return _upsert_by_phone(session, phone, info, "whatsapp")

@@ -9,14 +9,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlparse
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import InvalidInput
-from recete_app.backend.models import Integration
-from recete_app.backend.security.crypto import decrypt_field, encrypt_field
+from recete_app.backend.journeys.schedule import PAUSED, SCHEDULED
+from recete_app.backend.models import Integration, ScheduledMessage
+from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field
 from recete_app.backend.security.fields import INTEGRATION_SECRETS
 
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
@@ -72,9 +74,31 @@ def connect(
     row.status = "active"
     row.last_error = None
     row.updated_at = datetime.now(UTC)
+    if kind == "whatsapp":
+        _connect_whatsapp(session, row, secrets)
     session.flush()
     audit.record(session, actor, "integration.connected", target=f"{kind}:{external_id}")
     return row
+
+
+def verify_token_index(token: str) -> str:
+    """What finds a WhatsApp number from Meta's subscription check (which names only the token)."""
+    return blind_index(f"whatsapp-verify:{token}")
+
+
+def _connect_whatsapp(session: Session, row: Integration, secrets: dict[str, str]) -> None:
+    token = secrets.get("verify_token")
+    settings = {k: v for k, v in row.settings.items() if k != "verify_token_index"}
+    if token:
+        settings["verify_token_index"] = verify_token_index(token)
+    row.settings = settings
+    # Sends paused while the old token was expired go out now.
+    session.execute(
+        sa.update(ScheduledMessage)
+        .where(col(ScheduledMessage.status) == PAUSED)
+        .values(status=SCHEDULED, last_error=None, updated_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
 
 
 WEBHOOK_PATHS = {

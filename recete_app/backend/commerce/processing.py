@@ -7,12 +7,14 @@ import uuid
 from recete_app.backend.commerce import api_events, inbox
 from recete_app.backend.commerce.shopify import handlers as shopify_handlers
 from recete_app.backend.commerce.woocommerce import handlers as woocommerce_handlers
+from recete_app.backend.messaging.whatsapp import events as whatsapp_events
 from recete_app.backend.tenants import ids_per_merchant
 
 HANDLERS: dict[str, inbox.Handler] = {
     "shopify": shopify_handlers.handle,
     "api": api_events.handle,
     "woocommerce": woocommerce_handlers.handle,
+    "whatsapp": whatsapp_events.handle,
 }
 
 

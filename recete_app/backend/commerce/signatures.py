@@ -21,3 +21,11 @@ def valid_base64_signature(secrets: list[str], body: bytes, signature: str | Non
         return False
     matches = [hmac.compare_digest(hmac_sha256(s, body), given) for s in secrets if s]
     return any(matches)
+
+
+def valid_hex_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """Meta (WhatsApp): `X-Hub-Signature-256: sha256=<hex digest>`."""
+    if not secret or not header or not header.startswith("sha256="):
+        return False
+    expected = hmac_sha256(secret, body).hex()
+    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())

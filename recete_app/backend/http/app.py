@@ -15,6 +15,7 @@ from recete_app.backend.http.routes import (
     health,
     products,
     shopify_oauth,
+    whatsapp,
 )
 from recete_app.backend.security.rate_limits import (
     build_rate_limiter,
@@ -47,6 +48,7 @@ def create_api(
     api.include_router(commerce_webhooks.router)
     api.include_router(shopify_oauth.router)
     api.include_router(products.router)
+    api.include_router(whatsapp.router)
     api.add_middleware(
         RequestContextMiddleware,
         settings=settings,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, col, delete
+from sqlmodel import Session, col, delete, select
 
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.models import ProductSection
@@ -67,3 +67,18 @@ def replace_sections(
     )
     for section, body in texts.items():
         put_section(session, product_id, section, language, origin, body)
+
+
+def best_section_text(session: Session, product_id: uuid.UUID, section: str, language: str) -> str:
+    """A section's text as the customer should read it: the merchant's edit before a scraped
+    page before the store's, in `language` if the product has it there, else in any language."""
+    rows = session.exec(
+        select(ProductSection.language, ProductSection.origin, ProductSection.body).where(
+            col(ProductSection.product_id) == product_id, col(ProductSection.section) == section
+        )
+    ).all()
+    ranked = sorted(
+        (row for row in rows if row[2].strip()),
+        key=lambda row: (row[0] != language, ORIGIN_RANK.get(row[1], 9)),
+    )
+    return ranked[0][2] if ranked else ""

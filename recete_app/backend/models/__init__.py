@@ -22,6 +22,8 @@ from recete_app.backend.models.knowledge import (
 from recete_app.backend.models.messaging import (
     AnalyticsEvent,
     Conversation,
+    Journey,
+    JourneyStep,
     Message,
     ScheduledMessage,
 )
@@ -55,6 +57,8 @@ __all__ = [
     "ExternalEvent",
     "Integration",
     "JobSchedule",
+    "Journey",
+    "JourneyStep",
     "KnowledgeChunk",
     "Merchant",
     "Message",

@@ -162,7 +162,14 @@ class DomainEvent(SQLModel, table=True):
     refunded). An outbox: written in the same transaction as the change, consumed later."""
 
     __tablename__ = "domain_events"
-    __table_args__ = (sa.Index("ix_domain_events_pending", "merchant_id", "handled_at"),)
+    __table_args__ = (
+        sa.Index("ix_domain_events_pending", "merchant_id", "handled_at"),
+        sa.Index(
+            "ix_domain_events_unhandled",
+            "merchant_id",
+            postgresql_where=sa.text("handled_at IS NULL"),
+        ),
+    )
 
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()

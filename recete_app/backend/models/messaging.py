@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,18 +57,66 @@ class Message(SQLModel, table=True):
     provider_message_id: str | None = Field(default=None, max_length=255)
     intent: str | None = Field(default=None, max_length=40)
     sources: list[dict[str, Any]] = json_field(list)
+    # text | template | image | audio | button | ... (inbound: the WhatsApp message type)
+    kind: str = Field(default="text", max_length=20)
+    # Template name and parameters, media facts, the provider's error code: what a person reading
+    # the thread or reconciling a send needs, beyond the body.
+    details: dict[str, Any] = json_field()
     error: str | None = None
     created_at: datetime = created_field()
     status_updated_at: datetime | None = timestamp_field()
 
 
+class Journey(SQLModel, table=True):
+    """A merchant's post-delivery plan: its sending window and how old an order may be."""
+
+    __tablename__ = "journeys"
+    __table_args__ = (sa.UniqueConstraint("merchant_id", name="uq_journeys_merchant"),)
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    enabled: bool = True
+    window_start: time = Field(default=time(9, 0), sa_type=sa.Time())
+    window_end: time = Field(default=time(20, 0), sa_type=sa.Time())
+    max_order_age_days: int = 60
+    created_at: datetime = created_field()
+    updated_at: datetime | None = timestamp_field()
+
+
+class JourneyStep(SQLModel, table=True):
+    """One proactive message: days after delivery, what it is for, its template per language."""
+
+    __tablename__ = "journey_steps"
+    __table_args__ = (
+        sa.UniqueConstraint("journey_id", "position", name="uq_journey_steps_position"),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    journey_id: uuid.UUID = Field(foreign_key="journeys.id", ondelete="CASCADE", index=True)
+    position: int
+    offset_days: int
+    purpose: str = Field(default="usage_tips", max_length=32)  # usage_tips | check_in | custom
+    enabled: bool = True
+    # language ("en", "tr") -> TemplateSpec.to_dict()
+    templates: dict[str, Any] = json_field()
+    link: str = Field(default="", max_length=1000)
+    updated_at: datetime | None = timestamp_field()
+
+
 class ScheduledMessage(SQLModel, table=True):
-    """The durable schedule: a due row is claimed (SKIP LOCKED), sent once, and recorded."""
+    """The durable schedule: a due row is claimed (SKIP LOCKED), sent once, and recorded.
+
+    scheduled -> queued (claimed by a dispatcher, lease) -> sending (a worker holds it; lease)
+    -> sent | failed | skipped | cancelled | paused | unknown (the request may have left, its
+    answer was lost: reconciled by a status webhook, never resent blindly).
+    """
 
     __tablename__ = "scheduled_messages"
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "idempotency_key", name="uq_scheduled_idempotency"),
         sa.Index("ix_scheduled_messages_due", "status", "due_at"),
+        sa.Index("ix_scheduled_messages_customer_due", "customer_id", "due_at"),
     )
 
     id: uuid.UUID = id_field()
@@ -79,8 +127,14 @@ class ScheduledMessage(SQLModel, table=True):
     kind: str = Field(default="journey_step", max_length=32)
     due_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     status: str = Field(default="scheduled", max_length=20)
-    attempts: int = 0
+    step_id: uuid.UUID | None = Field(
+        default=None, foreign_key="journey_steps.id", ondelete="SET NULL"
+    )
+    attempts: int = 0  # sends tried (bounded)
+    claims: int = 0  # times a dispatcher claimed it: the token a queued send must present
     lease_until: datetime | None = timestamp_field()
+    request_started_at: datetime | None = timestamp_field()
+    sent_at: datetime | None = timestamp_field()
     last_error: str | None = None
     payload: dict[str, Any] = json_field()
     message_id: uuid.UUID | None = Field(

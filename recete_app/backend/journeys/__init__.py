@@ -1,0 +1,1 @@
+"""Post-delivery journeys: the merchant's steps, and the plan made for each delivered order."""

@@ -1,0 +1,72 @@
+"""The durable schedule's vocabulary: statuses, kinds, and the changes every part makes to it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from recete_app.backend.db import current_merchant_id
+from recete_app.backend.messaging.windows import customer_timezone
+from recete_app.backend.models import Customer, Merchant, ScheduledMessage
+from recete_app.backend.security.crypto import decrypt_field
+from recete_app.backend.security.fields import PHONE
+
+# Kinds of scheduled message.
+JOURNEY_STEP = "journey_step"  # a template, proactive (one a day, quiet hours)
+TEXT_REPLY = "text_reply"  # free-form text: only inside the customer's 24-hour window
+
+# Statuses. A row moves scheduled -> queued -> sending -> one of the final ones.
+SCHEDULED, QUEUED, SENDING = "scheduled", "queued", "sending"
+SENT, FAILED, SKIPPED, CANCELLED = "sent", "failed", "skipped", "cancelled"
+PAUSED = "paused"  # the number's token expired: waits for the merchant to reconnect
+UNKNOWN = "unknown"  # the request may have reached WhatsApp but its answer was lost
+
+REPLANNABLE = (SCHEDULED, SKIPPED)
+CANCELLABLE = (SCHEDULED, QUEUED, PAUSED)
+
+
+def cancel_pending(
+    session: Session,
+    reason: str,
+    *,
+    order_id: uuid.UUID | None = None,
+    customer_id: uuid.UUID | None = None,
+) -> int:
+    """Cancel the proactive messages not yet being sent for an order or a customer. A queued one
+    is cancelled too: its sender finds it no longer queued and sends nothing."""
+    if (order_id is None) == (customer_id is None):
+        raise ValueError("cancel by order or by customer")
+    scope = (
+        col(ScheduledMessage.order_id) == order_id
+        if order_id is not None
+        else col(ScheduledMessage.customer_id) == customer_id
+    )
+    result = session.execute(
+        sa.update(ScheduledMessage)
+        .where(
+            scope,
+            col(ScheduledMessage.kind) == JOURNEY_STEP,
+            col(ScheduledMessage.status).in_(CANCELLABLE),
+        )
+        .values(status=CANCELLED, last_error=reason, updated_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def customer_zone(session: Session, customer: Customer) -> ZoneInfo:
+    """The customer's timezone: remembered, else from the phone's country, else the merchant's."""
+    if customer.timezone:
+        try:
+            return ZoneInfo(customer.timezone)
+        except (KeyError, ValueError):
+            pass
+    merchant = session.get_one(Merchant, current_merchant_id(session))
+    phone = decrypt_field(customer.phone_encrypted, PHONE) if customer.phone_encrypted else None
+    zone = customer_timezone(phone, None, fallback=merchant.timezone)
+    customer.timezone = zone.key
+    return zone

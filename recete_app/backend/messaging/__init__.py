@@ -1,0 +1,1 @@
+"""Messaging channels: adapters that send to and receive from customers."""

@@ -1,0 +1,79 @@
+"""A customer's conversation and its messages: opened on first contact, one open at a time."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from recete_app.backend.db import current_merchant_id
+from recete_app.backend.models import Conversation, Customer, Message
+
+# Free-form messages are allowed for 24 hours after the customer's last message.
+SERVICE_WINDOW = timedelta(hours=24)
+CLOSED = "closed"
+
+
+def open_conversation(session: Session, customer: Customer) -> Conversation:
+    """The customer's open conversation, or a new one."""
+    conversation = session.exec(
+        select(Conversation)
+        .where(Conversation.customer_id == customer.id, Conversation.status != CLOSED)
+        .order_by(col(Conversation.created_at).desc())
+        .limit(1)
+    ).first()
+    if conversation is None:
+        conversation = Conversation(
+            merchant_id=current_merchant_id(session),
+            customer_id=customer.id,
+            language=customer.language,
+        )
+        session.add(conversation)
+        session.flush()
+    return conversation
+
+
+def window_open(conversation: Conversation | None, now: datetime | None = None) -> bool:
+    if conversation is None or conversation.window_expires_at is None:
+        return False
+    return conversation.window_expires_at > (now or datetime.now(UTC))
+
+
+def add_outbound(
+    session: Session,
+    conversation: Conversation,
+    *,
+    body: str,
+    kind: str,
+    author: str,
+    provider_message_id: str,
+    status: str,
+    details: dict[str, Any] | None = None,
+) -> Message:
+    """Record a message that left (or, on the sandbox, arrived): one row per provider id."""
+    existing = session.exec(
+        select(Message).where(Message.provider_message_id == provider_message_id)
+    ).first()
+    if existing is not None:  # a status webhook got here first and reconciled it
+        return existing
+    now = datetime.now(UTC)
+    message = Message(
+        id=uuid.uuid4(),
+        merchant_id=conversation.merchant_id,
+        conversation_id=conversation.id,
+        direction="outbound",
+        author=author,
+        body=body,
+        kind=kind,
+        status=status,
+        provider_message_id=provider_message_id,
+        details=details or {},
+        created_at=now,
+        status_updated_at=now,
+    )
+    session.add(message)
+    conversation.last_message_at = now
+    session.flush()
+    return message

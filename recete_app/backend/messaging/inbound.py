@@ -1,0 +1,147 @@
+"""Messages customers send: stored once per provider id, the 24-hour window refreshed, opt-outs
+and opt-ins handled on the spot (the agent answers the rest)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session, col
+
+from recete_app.backend.commerce.customers import customer_for_phone, record_consent
+from recete_app.backend.commerce.events import CONSENT_OPTED_IN, CONSENT_OPTED_OUT, ConsentInfo
+from recete_app.backend.db import current_merchant_id
+from recete_app.backend.journeys.schedule import TEXT_REPLY, cancel_pending
+from recete_app.backend.messaging.conversations import SERVICE_WINDOW, open_conversation
+from recete_app.backend.messaging.opt_out import (
+    is_opt_in,
+    is_opt_out,
+    opt_in_confirmation,
+    opt_out_confirmation,
+)
+from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
+from recete_app.backend.models import Conversation, Customer, Message, ScheduledMessage
+from recete_app.backend.phones import InvalidPhoneError, normalize_phone
+
+OPTED_OUT, OPTED_IN, STORED = "opt_out", "opt_in", "stored"
+
+
+@dataclass(frozen=True)
+class Received:
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    customer_id: uuid.UUID
+    action: str  # opt_out | opt_in | stored (for the agent)
+
+
+def receive(session: Session, inbound: InboundMessage) -> Received | None:
+    """Store one inbound message; None when it was stored before (a redelivery) or unusable."""
+    try:
+        phone = normalize_phone("+" + inbound.sender.lstrip("+"))
+    except InvalidPhoneError:
+        return None
+    customer = customer_for_phone(session, phone, inbound.profile_name)
+    conversation = open_conversation(session, customer)
+    message_id = _store(session, conversation, inbound)
+    if message_id is None:
+        return None
+    opens_until = inbound.timestamp + SERVICE_WINDOW
+    if conversation.window_expires_at is None or conversation.window_expires_at < opens_until:
+        conversation.window_expires_at = opens_until
+    conversation.last_message_at = max(
+        conversation.last_message_at or inbound.timestamp, inbound.timestamp
+    )
+    action = _consent_change(session, customer, inbound)
+    return Received(message_id, conversation.id, customer.id, action)
+
+
+def _store(
+    session: Session, conversation: Conversation, inbound: InboundMessage
+) -> uuid.UUID | None:
+    details: dict[str, object] = {}
+    if inbound.media is not None:
+        details["media"] = {
+            "id": inbound.media.media_id,
+            "mime_type": inbound.media.mime_type,
+            "sha256": inbound.media.sha256,
+            "filename": inbound.media.filename,
+        }
+    if inbound.payload:
+        details["payload"] = inbound.payload
+    if inbound.context_message_id:
+        details["in_reply_to"] = inbound.context_message_id
+    row = session.execute(
+        insert(Message)
+        .values(
+            id=uuid.uuid4(),
+            merchant_id=current_merchant_id(session),
+            conversation_id=conversation.id,
+            direction="inbound",
+            author="customer",
+            body=_body(inbound),
+            kind=inbound.kind[:20],
+            status="received",
+            provider_message_id=inbound.message_id,
+            details=details,
+            sources=[],
+            created_at=inbound.timestamp,
+        )
+        .on_conflict_do_nothing(constraint="uq_messages_provider_message_id")
+        .returning(col(Message.id))
+    ).first()
+    return row[0] if row else None
+
+
+def _body(inbound: InboundMessage) -> str:
+    """Text as written; for media, a note that it arrived (the file stays with Meta)."""
+    if inbound.media is None and inbound.kind in ("text", "button", "interactive"):
+        return inbound.text
+    note = f"[{inbound.kind} received]"
+    return f"{note} {inbound.text}".strip() if inbound.text else note
+
+
+def _consent_change(session: Session, customer: Customer, inbound: InboundMessage) -> str:
+    if inbound.kind not in ("text", "button"):
+        return STORED
+    if is_opt_out(inbound.text):
+        state, action = CONSENT_OPTED_OUT, OPTED_OUT
+    elif is_opt_in(inbound.text):
+        state, action = CONSENT_OPTED_IN, OPTED_IN
+    else:
+        return STORED
+    consent = ConsentInfo(state, "whatsapp", "whatsapp:keyword", inbound.timestamp)
+    if not record_consent(session, customer, consent):
+        return action  # already in that state: confirmed once before, not again
+    if state == CONSENT_OPTED_OUT:
+        cancel_pending(session, "The customer opted out.", customer_id=customer.id)
+        confirmation = opt_out_confirmation(customer.language)
+    else:
+        confirmation = opt_in_confirmation(customer.language)
+    _schedule_reply(
+        session, customer, inbound.message_id, confirmation, f"consent:{inbound.message_id}"
+    )
+    return action
+
+
+def _schedule_reply(
+    session: Session, customer: Customer, reply_to: str, text: str, key: str
+) -> None:
+    session.execute(
+        insert(ScheduledMessage)
+        .values(
+            id=uuid.uuid4(),
+            merchant_id=current_merchant_id(session),
+            customer_id=customer.id,
+            idempotency_key=key,
+            kind=TEXT_REPLY,
+            due_at=datetime.now(UTC),
+            status="scheduled",
+            payload={"text": text, "reply_to": reply_to},
+            attempts=0,
+            claims=0,
+            created_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(constraint="uq_scheduled_idempotency")
+    )

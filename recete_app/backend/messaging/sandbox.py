@@ -1,0 +1,121 @@
+"""The sandbox channel's customer side: a merchant without a WhatsApp number writes as a
+customer from the dashboard's simulator (or `POST /api/sandbox/messages`); outbound messages are
+stored, never sent anywhere, and replies due at once are delivered before the call returns."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from recete_app.backend.db import session_scope
+from recete_app.backend.errors import Conflict, InvalidInput, NotFound
+from recete_app.backend.journeys.dispatch import claim_for_customer
+from recete_app.backend.journeys.schedule import JOURNEY_STEP, SCHEDULED, TEXT_REPLY
+from recete_app.backend.journeys.sending import send_scheduled
+from recete_app.backend.messaging.channels import whatsapp_integration
+from recete_app.backend.messaging.inbound import receive
+from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
+from recete_app.backend.models import Message, ScheduledMessage
+from recete_app.backend.phones import InvalidPhoneError, normalize_phone
+
+SANDBOX_NUMBER = "sandbox"
+MAX_TEXT = 4096
+
+
+@dataclass(frozen=True)
+class SandboxReply:
+    message_id: uuid.UUID
+    text: str
+    kind: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SandboxExchange:
+    inbound_message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    action: str
+    replies: list[SandboxReply]
+
+
+def write_as_customer(merchant_id: uuid.UUID, phone: str, text: str) -> SandboxExchange:
+    if not text.strip() or len(text) > MAX_TEXT:
+        raise InvalidInput("Write 1 to 4096 characters.", code="invalid_text")
+    try:
+        e164 = normalize_phone(phone)
+    except InvalidPhoneError:
+        raise InvalidInput(
+            "The phone must be an international number, e.g. +905321234567.", code="invalid_phone"
+        ) from None
+    inbound = InboundMessage(
+        phone_number_id=SANDBOX_NUMBER,
+        message_id=f"sandbox.in.{uuid.uuid4().hex}",
+        sender=e164.lstrip("+"),
+        timestamp=datetime.now(UTC),
+        kind="text",
+        text=text.strip(),
+        payload=None,
+        media=None,
+        profile_name=None,
+        context_message_id=None,
+    )
+    with session_scope(merchant_id) as session:
+        _require_sandbox(session)
+        received = receive(session, inbound)
+        if received is None:
+            raise InvalidInput("The message could not be stored.", code="invalid_message")
+        claims = claim_for_customer(session, received.customer_id, (TEXT_REPLY,))
+    for row_id, claim in claims:
+        send_scheduled(merchant_id, row_id, claim)
+    with session_scope(merchant_id) as session:
+        replies = _replies_after(session, received.conversation_id, received.message_id)
+    return SandboxExchange(received.message_id, received.conversation_id, received.action, replies)
+
+
+def send_step_now(merchant_id: uuid.UUID, scheduled_id: uuid.UUID) -> str:
+    """Preview a planned journey step on the sandbox now, whatever its day (quiet hours and the
+    one-a-day rule are for real customers)."""
+    with session_scope(merchant_id) as session:
+        _require_sandbox(session)
+        row = session.get(ScheduledMessage, scheduled_id, with_for_update=True)
+        if row is None or row.kind != JOURNEY_STEP:
+            raise NotFound("No such planned step.")
+        if row.status != SCHEDULED:
+            raise Conflict(f"This step is {row.status}, not waiting to be sent.")
+        row.due_at = datetime.now(UTC)
+        row.payload = {**row.payload, "preview": True}
+        session.flush()
+        claims = claim_for_customer(session, row.customer_id, (JOURNEY_STEP,))
+    outcome = "not_due"
+    for row_id, claim in claims:
+        result = send_scheduled(merchant_id, row_id, claim)
+        if row_id == scheduled_id:
+            outcome = result
+    return outcome
+
+
+def _require_sandbox(session: Session) -> None:
+    if whatsapp_integration(session) is not None:
+        raise Conflict(
+            "This store has a WhatsApp number connected: the simulator works in sandbox mode only.",
+            code="not_sandbox",
+        )
+
+
+def _replies_after(
+    session: Session, conversation_id: uuid.UUID, inbound_id: uuid.UUID
+) -> list[SandboxReply]:
+    inbound = session.get_one(Message, inbound_id)
+    rows = session.exec(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "outbound",
+            col(Message.created_at) >= inbound.created_at,
+        )
+        .order_by(col(Message.created_at))
+    ).all()
+    return [SandboxReply(m.id, m.body, m.kind, m.status) for m in rows]

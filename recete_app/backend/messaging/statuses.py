@@ -1,0 +1,78 @@
+"""WhatsApp's reports on messages we sent: sent, delivered, read, failed — in any order.
+
+A status only moves a message forward (read never goes back to delivered). A report for a send
+whose answer was lost (the row is `sending` or `unknown`, tagged by its callback data) is the
+proof that it left: the message is recorded then, once.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session, select
+
+from recete_app.backend.journeys.schedule import FAILED, SENDING, UNKNOWN
+from recete_app.backend.journeys.sending import CALLBACK_PREFIX, record_delivery
+from recete_app.backend.messaging.whatsapp.payloads import StatusUpdate
+from recete_app.backend.models import Message, ScheduledMessage
+
+RANK = {"failed": 0, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+def apply_status(session: Session, update: StatusUpdate) -> str:
+    message = session.exec(
+        select(Message).where(Message.provider_message_id == update.message_id).with_for_update()
+    ).first()
+    if message is None:
+        message = _reconciled(session, update)
+    if message is None:
+        return "unknown_message"  # sent outside Recete, or long gone
+    if update.status == "failed":
+        return _failed(session, message, update)
+    if RANK.get(update.status, -1) > RANK.get(message.status, 0):
+        message.status = update.status
+        message.status_updated_at = update.timestamp
+        return "updated"
+    return "unchanged"
+
+
+def _scheduled_row(session: Session, callback_data: str | None) -> ScheduledMessage | None:
+    if not callback_data or not callback_data.startswith(CALLBACK_PREFIX):
+        return None
+    try:
+        row_id = uuid.UUID(callback_data.removeprefix(CALLBACK_PREFIX))
+    except ValueError:
+        return None
+    return session.get(ScheduledMessage, row_id, with_for_update=True)
+
+
+def _reconciled(session: Session, update: StatusUpdate) -> Message | None:
+    row = _scheduled_row(session, update.callback_data)
+    if row is None or row.status not in (SENDING, UNKNOWN):
+        return None
+    record_delivery(session, row, update.message_id, "sent", None)
+    return session.exec(
+        select(Message).where(Message.provider_message_id == update.message_id)
+    ).one()
+
+
+def _failed(session: Session, message: Message, update: StatusUpdate) -> str:
+    if RANK.get(message.status, 0) >= RANK["delivered"]:
+        return "unchanged"  # it reached the phone; a late failure report changes nothing
+    reason = (
+        "; ".join(
+            f"{error.code}: {error.title}" + (f" ({error.details})" if error.details else "")
+            for error in update.errors
+        )
+        or "WhatsApp reported the message as failed."
+    )
+    message.status = "failed"
+    message.error = reason[:1000]
+    message.status_updated_at = update.timestamp
+    message.details = {**message.details, "error_codes": [e.code for e in update.errors]}
+    row = session.exec(
+        select(ScheduledMessage).where(ScheduledMessage.message_id == message.id)
+    ).first()
+    if row is not None:
+        row.status, row.last_error = FAILED, reason[:1000]
+    return "failed"

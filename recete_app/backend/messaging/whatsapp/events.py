@@ -1,0 +1,30 @@
+"""Processing a stored WhatsApp delivery: status reports, then customers' messages."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, select
+
+from recete_app.backend.messaging.inbound import receive
+from recete_app.backend.messaging.statuses import apply_status
+from recete_app.backend.messaging.whatsapp.payloads import InvalidWebhookPayload, parse_webhook
+from recete_app.backend.models import ExternalEvent, Integration
+
+
+def handle(session: Session, event: ExternalEvent) -> str:
+    try:
+        batch = parse_webhook(json.loads(event.raw_body))
+    except (InvalidWebhookPayload, json.JSONDecodeError):
+        return "ignored"
+    # One delivery may carry several numbers of the same Meta app: only this merchant's count.
+    own = set(
+        session.exec(select(Integration.external_id).where(Integration.kind == "whatsapp")).all()
+    )
+    for update in batch.statuses:
+        if update.phone_number_id in own:
+            apply_status(session, update)
+    for message in batch.messages:
+        if message.phone_number_id in own:
+            receive(session, message)
+    return "processed"

@@ -1,0 +1,55 @@
+"""The dispatcher loop: run by `recete worker` and by the embedded backend, in every process
+(claims skip each other's rows). Every second it hands due messages to senders; every few
+seconds it takes back expired claims and asks for journeys to be planned."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from recete_app.backend.db import session_scope
+from recete_app.backend.journeys.dispatch import Claim, dispatch_due, release_stale
+from recete_app.backend.journeys.planner import merchants_with_events
+from tasks.messaging import plan_journeys, send_scheduled_message
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = 15.0
+PLAN_EVERY = 5.0
+
+
+def _send(claim: Claim) -> None:
+    send_scheduled_message.send(str(claim.merchant_id), str(claim.scheduled_id), claim.claim)
+
+
+def sweep() -> None:
+    released = release_stale()
+    if released:
+        log.warning("took back expired message claims: %s", released)
+
+
+def plan() -> None:
+    with session_scope(lookups={"dispatcher": "on"}) as session:
+        merchants = merchants_with_events(session)
+    for merchant_id in merchants:
+        plan_journeys.send(str(merchant_id))
+
+
+def run_dispatch_loop(stop: threading.Event, tick_seconds: float = 1.0) -> None:
+    last_sweep = last_plan = 0.0
+    while not stop.is_set():
+        try:
+            now = time.monotonic()
+            if now - last_sweep >= SWEEP_EVERY:
+                sweep()
+                last_sweep = now
+            if now - last_plan >= PLAN_EVERY:
+                plan()
+                last_plan = now
+            dispatched = dispatch_due(_send)
+            if dispatched:
+                log.info("dispatched %d due message(s)", dispatched)
+        except Exception:
+            log.exception("dispatcher tick failed; retrying")
+        stop.wait(tick_seconds)
