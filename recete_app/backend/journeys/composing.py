@@ -18,6 +18,7 @@ from recete_app.backend.journeys.schedule import (
     SENT,
     SKIPPED,
     TEXT_REPLY,
+    UNKNOWN,
     customer_zone,
 )
 from recete_app.backend.journeys.settings import journey_for, step_templates
@@ -51,6 +52,12 @@ from recete_app.backend.security.crypto import decrypt_field
 from recete_app.backend.security.fields import PHONE
 
 FALLBACK_NAMES = {"en": "there", "tr": "değerli müşterimiz"}
+# For a product the knowledge base has no usage text for (yet).
+FALLBACK_TIPS = {
+    "en": "Follow the directions on the label, and ask us here if anything is unclear.",
+    "tr": "Etiketteki kullanım talimatlarını izleyin; aklınıza takılan bir şey olursa buradan "
+    "sorabilirsiniz.",
+}
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,8 @@ def _not_now(
             ScheduledMessage.customer_id == customer.id,
             ScheduledMessage.kind == JOURNEY_STEP,
             ScheduledMessage.id != row.id,
-            col(ScheduledMessage.status).in_((SENT, SENDING)),
+            # An unknown send probably went: counting it keeps the customer at one a day.
+            col(ScheduledMessage.status).in_((SENT, SENDING, UNKNOWN)),
             col(ScheduledMessage.due_at) >= now - timedelta(days=3),
         )
     ).all()
@@ -162,7 +170,11 @@ def _rendered(
     try:
         rendered = render(spec, values)
     except MissingTemplateValue as exc:
-        return Stop(FAILED, f"The template needs a value for {exc}: set it in Settings → Journeys.")
+        return Stop(
+            FAILED,
+            f"The template needs a value for {exc.variable!r} (e.g. the step's link): "
+            "set it in Settings → Journeys.",
+        )
     template = TemplateMessage(spec.name, spec.language_code, rendered.parameters)
     details: dict[str, object] = {
         "template": spec.name,
@@ -192,8 +204,10 @@ def _values(
     ).first()
     if item is not None:
         values["product_name"] = item.title
-        if "tip" in spec.variables and item.product_id is not None:
-            values["tip"] = _tip(session, item.product_id, spec.language_code[:2])
+    language = spec.language_code[:2]
+    if "tip" in spec.variables:
+        tip = _tip(session, item.product_id, language) if item and item.product_id else ""
+        values["tip"] = tip or FALLBACK_TIPS.get(language, FALLBACK_TIPS["en"])
     link = step.link or _store_url(session)
     if link:
         values["link"] = link
