@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
@@ -120,12 +119,12 @@ def encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body).encode()
 
 
-def post(client: TestClient, body: dict[str, Any], secret: str = APP_SECRET) -> httpx.Response:
+def post(client: TestClient, body: dict[str, Any], secret: str = APP_SECRET) -> Any:
     raw = encode(body)
     return post_raw(client, raw, sign(raw, secret))
 
 
-def post_raw(client: TestClient, raw: bytes, signature: str | None) -> httpx.Response:
+def post_raw(client: TestClient, raw: bytes, signature: str | None) -> Any:
     headers = {"Content-Type": "application/json"}
     if signature is not None:
         headers["X-Hub-Signature-256"] = signature
@@ -402,7 +401,7 @@ def test_another_merchants_app_secret_does_not_sign_for_this_number(
     assert events() == []
 
 
-def test_a_body_that_is_not_json_is_400_and_stores_nothing(
+def test_a_body_that_is_not_json_is_a_client_error_and_stores_nothing(
     client: TestClient, merchant_id: uuid.UUID
 ) -> None:
     for raw in (b'{"object": "whatsapp_business_account",', b"\xff\xfe\x00", b"not json"):
@@ -651,9 +650,10 @@ def test_stop_opts_out_cancels_pending_messages_and_confirms_once(
         ("opted_in", "shopify:checkout", "whatsapp"),
         ("opted_out", "whatsapp:keyword", "whatsapp"),
     ]
-    statuses = dict(
-        owner_sql("SELECT id, status FROM scheduled_messages WHERE kind = 'journey_step'")
+    journey_rows = owner_sql(
+        "SELECT id, status FROM scheduled_messages WHERE kind = 'journey_step'"
     )
+    statuses = {row_id: status for row_id, status in journey_rows}
     assert statuses == {pending: "cancelled", done: "sent"}
     ((reply_id, reply_status, payload),) = scheduled_rows("text_reply")
     confirmation = opt_out_confirmation(None)

@@ -122,10 +122,11 @@ def _journey_step(
     if now - delivered > timedelta(days=journey.max_order_age_days):
         return Stop(SKIPPED, "The order is older than the journey's age limit.")
     window = SendingWindow(journey.window_start, journey.window_end)
-    later = _not_now(session, customer, row, window, now)
+    # A sandbox preview ("send step now") is for the merchant's eyes, whatever the hour.
+    later = None if row.payload.get("preview") else _not_now(session, customer, row, window, now)
     if later is not None:
         return later
-    return _rendered(session, customer, phone, order, step)
+    return render_step(session, customer, phone, order, step)
 
 
 def _not_now(
@@ -157,9 +158,10 @@ def _not_now(
     return Later(slot, f"Moved: {reason}.")
 
 
-def _rendered(
+def render_step(
     session: Session, customer: Customer, phone: str, order: Order, step: JourneyStep
 ) -> Decision:
+    """The step's template in the customer's language, filled for this order."""
     merchant = session.get_one(Merchant, current_merchant_id(session))
     language = customer.language or merchant.default_language
     templates = step_templates(step)

@@ -118,7 +118,7 @@ def claim_for_customer(
         .where(
             col(ScheduledMessage.customer_id) == customer_id,
             col(ScheduledMessage.status) == SCHEDULED,
-            col(ScheduledMessage.due_at) <= sa.func.now(),
+            col(ScheduledMessage.due_at) <= sa.func.clock_timestamp(),
             col(ScheduledMessage.kind).in_(kinds),
         )
         .values(

@@ -15,9 +15,10 @@ from recete_app.backend.db import current_merchant_id
 from recete_app.backend.errors import InvalidInput, NotFound
 from recete_app.backend.journeys.defaults import DEFAULT_STEPS, PURPOSES
 from recete_app.backend.messaging.templates import TemplateSpec, template_problems
-from recete_app.backend.models import Journey, JourneyStep
+from recete_app.backend.models import Journey, JourneyStep, Merchant
 
 MAX_OFFSET_DAYS = 365
+MAX_TRANSIT_DAYS = 60
 
 
 def journey_for(session: Session) -> Journey:
@@ -133,6 +134,22 @@ def update_window(
     session.flush()
     audit.record(session, actor, "journey.updated", target=str(journey.id))
     return journey
+
+
+def update_transit_days(session: Session, actor: str, days: int) -> int:
+    """The merchant's typical transit days: delivery is estimated as fulfilment + this, for
+    stores that never report a delivery."""
+    if not 1 <= days <= MAX_TRANSIT_DAYS:
+        raise InvalidInput(
+            f"Typical transit days must be between 1 and {MAX_TRANSIT_DAYS}.",
+            code="invalid_transit_days",
+        )
+    merchant = session.get_one(Merchant, current_merchant_id(session))
+    merchant.settings = {**merchant.settings, "transit_days": days}
+    session.info.pop("transit_days", None)  # commerce.orders caches it per session
+    session.flush()
+    audit.record(session, actor, "merchant.transit_days_updated", target=str(merchant.id))
+    return days
 
 
 def describe(journey: Journey, steps: list[JourneyStep]) -> dict[str, Any]:

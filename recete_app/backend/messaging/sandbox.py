@@ -18,8 +18,9 @@ from recete_app.backend.journeys.sending import send_scheduled
 from recete_app.backend.messaging.channels import whatsapp_integration
 from recete_app.backend.messaging.inbound import receive
 from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
-from recete_app.backend.models import Message, ScheduledMessage
+from recete_app.backend.models import Conversation, Customer, Message, Order, ScheduledMessage
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
+from recete_app.backend.security.crypto import blind_index
 
 SANDBOX_NUMBER = "sandbox"
 MAX_TEXT = 4096
@@ -119,3 +120,65 @@ def _replies_after(
         .order_by(col(Message.created_at))
     ).all()
     return [SandboxReply(m.id, m.body, m.kind, m.status) for m in rows]
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    id: uuid.UUID
+    direction: str
+    author: str
+    text: str
+    status: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    id: uuid.UUID
+    order_name: str
+    due_at: datetime
+    status: str
+
+
+def _customer(session: Session, phone: str) -> Customer | None:
+    try:
+        e164 = normalize_phone(phone)
+    except InvalidPhoneError:
+        return None
+    return session.exec(select(Customer).where(Customer.phone_index == blind_index(e164))).first()
+
+
+def thread(session: Session, phone: str, limit: int = 100) -> list[ThreadMessage]:
+    """The simulated customer's conversation, oldest first."""
+    customer = _customer(session, phone)
+    if customer is None:
+        return []
+    rows = session.exec(
+        select(Message)
+        .join(Conversation, col(Conversation.id) == Message.conversation_id)
+        .where(Conversation.customer_id == customer.id)
+        .order_by(col(Message.created_at).desc())
+        .limit(limit)
+    ).all()
+    return [
+        ThreadMessage(m.id, m.direction, m.author, m.body, m.status, m.created_at)
+        for m in reversed(rows)
+    ]
+
+
+def planned_steps(session: Session, phone: str) -> list[PlannedStep]:
+    """Journey steps waiting for this customer: the simulator can send each one now."""
+    customer = _customer(session, phone)
+    if customer is None:
+        return []
+    rows = session.exec(
+        select(ScheduledMessage, Order.name)
+        .join(Order, col(Order.id) == ScheduledMessage.order_id)
+        .where(
+            ScheduledMessage.customer_id == customer.id,
+            ScheduledMessage.kind == JOURNEY_STEP,
+            ScheduledMessage.status == SCHEDULED,
+        )
+        .order_by(col(ScheduledMessage.due_at))
+    ).all()
+    return [PlannedStep(row.id, name, row.due_at, row.status) for row, name in rows]

@@ -32,6 +32,7 @@ def apply_status(session: Session, update: StatusUpdate) -> str:
     if RANK.get(update.status, -1) > RANK.get(message.status, 0):
         message.status = update.status
         message.status_updated_at = update.timestamp
+        message.error = None  # a delivery report outranks an earlier failure report
         return "updated"
     return "unchanged"
 

@@ -18,7 +18,7 @@ from recete_app.backend.commerce.integrations import verify_token_index
 from recete_app.backend.commerce.routing import route_by_store
 from recete_app.backend.commerce.signatures import valid_hex_signature
 from recete_app.backend.db import session_scope
-from recete_app.backend.errors import Forbidden, InvalidInput, Unauthorized
+from recete_app.backend.errors import Forbidden, RecetError, Unauthorized
 from recete_app.backend.messaging.whatsapp.payloads import phone_number_ids
 from recete_app.backend.models import Integration
 
@@ -42,7 +42,7 @@ def accept(raw_body: bytes, signature: str | None) -> Accepted:
     try:
         body = json.loads(raw_body)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidInput("The body is not JSON.", code="invalid_json") from None
+        raise RecetError("The request body is not valid JSON.", code="malformed_json") from None
     numbers = phone_number_ids(body)
     route = route_by_store(PROVIDER, numbers[0]) if numbers else None
     if route is None:
