@@ -5,13 +5,23 @@ from __future__ import annotations
 import reflex as rx
 
 from recete_app.backend.http.app import create_api
-from recete_app.pages import auth_pages, dashboard, integrations, products, routes
+from recete_app.pages import (
+    auth_pages,
+    dashboard,
+    integrations,
+    journeys,
+    products,
+    routes,
+    simulator,
+)
 from recete_app.runtime import backend_lifespan, prepare_process
 from recete_app.state.auth import AuthState
 from recete_app.state.integrations import IntegrationsState
+from recete_app.state.journeys import JourneysState
 from recete_app.state.order_imports import OrderImportState
 from recete_app.state.products import ProductsState
 from recete_app.state.scrape_jobs import ScrapeJobState
+from recete_app.state.simulator import SimulatorState
 
 prepare_process()
 
@@ -35,7 +45,6 @@ _DASHBOARD = (
     (dashboard.overview, routes.HOME, "Overview"),
     (dashboard.conversations, routes.CONVERSATIONS, "Conversations"),
     (dashboard.analytics, routes.ANALYTICS, "Analytics"),
-    (dashboard.settings, routes.SETTINGS, "Settings"),
     (dashboard.onboarding, routes.ONBOARDING, "Onboarding"),
 )
 for component, route, title in _DASHBOARD:
@@ -53,4 +62,16 @@ app.add_page(
     route=routes.PRODUCTS,
     title="Products · Recete",
     on_load=[AuthState.require_session, ProductsState.load, ScrapeJobState.load],
+)
+app.add_page(
+    journeys.settings_page,
+    route=routes.SETTINGS,
+    title="Settings · Recete",
+    on_load=[AuthState.require_session, JourneysState.load],
+)
+app.add_page(
+    simulator.simulator_page,
+    route=routes.SIMULATOR,
+    title="Simulator · Recete",
+    on_load=[AuthState.require_session, SimulatorState.load],
 )

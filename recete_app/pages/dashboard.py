@@ -55,34 +55,6 @@ def analytics() -> rx.Component:
     )
 
 
-@dashboard_page("Settings", routes.SETTINGS)
-def settings() -> rx.Component:
-    return rx.vstack(
-        rx.card(
-            rx.vstack(
-                rx.heading("Store", size="3"),
-                rx.data_list.root(
-                    rx.data_list.item(
-                        rx.data_list.label("Store name"), rx.data_list.value(AuthState.store_name)
-                    ),
-                    rx.data_list.item(
-                        rx.data_list.label("Signed in as"), rx.data_list.value(AuthState.email)
-                    ),
-                ),
-                spacing="3",
-            ),
-            width="100%",
-        ),
-        rx.text(
-            "API keys are managed through the REST API (/api/api-keys) or `recete api-key create`.",
-            color_scheme="gray",
-            size="2",
-        ),
-        width="100%",
-        spacing="4",
-    )
-
-
 @dashboard_page("Onboarding", routes.ONBOARDING)
 def onboarding() -> rx.Component:
     steps = [

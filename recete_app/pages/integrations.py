@@ -7,6 +7,7 @@ import reflex as rx
 from recete_app.pages import routes
 from recete_app.pages.components.integration_data import api_access, csv_import
 from recete_app.pages.components.integration_parts import events_table, labelled_input, section
+from recete_app.pages.components.whatsapp_parts import test_message_form, whatsapp_connect_form
 from recete_app.pages.layout import dashboard_page
 from recete_app.state.integrations import IntegrationCard, IntegrationsState
 
@@ -33,6 +34,7 @@ def _card(card: IntegrationCard) -> rx.Component:
                 card.last_error != "",
                 rx.callout(card.last_error, color_scheme="red", icon="triangle-alert"),
             ),
+            rx.cond(card.kind == "whatsapp", test_message_form()),
             events_table(card.events),
             spacing="2",
             width="100%",
@@ -114,7 +116,11 @@ def connect_forms() -> rx.Component:
         width="100%",
     )
     return section(
-        "Connect a store", oauth, rx.grid(shopify, woo, columns="2", spacing="5", width="100%")
+        "Connect a store or WhatsApp",
+        oauth,
+        rx.grid(shopify, woo, columns="2", spacing="5", width="100%"),
+        rx.separator(size="4"),
+        whatsapp_connect_form(),
     )
 
 

@@ -4,6 +4,7 @@ LOGIN = "/login"
 SIGNUP = "/signup"
 HOME = "/"
 CONVERSATIONS = "/conversations"
+SIMULATOR = "/simulator"
 PRODUCTS = "/products"
 INTEGRATIONS = "/integrations"
 ANALYTICS = "/analytics"
@@ -14,6 +15,7 @@ ONBOARDING = "/onboarding"
 NAVIGATION = (
     (HOME, "Overview", "layout-dashboard"),
     (CONVERSATIONS, "Conversations", "messages-square"),
+    (SIMULATOR, "Simulator", "smartphone"),
     (PRODUCTS, "Products", "package"),
     (INTEGRATIONS, "Integrations", "plug"),
     (ANALYTICS, "Analytics", "chart-column"),

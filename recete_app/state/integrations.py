@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from typing import Any
@@ -15,8 +16,17 @@ from recete_app.backend.commerce.shopify import install
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
+from recete_app.backend.messaging import test_message
 from recete_app.pages import routes
 from recete_app.state.session import current_principal
+
+# The WhatsApp connect form's fields, all required: (field, what the merchant calls it).
+WHATSAPP_FIELDS = (
+    ("phone_number_id", "phone number ID"),
+    ("access_token", "access token"),
+    ("app_secret", "app secret"),
+    ("verify_token", "verify token"),
+)
 
 
 @dataclasses.dataclass
@@ -36,6 +46,7 @@ class IntegrationCard:
     webhook_url: str = ""
     last_error: str = ""
     events: list[EventRow] = dataclasses.field(default_factory=list)
+    kind: str = ""
 
 
 @dataclasses.dataclass
@@ -62,6 +73,8 @@ class IntegrationsState(rx.State):
     notice: str = ""
     error: str = ""
     oauth_available: bool = False
+    test_result: str = ""
+    test_error: str = ""
     # Read back by the OAuth callback: the install must finish in the browser that began it.
     oauth_binding: str = rx.Cookie(
         "", name="recete_shopify_oauth", path="/", max_age=600, same_site="lax"
@@ -72,6 +85,7 @@ class IntegrationsState(rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
+        self.test_result = self.test_error = ""
         self._refresh(principal.merchant_id)
         return None
 
@@ -95,7 +109,14 @@ class IntegrationsState(rx.State):
         with session_scope(merchant_id) as session:
             self.cards = [
                 IntegrationCard(
-                    v.id, v.label, v.name, v.status, v.webhook_url, v.last_error, _events(v.events)
+                    v.id,
+                    v.label,
+                    v.name,
+                    v.status,
+                    v.webhook_url,
+                    v.last_error,
+                    _events(v.events),
+                    v.kind,
                 )
                 for v in overview.integrations_overview(session)
             ]
@@ -119,6 +140,36 @@ class IntegrationsState(rx.State):
     async def connect_woocommerce(self, form: dict[str, Any]) -> Any:
         return await self._connect("woocommerce", form)
 
+    @rx.event
+    async def connect_whatsapp(self, form: dict[str, Any]) -> Any:
+        # The form's names carry a prefix: Shopify's form on the same page has an access_token.
+        fields = {
+            name: str(form.get(f"whatsapp_{name}", "")).strip() for name, _ in WHATSAPP_FIELDS
+        }
+        missing = [label for name, label in WHATSAPP_FIELDS if not fields[name]]
+        if missing:
+            self.notice, self.error = "", "WhatsApp needs its " + ", ".join(missing) + "."
+            return None
+        return await self._connect("whatsapp", fields)
+
+    @rx.event
+    async def send_test_message(self, form: dict[str, Any]) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.test_result = self.test_error = ""
+        phone = str(form.get("phone", "")).strip()
+        try:
+            # A round trip to Meta: off the event loop, other tabs keep working meanwhile.
+            wamid = await asyncio.to_thread(
+                test_message.send_test_message, principal.merchant_id, phone
+            )
+        except RecetError as exc:
+            self.test_error = exc.message
+            return None
+        self.test_result = f"Sent to {phone}: check your WhatsApp. (Message id {wamid})"
+        return None
+
     async def _connect(self, kind: str, form: dict[str, Any]) -> Any:
         principal = await current_principal(self)
         if principal is None:
@@ -129,6 +180,11 @@ class IntegrationsState(rx.State):
             with session_scope(principal.merchant_id) as session:
                 row = integrations.connect(session, principal.actor, kind, external_id, secrets)
                 self.notice = f"Connected {row.display_name}."
+            if kind == "whatsapp":
+                self.notice = (
+                    f"Connected WhatsApp number {row.display_name}. In Meta's app dashboard, "
+                    "set the webhook URL below with your verify token, then send a test message."
+                )
             if kind == "woocommerce" and secrets.get("consumer_key"):
                 queueing.enqueue(
                     "import_catalogue",

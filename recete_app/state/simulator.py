@@ -1,0 +1,133 @@
+"""Simulator: write to the store as a customer (sandbox mode), read the thread, and send a
+planned journey step now instead of on its day."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import reflex as rx
+
+from recete_app.backend.db import session_scope
+from recete_app.backend.errors import RecetError
+from recete_app.backend.messaging import sandbox
+from recete_app.backend.messaging.channels import whatsapp_integration
+from recete_app.pages import routes
+from recete_app.state.session import current_principal
+
+DEFAULT_PHONE = "+905321234567"
+# Shown instead of the simulator; the sandbox functions raise Conflict with the same reason.
+SANDBOX_ONLY = (
+    "This store has a WhatsApp number connected: the simulator works in sandbox mode only. "
+    "Message your WhatsApp number from a phone to talk to the assistant."
+)
+OUTCOMES = {
+    "sent": "Sent: the step is in the thread.",
+    "not_due": "Not sent: the step is not waiting any more.",
+}
+
+
+@dataclasses.dataclass
+class BubbleRow:
+    id: str = ""
+    from_customer: bool = False
+    author: str = ""
+    text: str = ""
+    status: str = ""
+    at: str = ""
+
+
+@dataclasses.dataclass
+class PlannedStepRow:
+    id: str = ""
+    order: str = ""
+    due_at: str = ""
+    status: str = ""
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+class SimulatorState(rx.State):
+    phone: str = DEFAULT_PHONE
+    messages: list[BubbleRow] = []
+    planned: list[PlannedStepRow] = []
+    blocked: str = ""
+    notice: str = ""
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.notice = self.error = ""
+        self._refresh(principal.merchant_id)
+        return None
+
+    def _refresh(self, merchant_id: uuid.UUID) -> None:
+        with session_scope(merchant_id) as session:
+            if whatsapp_integration(session) is not None:
+                self.blocked = SANDBOX_ONLY
+                self.messages, self.planned = [], []
+                return
+            self.blocked = ""
+            self.messages = [
+                BubbleRow(
+                    str(m.id),
+                    m.direction == "inbound",
+                    m.author,
+                    m.text,
+                    m.status,
+                    _utc(m.at),
+                )
+                for m in sandbox.thread(session, self.phone)
+            ]
+            self.planned = [
+                PlannedStepRow(str(p.id), p.order_name, _utc(p.due_at), p.status)
+                for p in sandbox.planned_steps(session, self.phone)
+            ]
+
+    @rx.event
+    async def open_thread(self, phone: str) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.phone = phone.strip()[:32]
+        self.notice = self.error = ""
+        self._refresh(principal.merchant_id)
+        return None
+
+    @rx.event
+    async def send(self, form: dict[str, Any]) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.phone = str(form.get("phone") or self.phone).strip()[:32]
+        self.notice = self.error = ""
+        try:
+            sandbox.write_as_customer(principal.merchant_id, self.phone, str(form.get("text", "")))
+        except RecetError as exc:
+            self.error = exc.message
+        self._refresh(principal.merchant_id)
+        return None
+
+    @rx.event
+    async def send_now(self, scheduled_id: str) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.notice = self.error = ""
+        try:
+            outcome = sandbox.send_step_now(principal.merchant_id, uuid.UUID(scheduled_id))
+        except RecetError as exc:
+            self.error = exc.message
+        else:
+            self.notice = OUTCOMES.get(
+                outcome, f"Not sent ({outcome}): Settings → Planned messages says why."
+            )
+        self._refresh(principal.merchant_id)
+        return None
