@@ -13,16 +13,11 @@ import reflex as rx
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.messaging import sandbox
-from recete_app.backend.messaging.channels import whatsapp_integration
 from recete_app.pages import routes
 from recete_app.state.session import current_principal
 
 DEFAULT_PHONE = "+905321234567"
-# Shown instead of the simulator; the sandbox functions raise Conflict with the same reason.
-SANDBOX_ONLY = (
-    "This store has a WhatsApp number connected: the simulator works in sandbox mode only. "
-    "Message your WhatsApp number from a phone to talk to the assistant."
-)
+TALK_FROM_A_PHONE = " Message your WhatsApp number from a phone to talk to the assistant."
 OUTCOMES = {
     "sent": "Sent: the step is in the thread.",
     "not_due": "Not sent: the step is not waiting any more.",
@@ -70,8 +65,9 @@ class SimulatorState(rx.State):
 
     def _refresh(self, merchant_id: uuid.UUID) -> None:
         with session_scope(merchant_id) as session:
-            if whatsapp_integration(session) is not None:
-                self.blocked = SANDBOX_ONLY
+            reason = sandbox.sandbox_unavailable(session)
+            if reason is not None:
+                self.blocked = reason + TALK_FROM_A_PHONE
                 self.messages, self.planned = [], []
                 return
             self.blocked = ""

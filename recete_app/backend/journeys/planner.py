@@ -20,7 +20,12 @@ from recete_app.backend.commerce.orders import ORDER_CANCELLED, ORDER_DELIVERED,
 from recete_app.backend.journeys.schedule import (
     CANCELLABLE,
     JOURNEY_STEP,
+    PAUSED,
+    QUEUED,
     REPLANNABLE,
+    SCHEDULED,
+    SENDING,
+    SENT,
     cancel_pending,
     customer_zone,
 )
@@ -152,7 +157,7 @@ def _busy_days(
         select(ScheduledMessage.due_at, ScheduledMessage.sent_at).where(
             ScheduledMessage.customer_id == customer_id,
             ScheduledMessage.kind == JOURNEY_STEP,
-            col(ScheduledMessage.status).in_(("scheduled", "queued", "sending", "sent", "paused")),
+            col(ScheduledMessage.status).in_((SCHEDULED, QUEUED, SENDING, SENT, PAUSED)),
             col(ScheduledMessage.due_at) >= now - timedelta(days=2),
             sa.not_(own_movable),
         )

@@ -39,7 +39,6 @@ from recete_app.backend.messaging.conversations import (
     add_outbound,
     open_conversation,
 )
-from recete_app.backend.messaging.whatsapp.client import SentMessage
 from recete_app.backend.messaging.whatsapp.errors import (
     WhatsAppApiError,
     WhatsAppError,
@@ -70,7 +69,10 @@ def send_scheduled(merchant_id: uuid.UUID, scheduled_id: uuid.UUID, claim: int) 
         sent = channel.send(ready.outgoing, callback_data(scheduled_id))
     except (WhatsAppError, ValueError) as exc:
         return _record_failure(merchant_id, scheduled_id, exc)
-    return _record_sent(merchant_id, scheduled_id, channel, ready, sent)
+    with session_scope(merchant_id) as session:
+        row = session.get_one(ScheduledMessage, scheduled_id, with_for_update=True)
+        record_delivery(session, row, sent.message_id, channel.status_on_send)
+    return SENT
 
 
 def _start(
@@ -124,41 +126,27 @@ def _settle(row: ScheduledMessage, status: str, reason: str | None) -> None:
     row.updated_at = datetime.now(UTC)
 
 
-def _record_sent(
-    merchant_id: uuid.UUID,
-    scheduled_id: uuid.UUID,
-    channel: Channel,
-    ready: Ready,
-    sent: SentMessage,
-) -> str:
-    with session_scope(merchant_id) as session:
-        row = session.get_one(ScheduledMessage, scheduled_id, with_for_update=True)
-        record_delivery(session, row, sent.message_id, channel.status_on_send, ready)
-    return SENT
-
-
 def record_delivery(
     session: Session,
     row: ScheduledMessage,
     provider_message_id: str,
     status: str,
-    ready: Ready | None,
 ) -> None:
-    """The row went out as `provider_message_id`: store it in the customer's conversation.
-    Also the reconciliation path (a status webhook for a row whose answer was lost)."""
+    """The row went out as `provider_message_id`: store it in the customer's conversation, from
+    what `_start` kept on the row before the request. Also the reconciliation path (a status
+    webhook for a row whose answer was lost)."""
     customer = session.get_one(Customer, row.customer_id)
     conversation = open_conversation(session, customer)
     kept = row.payload
-    details = ready.details if ready else dict(kept.get("details") or {})
     message = add_outbound(
         session,
         conversation,
-        body=ready.outgoing.text if ready else str(kept.get("text", "")),
-        kind=ready.kind if ready else str(kept.get("message_kind", "template")),
+        body=str(kept.get("text", "")),
+        kind=str(kept.get("message_kind", "template")),
         author="system",
         provider_message_id=provider_message_id,
         status=status,
-        details={**details, "scheduled_message_id": str(row.id)},
+        details={**(kept.get("details") or {}), "scheduled_message_id": str(row.id)},
     )
     now = datetime.now(UTC)
     row.status, row.message_id, row.sent_at = SENT, message.id, now

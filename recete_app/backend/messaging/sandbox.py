@@ -98,12 +98,20 @@ def send_step_now(merchant_id: uuid.UUID, scheduled_id: uuid.UUID) -> str:
     return outcome
 
 
+NOT_SANDBOX = (
+    "This store has a WhatsApp number connected: the simulator works in sandbox mode only."
+)
+
+
+def sandbox_unavailable(session: Session) -> str | None:
+    """Why the simulator cannot be used for this store (None when it can)."""
+    return NOT_SANDBOX if whatsapp_integration(session) is not None else None
+
+
 def _require_sandbox(session: Session) -> None:
-    if whatsapp_integration(session) is not None:
-        raise Conflict(
-            "This store has a WhatsApp number connected: the simulator works in sandbox mode only.",
-            code="not_sandbox",
-        )
+    reason = sandbox_unavailable(session)
+    if reason is not None:
+        raise Conflict(reason, code="not_sandbox")
 
 
 def _replies_after(

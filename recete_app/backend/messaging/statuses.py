@@ -51,7 +51,7 @@ def _reconciled(session: Session, update: StatusUpdate) -> Message | None:
     row = _scheduled_row(session, update.callback_data)
     if row is None or row.status not in (SENDING, UNKNOWN):
         return None
-    record_delivery(session, row, update.message_id, "sent", None)
+    record_delivery(session, row, update.message_id, "sent")
     return session.exec(
         select(Message).where(Message.provider_message_id == update.message_id)
     ).one()
