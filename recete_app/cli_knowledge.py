@@ -7,6 +7,8 @@ import secrets
 import sys
 from typing import Any
 
+from recete_app.cli_agent import add_eval_command
+
 DEMO_EMAIL = "demo@lalekozmetik.com"
 
 
@@ -114,3 +116,4 @@ def add_commands(sub: Any) -> None:
     retrieval.add_argument("--min-section-recall", type=float, help="fail below this recall@3")
     retrieval.add_argument("--show-misses", action="store_true")
     retrieval.set_defaults(handler=cmd_eval_retrieval)
+    add_eval_command(evals)

@@ -11,6 +11,7 @@ import time
 from recete_app.backend.db import session_scope
 from recete_app.backend.journeys.dispatch import Claim, dispatch_due, release_stale
 from recete_app.backend.journeys.planner import merchants_with_events
+from tasks.agent import sweep_waiting_messages
 from tasks.messaging import plan_journeys, send_scheduled_message
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,9 @@ def sweep() -> None:
     released = release_stale()
     if released:
         log.warning("took back expired message claims: %s", released)
+    waiting = sweep_waiting_messages()
+    if waiting:
+        log.warning("handed %d conversation(s) with unanswered messages to the agent", waiting)
 
 
 def plan() -> None:

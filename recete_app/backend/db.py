@@ -9,9 +9,10 @@ across merchants, and a transaction-local setting cannot leak from one to the ne
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from recete_app.backend.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 # Cross-tenant look-ups (a login by email, an API key by hash) are allowed by narrow RLS
 # policies that show a row only to a transaction that already knows its key.
@@ -186,6 +189,26 @@ def session_scope(
         raise
     finally:
         session.close()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once this session's transaction has committed (never after a rollback):
+    work handed to a queue must find the rows it is about."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _run_after_commit(session: OrmSession) -> None:
+    for callback in session.info.pop("after_commit", []):
+        try:
+            callback()
+        except Exception:  # the rows are committed: a sweeper finds them again
+            log.exception("an after-commit callback failed")
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop_after_commit(session: OrmSession) -> None:
+    session.info.pop("after_commit", None)
 
 
 def current_merchant_id(session: Session) -> uuid.UUID:

@@ -658,7 +658,7 @@ def test_stop_opts_out_cancels_pending_messages_and_confirms_once(
     ((reply_id, reply_status, payload),) = scheduled_rows("text_reply")
     confirmation = opt_out_confirmation(None)
     assert reply_status == "scheduled"
-    assert payload == {"text": confirmation, "reply_to": "wamid.stop-1"}
+    assert payload == {"text": confirmation, "reply_to": "wamid.stop-1", "author": "system"}
 
     assert dispatch() == ["sent"]
     (sent,) = graph_api.sent_messages()
@@ -764,10 +764,10 @@ def test_sandbox_stop_is_opted_out_and_confirmed_at_once(client: TestClient) -> 
         (reply["message_id"], answer["conversation_id"], "outbound"),
     ]
 
-    # A question is stored for the agent; nothing is confirmed.
+    # Opted out: the agent records a question and stays silent; nothing is confirmed again.
     question = {"phone": CUSTOMER_PHONE, "text": "Serumu nasıl kullanırım?"}
     second = client.post(SANDBOX_URL, json=question, headers=auth).json()
-    assert second["decision"]["action"] == "stored" and second["replies"] == []
+    assert second["decision"]["action"] == "silent" and second["replies"] == []
     assert second["conversation_id"] == answer["conversation_id"]
 
 

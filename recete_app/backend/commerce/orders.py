@@ -12,13 +12,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, delete, select
 
 from recete_app.backend.commerce.customers import upsert_customer
 from recete_app.backend.commerce.events import CSV_ITEM_PREFIX, LineItem, OrderEvent, Refund
 from recete_app.backend.db import current_merchant_id
-from recete_app.backend.models import DomainEvent, Merchant, Order, OrderItem
+from recete_app.backend.models import DomainEvent, Merchant, Order, OrderItem, Product
 
 DEFAULT_TRANSIT_DAYS = 3
 ORDER_DELIVERED = "order.delivered"
@@ -33,7 +34,7 @@ _SNAPSHOT_FIELDS = (
     "placed_at",
 )
 _ONCE_FIELDS = ("fulfilled_at", "cancelled_at", "cancel_reason", "refunded_at")
-_ITEM_UPDATED = ("title", "sku", "quantity", "price", "requires_shipping")
+_ITEM_UPDATED = ("title", "sku", "quantity", "price", "requires_shipping", "product_id")
 # Built once: deriving `excluded` per statement rebuilt the table's column proxies on every
 # order and was the largest single Python cost of processing one.
 _ORDER_EXCLUDED = insert(Order).excluded
@@ -141,6 +142,7 @@ def _apply_snapshot(
 def _upsert_items(session: Session, order: Order, items: tuple[LineItem, ...]) -> None:
     """All items in one statement; a repeated item id updates its row."""
     unique = {item.external_id: item for item in items}
+    products = _catalogue_products(session, list(unique.values()))
     rows = [
         {
             "id": uuid.uuid4(),
@@ -152,6 +154,8 @@ def _upsert_items(session: Session, order: Order, items: tuple[LineItem, ...]) -
             "quantity": item.quantity,
             "price": item.price,
             "requires_shipping": item.requires_shipping,
+            "product_id": products.get(item.product_external_id or "")
+            or products.get(item.title.strip().lower()),
         }
         for item in unique.values()
     ]
@@ -163,6 +167,28 @@ def _upsert_items(session: Session, order: Order, items: tuple[LineItem, ...]) -
             set_={name: _ITEM_EXCLUDED[name] for name in _ITEM_UPDATED},
         )
     )
+
+
+def _catalogue_products(session: Session, items: list[LineItem]) -> dict[str, uuid.UUID]:
+    """The catalogue's products the items are, by the store's product id or else by name (the
+    agent answers from what a customer bought; the journey's usage tip comes from it)."""
+    ids = [item.product_external_id for item in items if item.product_external_id]
+    titles = [item.title.strip().lower() for item in items if item.title.strip()]
+    if not ids and not titles:
+        return {}
+    rows = session.execute(
+        sa.select(
+            col(Product.id), col(Product.external_id), sa.func.lower(col(Product.title))
+        ).where(
+            sa.or_(col(Product.external_id).in_(ids), sa.func.lower(col(Product.title)).in_(titles))
+        )
+    ).all()
+    found: dict[str, uuid.UUID] = {}
+    for product_id, external_id, title in rows:
+        if external_id in ids:
+            found[external_id] = product_id
+        found.setdefault(title, product_id)
+    return found
 
 
 def _drop_placeholder_items(session: Session, order: Order) -> None:

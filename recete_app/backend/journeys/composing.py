@@ -103,7 +103,8 @@ def _text_reply(
     text = str(row.payload.get("text", ""))
     reply_to = row.payload.get("reply_to")
     outgoing = Outgoing(to=phone, text=text, reply_to=str(reply_to) if reply_to else None)
-    return Ready(outgoing, "text", {})
+    details = row.payload.get("details")
+    return Ready(outgoing, "text", dict(details) if isinstance(details, dict) else {})
 
 
 def _journey_step(

@@ -51,6 +51,8 @@ def add_outbound(
     provider_message_id: str,
     status: str,
     details: dict[str, Any] | None = None,
+    intent: str | None = None,
+    sources: list[dict[str, Any]] | None = None,
 ) -> Message:
     """Record a message that left (or, on the sandbox, arrived): one row per provider id."""
     existing = session.exec(
@@ -70,6 +72,8 @@ def add_outbound(
         status=status,
         provider_message_id=provider_message_id,
         details=details or {},
+        intent=intent,
+        sources=sources or [],
         created_at=now,
         status_updated_at=now,
     )

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
@@ -26,6 +27,8 @@ from recete_app.backend.models import Conversation, Customer, Message, Scheduled
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
 
 OPTED_OUT, OPTED_IN, STORED = "opt_out", "opt_in", "stored"
+# An inbound message is `received` until the agent (or the opt-out rule) has handled it.
+RECEIVED, HANDLED = "received", "handled"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,13 @@ def receive(session: Session, inbound: InboundMessage) -> Received | None:
         conversation.last_message_at or inbound.timestamp, inbound.timestamp
     )
     action = _consent_change(session, customer, inbound)
+    if action != STORED:
+        session.execute(
+            sa.update(Message)
+            .where(col(Message.id) == message_id)
+            .values(status=HANDLED, intent=action)
+            .execution_options(synchronize_session=False)
+        )
     return Received(message_id, conversation.id, customer.id, action)
 
 
@@ -119,26 +129,39 @@ def _consent_change(session: Session, customer: Customer, inbound: InboundMessag
         confirmation = opt_out_confirmation(customer.language)
     else:
         confirmation = opt_in_confirmation(customer.language)
-    _schedule_reply(
-        session, customer, inbound.message_id, confirmation, f"consent:{inbound.message_id}"
+    schedule_reply(
+        session,
+        customer.id,
+        text=confirmation,
+        key=f"consent:{inbound.message_id}",
+        reply_to=inbound.message_id,
     )
     return action
 
 
-def _schedule_reply(
-    session: Session, customer: Customer, reply_to: str, text: str, key: str
+def schedule_reply(
+    session: Session,
+    customer_id: uuid.UUID,
+    *,
+    text: str,
+    key: str,
+    reply_to: str | None = None,
+    author: str = "system",
+    extra: dict[str, object] | None = None,
 ) -> None:
+    """A free-form reply, due now, sent once per `key` (inside the 24-hour window only: the
+    sender checks). `extra` travels to the stored message: intent, sources, details."""
     session.execute(
         insert(ScheduledMessage)
         .values(
             id=uuid.uuid4(),
             merchant_id=current_merchant_id(session),
-            customer_id=customer.id,
+            customer_id=customer_id,
             idempotency_key=key,
             kind=TEXT_REPLY,
             due_at=datetime.now(UTC),
             status="scheduled",
-            payload={"text": text, "reply_to": reply_to},
+            payload={**(extra or {}), "text": text, "reply_to": reply_to, "author": author},
             attempts=0,
             claims=0,
             created_at=datetime.now(UTC),

@@ -5,18 +5,19 @@ stored, never sent anywhere, and replies due at once are delivered before the ca
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from recete_app.backend.agent.service import answer
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import Conflict, InvalidInput, NotFound
 from recete_app.backend.journeys.dispatch import claim_for_customer
 from recete_app.backend.journeys.schedule import JOURNEY_STEP, SCHEDULED, TEXT_REPLY
 from recete_app.backend.journeys.sending import send_scheduled
 from recete_app.backend.messaging.channels import whatsapp_integration
-from recete_app.backend.messaging.inbound import receive
+from recete_app.backend.messaging.inbound import STORED, receive
 from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
 from recete_app.backend.models import Conversation, Customer, Message, Order, ScheduledMessage
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
@@ -38,8 +39,10 @@ class SandboxReply:
 class SandboxExchange:
     inbound_message_id: uuid.UUID
     conversation_id: uuid.UUID
-    action: str
+    action: str  # opt_out | opt_in, or what the agent did: answer | escalate | decline | silent
     replies: list[SandboxReply]
+    intent: str | None = None
+    sources: list[dict[str, str]] = field(default_factory=list)
 
 
 def write_as_customer(merchant_id: uuid.UUID, phone: str, text: str) -> SandboxExchange:
@@ -68,12 +71,26 @@ def write_as_customer(merchant_id: uuid.UUID, phone: str, text: str) -> SandboxE
         received = receive(session, inbound)
         if received is None:
             raise InvalidInput("The message could not be stored.", code="invalid_message")
+    action, intent, sources = received.action, received.action, []
+    if received.action == STORED:
+        decisions = answer(merchant_id, received.conversation_id)
+        if decisions:
+            last = decisions[-1]
+            action, intent = last.action, last.intent
+            sources = [_source(s.product, s.section) for s in last.sources]
+    with session_scope(merchant_id) as session:
         claims = claim_for_customer(session, received.customer_id, (TEXT_REPLY,))
     for row_id, claim in claims:
         send_scheduled(merchant_id, row_id, claim)
     with session_scope(merchant_id) as session:
         replies = _replies_after(session, received.conversation_id, received.message_id)
-    return SandboxExchange(received.message_id, received.conversation_id, received.action, replies)
+    return SandboxExchange(
+        received.message_id, received.conversation_id, action, replies, intent, sources
+    )
+
+
+def _source(product: str, section: str) -> dict[str, str]:
+    return {"product": product, "section": section}
 
 
 def send_step_now(merchant_id: uuid.UUID, scheduled_id: uuid.UUID) -> str:

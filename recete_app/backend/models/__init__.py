@@ -24,6 +24,7 @@ from recete_app.backend.models.messaging import (
     Conversation,
     Journey,
     JourneyStep,
+    LlmCall,
     Message,
     ScheduledMessage,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Journey",
     "JourneyStep",
     "KnowledgeChunk",
+    "LlmCall",
     "Merchant",
     "Message",
     "Order",

@@ -88,6 +88,10 @@ class Customer(SQLModel, table=True):
     source: str | None = Field(default=None, max_length=32)
     consent_state: str = Field(default="unknown", max_length=20)
     consent_updated_at: datetime | None = timestamp_field()
+    # Proactive messages (journeys) stop for this customer until a person resumes them, e.g.
+    # after they reported a reaction to a product.
+    proactive_paused_at: datetime | None = timestamp_field()
+    proactive_paused_reason: str | None = None
     created_at: datetime = created_field()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +37,12 @@ class Conversation(SQLModel, table=True):
     assigned_account_id: uuid.UUID | None = Field(
         default=None, foreign_key="accounts.id", ondelete="SET NULL"
     )
+    # Why a person is needed (adverse_reaction, complaint, refund, human, low_confidence, ...).
+    escalation_reason: str | None = Field(default=None, max_length=40)
+    escalated_at: datetime | None = timestamp_field()
+    # The agent answers one message of a conversation at a time, in arrival order: a worker
+    # holds this lease while it does; an expired lease means the holder died.
+    agent_lease_until: datetime | None = timestamp_field()
     created_at: datetime = created_field()
 
 
@@ -43,6 +50,14 @@ class Message(SQLModel, table=True):
     __tablename__ = "messages"
     __table_args__ = (
         sa.UniqueConstraint("provider_message_id", name="uq_messages_provider_message_id"),
+        # Customers' messages the agent has not handled yet (the sweeper's and the agent's
+        # queue), kept small: handled messages leave it.
+        sa.Index(
+            "ix_messages_awaiting_agent",
+            "conversation_id",
+            "created_at",
+            postgresql_where=sa.text("direction = 'inbound' AND status = 'received'"),
+        ),
     )
 
     id: uuid.UUID = id_field()
@@ -142,6 +157,26 @@ class ScheduledMessage(SQLModel, table=True):
     )
     created_at: datetime = created_field()
     updated_at: datetime | None = timestamp_field()
+
+
+class LlmCall(SQLModel, table=True):
+    """One model call: tokens and cost per merchant, and how it went."""
+
+    __tablename__ = "llm_calls"
+    __table_args__ = (sa.Index("ix_llm_calls_merchant_time", "merchant_id", "created_at"),)
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    message_id: uuid.UUID | None = Field(
+        default=None, foreign_key="messages.id", ondelete="SET NULL"
+    )
+    model: str = Field(max_length=100)
+    outcome: str = Field(default="ok", max_length=20)  # ok | failed
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: Decimal = Field(default=Decimal(0), max_digits=12, decimal_places=6)
+    latency_ms: int = 0
+    created_at: datetime = created_field()
 
 
 class AnalyticsEvent(SQLModel, table=True):

@@ -56,7 +56,7 @@ class SandboxReplyView(BaseModel):
 
 
 class SandboxDecision(BaseModel):
-    action: str  # opt_out | opt_in | stored
+    action: str  # answer | escalate | decline | silent | opt_out | opt_in
     intent: str | None = None
     sources: list[dict[str, str]] = []
 
@@ -79,5 +79,7 @@ def write_as_customer(body: SandboxMessage, caller: Caller) -> SandboxAnswer:
             SandboxReplyView(message_id=r.message_id, text=r.text, kind=r.kind, status=r.status)
             for r in exchange.replies
         ],
-        decision=SandboxDecision(action=exchange.action),
+        decision=SandboxDecision(
+            action=exchange.action, intent=exchange.intent, sources=exchange.sources
+        ),
     )

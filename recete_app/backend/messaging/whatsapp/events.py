@@ -6,7 +6,8 @@ import json
 
 from sqlmodel import Session, select
 
-from recete_app.backend.messaging.inbound import receive
+from recete_app.backend.agent.service import answer_after_commit
+from recete_app.backend.messaging.inbound import STORED, receive
 from recete_app.backend.messaging.statuses import apply_status
 from recete_app.backend.messaging.whatsapp.payloads import InvalidWebhookPayload, parse_webhook
 from recete_app.backend.models import ExternalEvent, Integration
@@ -26,5 +27,7 @@ def handle(session: Session, event: ExternalEvent) -> str:
             apply_status(session, update)
     for message in batch.messages:
         if message.phone_number_id in own:
-            receive(session, message)
+            received = receive(session, message)
+            if received is not None and received.action == STORED:
+                answer_after_commit(session, received.conversation_id)
     return "processed"

@@ -1,0 +1,1 @@
+"""The AI agent: intent, retrieval, a grounded reply, guardrails, escalation to a person."""

@@ -1,0 +1,180 @@
+"""What the agent knows when it answers one message: the conversation so far, what this
+customer bought and when it arrived, and the store's knowledge that matches the question.
+Read in one transaction; nothing here writes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from recete_app.backend.agent.responders import Purchase, Source, Turn
+from recete_app.backend.knowledge.embeddings import Embedder
+from recete_app.backend.knowledge.search import search
+from recete_app.backend.knowledge.sections import best_section_text
+from recete_app.backend.knowledge.text import detect_language, words
+from recete_app.backend.models import (
+    Conversation,
+    Customer,
+    Merchant,
+    Message,
+    Order,
+    OrderItem,
+)
+
+HISTORY = 10  # earlier messages shown to the responder
+ORDERS = 5  # the customer's latest orders
+SOURCES = 5
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    name: str
+    placed_at: datetime | None
+    fulfilled_at: datetime | None
+    delivered_at: datetime | None
+    delivery_estimated: bool
+    cancelled_at: datetime | None
+    refunded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    customer_id: uuid.UUID
+    provider_message_id: str | None
+    text: str
+    kind: str
+    conversation_status: str
+    consent_state: str
+    language: str  # the reply's language
+    store_name: str
+    first_name: str
+    purchases: list[Purchase]
+    orders: list[OrderFacts]
+    history: list[Turn]
+    earlier_intents: list[str]  # intents of the customer's earlier messages, newest first
+    answering_step: int | None  # the journey step this conversation last sent, if any
+
+
+def read_inquiry(session: Session, message_id: uuid.UUID) -> Inquiry | None:
+    message = session.get(Message, message_id)
+    if message is None or message.direction != "inbound":
+        return None
+    conversation = session.get_one(Conversation, message.conversation_id)
+    customer = session.get_one(Customer, conversation.customer_id)
+    merchant = session.get_one(Merchant, message.merchant_id)
+    earlier = _earlier_messages(session, message)
+    remembered = conversation.language or customer.language or merchant.default_language
+    orders = _orders(session, customer.id)
+    return Inquiry(
+        message_id=message.id,
+        conversation_id=conversation.id,
+        customer_id=customer.id,
+        provider_message_id=message.provider_message_id,
+        text=message.body,
+        kind=message.kind,
+        conversation_status=conversation.status,
+        consent_state=customer.consent_state,
+        language=reply_language(message.body, remembered),
+        store_name=merchant.name,
+        first_name=customer.first_name,
+        purchases=_purchases(session, [order for order, _facts in orders]),
+        orders=[facts for _order, facts in orders],
+        history=[Turn(m.author, m.body) for m in reversed(earlier)],
+        earlier_intents=[m.intent or "" for m in earlier if m.direction == "inbound"],
+        answering_step=next(
+            (int(m.details["step"]) for m in earlier if "step" in (m.details or {})), None
+        ),
+    )
+
+
+def reply_language(text: str, remembered: str | None) -> str:
+    """Turkish when the message reads as Turkish; English when it clearly reads as English;
+    a short "ok" or "STOP" keeps the language the conversation already has."""
+    if detect_language(text) == "tr":
+        return "tr"
+    if len(words(text)) >= 3:
+        return "en"
+    return remembered if remembered in ("en", "tr") else "en"
+
+
+def _earlier_messages(session: Session, message: Message) -> list[Message]:
+    return list(
+        session.exec(
+            select(Message)
+            .where(
+                Message.conversation_id == message.conversation_id,
+                Message.id != message.id,
+                col(Message.created_at) <= message.created_at,
+            )
+            .order_by(col(Message.created_at).desc())
+            .limit(HISTORY)
+        ).all()
+    )
+
+
+def _orders(session: Session, customer_id: uuid.UUID) -> list[tuple[Order, OrderFacts]]:
+    rows = session.exec(
+        select(Order)
+        .where(Order.customer_id == customer_id)
+        .order_by(col(Order.placed_at).desc().nulls_last(), col(Order.created_at).desc())
+        .limit(ORDERS)
+    ).all()
+    return [
+        (
+            order,
+            OrderFacts(
+                order.name,
+                order.placed_at,
+                order.fulfilled_at,
+                order.delivered_at,
+                order.delivery_estimated,
+                order.cancelled_at,
+                order.refunded_at,
+            ),
+        )
+        for order in rows
+    ]
+
+
+def _purchases(session: Session, orders: list[Order]) -> list[Purchase]:
+    if not orders:
+        return []
+    by_id = {order.id: order for order in orders}
+    items = session.exec(select(OrderItem).where(col(OrderItem.order_id).in_(list(by_id)))).all()
+    return [
+        Purchase(
+            item.product_id,
+            item.title,
+            by_id[item.order_id].name,
+            by_id[item.order_id].delivered_at,
+        )
+        for item in items
+    ]
+
+
+def find_sources(
+    session: Session, inquiry: Inquiry, embedder: Embedder, query: str | None = None
+) -> list[Source]:
+    """The store's knowledge that best matches the question, the customer's products first,
+    in the reply's language where the store has it."""
+    bought = {p.product_id for p in inquiry.purchases if p.product_id is not None}
+    hits = search(session, query or inquiry.text, embedder, k=SOURCES, prefer_products=bought)
+    sources = []
+    for number, hit in enumerate(hits, start=1):
+        text = hit.text.split(": ", 1)[1] if ": " in hit.text else hit.text
+        language = hit.language
+        if language != inquiry.language and hit.product_id and hit.section != "faq":
+            translated = best_section_text(session, hit.product_id, hit.section, inquiry.language)
+            if translated:
+                text, language = translated, inquiry.language
+        sources.append(
+            Source(
+                f"S{number}", hit.chunk_id, hit.product_id, hit.product, hit.section, language, text
+            )
+        )
+    return sources

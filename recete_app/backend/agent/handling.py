@@ -1,0 +1,129 @@
+"""The conversation manager: answers a conversation's waiting messages one at a time, in
+arrival order, and sends the replies at once.
+
+Per message: read what the agent needs (one transaction), decide (no transaction: a model may
+take seconds), record the decision and schedule the reply (one transaction, once per message:
+the reply's idempotency key is the message's id), then send it. A worker that dies anywhere in
+between leaves either a message still `received` (the sweeper hands it to the agent again) or a
+reply already scheduled (the dispatcher sends it), never a second reply.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from recete_app.backend.agent.context import find_sources, read_inquiry
+from recete_app.backend.agent.intents import classify
+from recete_app.backend.agent.outcomes import record_decision
+from recete_app.backend.agent.pipeline import HUMAN_OWNED, Decision, decide
+from recete_app.backend.agent.responders import Responder
+from recete_app.backend.db import session_scope
+from recete_app.backend.journeys.dispatch import claim_for_customer
+from recete_app.backend.journeys.schedule import TEXT_REPLY
+from recete_app.backend.journeys.sending import send_scheduled
+from recete_app.backend.knowledge.embeddings import Embedder
+from recete_app.backend.messaging.inbound import RECEIVED
+from recete_app.backend.models import Conversation, Message
+
+AGENT_LEASE = timedelta(seconds=60)
+KNOWLEDGE_INTENTS = ("product_question", "usage", "other")
+
+
+def answer_conversation(
+    merchant_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    responder: Responder,
+    embedder: Embedder,
+) -> list[Decision]:
+    """Answer every waiting message of the conversation; [] when another worker holds it (that
+    worker answers them: it looks again after giving the lease back)."""
+    decisions: list[Decision] = []
+    while _take_lease(merchant_id, conversation_id):
+        try:
+            while True:
+                decision = _answer_next(merchant_id, conversation_id, responder, embedder)
+                if decision is None:
+                    break
+                decisions.append(decision)
+        finally:
+            _release_lease(merchant_id, conversation_id)
+        if not _waiting(merchant_id, conversation_id):
+            break
+    return decisions
+
+
+def _answer_next(
+    merchant_id: uuid.UUID, conversation_id: uuid.UUID, responder: Responder, embedder: Embedder
+) -> Decision | None:
+    with session_scope(merchant_id) as session:
+        message_id = _oldest_waiting(session, conversation_id)
+        if message_id is None:
+            return None
+        inquiry = read_inquiry(session, message_id)
+        if inquiry is None:
+            return None
+        guess = classify(inquiry.text)
+        needs_sources = (
+            guess.intent in KNOWLEDGE_INTENTS
+            and inquiry.conversation_status not in HUMAN_OWNED
+            and inquiry.consent_state != "opted_out"
+        )
+        sources = find_sources(session, inquiry, embedder) if needs_sources else []
+    decision = decide(inquiry, guess, sources, responder)
+    with session_scope(merchant_id) as session:
+        recorded = record_decision(session, inquiry, decision)
+        claims = claim_for_customer(session, inquiry.customer_id, (TEXT_REPLY,)) if recorded else []
+    for row_id, claim in claims:
+        send_scheduled(merchant_id, row_id, claim)
+    return decision
+
+
+def _oldest_waiting(session: Session, conversation_id: uuid.UUID) -> uuid.UUID | None:
+    return session.exec(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "inbound",
+            Message.status == RECEIVED,
+        )
+        .order_by(col(Message.created_at), col(Message.id))
+        .limit(1)
+    ).first()
+
+
+def _waiting(merchant_id: uuid.UUID, conversation_id: uuid.UUID) -> bool:
+    with session_scope(merchant_id) as session:
+        return _oldest_waiting(session, conversation_id) is not None
+
+
+def _take_lease(merchant_id: uuid.UUID, conversation_id: uuid.UUID) -> bool:
+    now = datetime.now(UTC)
+    with session_scope(merchant_id) as session:
+        taken = session.execute(
+            sa.update(Conversation)
+            .where(
+                col(Conversation.id) == conversation_id,
+                sa.or_(
+                    col(Conversation.agent_lease_until).is_(None),
+                    col(Conversation.agent_lease_until) < now,
+                ),
+            )
+            .values(agent_lease_until=now + AGENT_LEASE)
+            .returning(col(Conversation.id))
+            .execution_options(synchronize_session=False)
+        ).first()
+    return taken is not None
+
+
+def _release_lease(merchant_id: uuid.UUID, conversation_id: uuid.UUID) -> None:
+    with session_scope(merchant_id) as session:
+        session.execute(
+            sa.update(Conversation)
+            .where(col(Conversation.id) == conversation_id)
+            .values(agent_lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
