@@ -4,17 +4,19 @@ Read in one transaction; nothing here writes."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend.agent.responders import Purchase, Source, Turn
 from recete_app.backend.knowledge.embeddings import Embedder
-from recete_app.backend.knowledge.search import search
+from recete_app.backend.knowledge.search import Hit, search
 from recete_app.backend.knowledge.sections import best_section_text
-from recete_app.backend.knowledge.text import detect_language, words
+from recete_app.backend.knowledge.text import detect_language, fold, words
 from recete_app.backend.models import (
     Conversation,
     Customer,
@@ -157,13 +159,54 @@ def _purchases(session: Session, orders: list[Order]) -> list[Purchase]:
     ]
 
 
+def _named_product(
+    session: Session, question: str, hits: list[Hit], bought: set[uuid.UUID]
+) -> uuid.UUID | None:
+    """A product the customer names ("your hair mask") that is not one they bought: the answer
+    is about it, not about their own purchase."""
+    ids = list({hit.product_id for hit in hits if hit.product_id is not None} | bought)
+    if not ids:
+        return None
+    titles: dict[uuid.UUID, str] = {}
+    for product_id, title in session.execute(
+        sa.text(
+            "SELECT id, title FROM products WHERE id = ANY(:ids) UNION ALL "
+            "SELECT product_id, body FROM product_sections "
+            "WHERE section = 'title' AND product_id = ANY(:ids)"
+        ),
+        {"ids": ids},
+    ):
+        titles[product_id] = f"{titles.get(product_id, '')} {title}"
+    asked = {w[:5] for w in words(question) if len(w) > 2 and not w.isdigit()} - _BODY_WORDS
+    score = {pid: len(asked & {w[:5] for w in words(title)}) for pid, title in titles.items()}
+    best = max(score, key=lambda pid: score[pid])
+    mine = max((score.get(pid, 0) for pid in bought), default=0)
+    # "is it ok for sensitive skin" is about what they bought, whatever else is for sensitive
+    # skin: a question that points at its product needs a clearer name to mean another one.
+    needed = 2 if bought and _POINTS_AT_PURCHASE.search(fold(question)) else 1
+    named = best not in bought and score[best] > mine and score[best] >= needed
+    return best if named else None
+
+
+_BODY_WORDS = {"skin", "cilt", "cilde", "cildi", "hair", "face", "yuz", "body", "vucut"}
+_POINTS_AT_PURCHASE = re.compile(r"\b(it|this|these|bu|bunu|bunlar|mine)\b")
+
+
 def find_sources(
     session: Session, inquiry: Inquiry, embedder: Embedder, query: str | None = None
 ) -> list[Source]:
     """The store's knowledge that best matches the question, the customer's products first,
     in the reply's language where the store has it."""
+    question = query or inquiry.text
     bought = {p.product_id for p in inquiry.purchases if p.product_id is not None}
-    hits = search(session, query or inquiry.text, embedder, k=SOURCES, prefer_products=bought)
+    named = _named_product(session, question, search(session, question, embedder, k=10), bought)
+    prefer = {named} if named is not None else bought
+    hits = search(session, question, embedder, k=2 * SOURCES, prefer_products=prefer)
+    if named is None and bought and _POINTS_AT_PURCHASE.search(fold(question)):
+        # "is it ok for sensitive skin?": "it" is what they bought, however well another
+        # product's page matches the rest of the question.
+        hits = [hit for hit in hits if hit.product_id in bought] or hits
+    hits = hits[:SOURCES]
     sources = []
     for number, hit in enumerate(hits, start=1):
         text = hit.text.split(": ", 1)[1] if ": " in hit.text else hit.text

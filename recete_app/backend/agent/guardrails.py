@@ -33,6 +33,11 @@ INJECTION = _any(
     r"\b(talimat|komut|kural)\w* (unut|yok say|gormezden gel|goster|yaz|paylas)\w*",
     r"\bsistem (mesaj|komut|istem|talimat|promp)\w*",
     r"\bartik (sen|bir)\b.{0,30}\b(sin|olarak davran)\b|\bolarak davran\w*",
+    r"\b(gelistirici|yonetici|admin) mod\w*|\[admin\]",
+    r"\b(kural|talimat|yonerge|kisitlama)\w* .{0,30}(devre disi|kapat|kaldir|yok say|unut|"
+    r"uyma|gecersiz)\w*",
+    r"\bgizli (ayar|talimat|bilgi|komut|mesaj)\w*|\bkisitlamasiz\b",
+    r"\bhangi (yapay zeka|model|ai)\b",
 )
 OTHER_CUSTOMERS = _any(
     r"\b(other|another|all|your|previous|last) (customers?|clients?|buyers?)\b",
@@ -45,7 +50,14 @@ OTHER_CUSTOMERS = _any(
     r"\bmusteri(ler)?(in|inizin|lerin|lerinizin) (telefon|numara|e-?posta|mail|adres|siparis)\w*",
     r"\bmusteri (listesi|bilgi|veri)\w*",
     r"\b[a-z]+ (hanim|bey)\w* (ne|neler|siparis|aldi)\w*",
-    r"\bkim(ler)? (aldi|siparis)\w*",
+    r"\bkim(ler)? (aldi|siparis)\w*|\bkim (verdi|aldi|siparis)\w*",
+    r"\bnumarali siparis\w*",
+    r"\b(kuzen|arkadas|komsu|anne|kardes|esim|ablam|abim|teyze|hala)\w* .{0,40}"
+    r"(siparis|telefon|adres|numara)\w*",
+    r"\b(telefon|numara|adres|mail)\w* (da |de )?(at|ver|gonder|yolla|paylas)\w*",
+    r"\badresi ne\b",
+    r"\b(neighbou?r|friend|cousin|sister|brother|mother|mom)\w*.{0,40}\b(phone|number|email|"
+    r"address|order)\b",
 )
 PRICE_CHANGE = _any(
     r"\b(set|change|make|lower|drop|update) (the |its |your )?price\b",
@@ -56,7 +68,7 @@ PRICE_CHANGE = _any(
     r"voucher|free)\b",
     r"\b\d{2,3} ?% ?(off|discount)\b|\b(for|at) free\b|\bfree of charge\b",
     r"\byou('re| are) authori[sz]ed\b",
-    r"\bfiyat\w* (degistir|dusur|yap|ayarla|guncelle|indir)\w*",
+    r"\bfiyat\w* .{0,20}\b(degistir|dusur|yap|ayarla|guncelle|indir)\w*",
     r"\b(indirim|kupon|promosyon) (kod|ceki)\w*",
     r"\bbedava\w*|\bucretsiz (gonder|ver|yap)\w*",
     r"\byuzde ?\d+ indirim\w*|%\s?\d+ indirim\w*",

@@ -35,6 +35,8 @@ SYMPTOMS = _any(
     r"\bswell\w*|\bswollen\b|\bpuffy\b",
     r"\bitch\w*",
     r"\bhives\b",
+    r"\bblotch\w*|\bwelts?\b|\bcame up in\b|\bbroke out in\b",
+    r"\b(red|raised|itchy|sore|painful) (blotches|marks|patches|spots|welts|bumps|lumps|areas?)\b",
     r"\ballerg\w*",
     r"\bblister\w*",
     r"\bbumps\b",
@@ -69,6 +71,8 @@ SUITABILITY_QUESTION = _any(
     r"\bcan i (use|put|apply)\b",
     r"\b(is|would) it (ok|okay|safe|fine|suitable)\b",
     r"\bsuitable\b",
+    r"\b(would|will|does|can) it help\b|\bhelp with\b|\bgood for\b",
+    r"\bthinking of (getting|buying|ordering)\b",
     r"\b(does|will|would|can) it (contain|have|cause|make)\b",
     r"\bi('?m| am) allergic to\b",
     r"\ballergic to\b",
@@ -77,9 +81,11 @@ SUITABILITY_QUESTION = _any(
     r"\biceri\w* mi\b|\bvar mi\b",
     r"\b(yapar|yaparmi|yapar mi)\b",
     r"\balerjim var\b",
+    r"\bi have an? (\w+ )?allerg\w*",
+    r"\ballerg\w*.{0,40}\b(ok|okay|safe|can i|use it|suitable)\b",
 )
 EXPERIENCE = _any(
-    r"\bi (got|have|had|developed|noticed|woke up)\b(?! an? allerg)",
+    r"\bi (got|have|had|developed|noticed|woke up)\b(?!\s+an?\s+(\w+\s+)?allerg)",
     r"\bmy (skin|face|scalp|eyes?|lips?|neck|hands?|cheeks?|forehead|chin)\b",
     r"\bit (burns|stings|itches|hurts|burned|stung)\b",
     r"\b(started|became|turned|is getting|got worse|getting worse)\b",
@@ -121,6 +127,12 @@ COMPLAINT = _any(
     r"\b(smells?|smelled) (bad|weird|awful|off|strange)\b|\bbad smell\b",
     r"\bnot happy\b|\bunhappy\b|\bcomplain\w*",
     r"\bno (difference|results?|change)\b",
+    r"\b(is this a joke|joke|scam|rip ?off|ripped off)\b",
+    r"\barrived (already |all )?(dark|brown|open|opened|broken|damaged|empty|leaking|crushed)\b",
+    r"\b(pump|cap|lid|nozzle|dropper|spray) (is |was )?(broken|stuck|not working|doesn)\w*",
+    r"\b(calismiyo|sikmiyo|acilmiyo|basmiyo)\w*",
+    r"\bbaska (bir )?urun (cikti|geldi|gonder)\w*",
+    r"\b(kutu|paket)\w* (bos|ezik|hasarli|acik) (geldi|cikti)\w*",
     r"\bise yara(madi|miyor|mamis)\w*",
     r"\b(bozuk|kirik|kirilmis|patlamis|dokulmus)\w*",
     r"\bak(mis|iyor|ti)\b",
@@ -147,7 +159,24 @@ ORDER_STATUS = _any(
     r"\b(gelmedi|ulasmadi|teslim edilmedi)\b",
     r"\btakip\w*",
 )
+# Who may use it, on what, with what: a question about the product even when phrased with "use".
+PRODUCT_STRONG = _any(
+    r"\bcan (he|she|my \w+|kids?|children|a child|teens?|men|a man|boys?|girls?) use\b",
+    r"\b(my )?(son|daughter|kid|child|baby|husband|wife|teen|boyfriend|girlfriend)\b",
+    r"\b(with|and) (retinol|vitamin c|niacinamide|aha|bha|acids?|benzoyl|tretinoin|"
+    r"accutane|roaccutane|isotretinoin)\b",
+    r"\b(vucud|vucut|govde|dirsek|kol|bacak|sakal|erkek|cocu|oglum|kizim|esim|bebe)\w*.{0,40}"
+    r"\b(kullan|sur)\w*(ilir|abilir|ebilir)\w*",
+    r"\bayni anda\b|\bbirlikte\b|\bberaber\b",
+    r"\b(come|comes|available) in\b|\b(bigger|larger|smaller) (bottle|size|one)\b",
+    r"\b(sell|stock|carry)\b",
+)
 USAGE = _any(
+    r"\b(in the|at) (morning|evening|night)\b|\bbefore (work|bed|bedtime|going out|makeup)\b",
+    r"\bne kadar (once|sonra|sure|bekle)\w*",
+    r"\b(once|sonra)\b.{0,40}\b(mi|mu)\b",
+    r"\b(sur|kullan|uygula)\w*(yor|ecek|acak|icam|ucam|cam|cem)\w*",
+    r"\b(diplere|uclara|diplerine|uclarina|diplerin|uclarin)\b",
     r"\bhow (do|should|can|to|often|much|many|long|frequently)\b",
     r"\bwhen (do|should|can|to)\b",
     r"\b(morning|am) or (night|evening|pm)\b|\b(night|evening) or morning\b",
@@ -178,12 +207,94 @@ PRODUCT_QUESTION = _any(
     r"\b(son kullanma|raf omru|acildiktan)\w*",
     r"\b(ise yarar|iyi gelir|etkili) mi\w*",
 )
-THANKS = _any(
-    r"^(ok(ay)?|k|great|perfect|cool|nice|super|awesome|got it|thank(s| you)( so much| a lot)?|"
-    r"thx|ty|cheers|lovely|amazing|tesekkur\w*( ederim)?|sagol\w*|tamam(dir)?|super|harika|"
-    r"eyvallah|cok iyi|mukemmel|anladim|eline saglik|cok tesekkur\w*)"
-    r"([ !.,]+(ok(ay)?|great|perfect|thank(s| you)( so much)?|tesekkur\w*( ederim)?|"
-    r"sagol\w*|tamam|cok|super|harika|anladim|you|much|a lot|ederim|emojis?))*[ !.,:)]*$",
+# A message made only of these words is thanks (or "ok, got it").
+THANKS_WORDS = frozenset(
+    [
+        "ok",
+        "okay",
+        "k",
+        "kk",
+        "great",
+        "perfect",
+        "cool",
+        "nice",
+        "super",
+        "awesome",
+        "got",
+        "it",
+        "thanks",
+        "thank",
+        "you",
+        "so",
+        "much",
+        "a",
+        "lot",
+        "thx",
+        "ty",
+        "tysm",
+        "cheers",
+        "lovely",
+        "amazing",
+        "alright",
+        "fine",
+        "good",
+        "very",
+        "helpful",
+        "that",
+        "helps",
+        "helped",
+        "appreciate",
+        "appreciated",
+        "wonderful",
+        "brilliant",
+        "will",
+        "do",
+        "noted",
+        "understood",
+        "tesekkurler",
+        "tesekkur",
+        "tesekkurs",
+        "ederim",
+        "ederiz",
+        "sagol",
+        "sagolun",
+        "sagolasiniz",
+        "tamam",
+        "tamamdir",
+        "harika",
+        "eyvallah",
+        "cok",
+        "iyi",
+        "mukemmel",
+        "anladim",
+        "anlasildi",
+        "eline",
+        "saglik",
+        "yardimci",
+        "oldunuz",
+        "oldun",
+        "super",
+        "sahane",
+        "rica",
+    ]
+)
+MAX_THANKS_WORDS = 8
+QUESTION = _any(
+    r"\?",
+    r"^(what|which|who|where|why|how|when|is|are|can|could|does|do|did|should|will|would|may)\b",
+    r"\b(mi|mu|misin|misiniz|miyim|miyiz|musun|musunuz|muyum|mudur|midir|mi acaba)\b",
+    r"\b(ne|neden|nasil|nerede|hangi|kac|kim)\b",
+    r"\b(is it|are they|does it|do you|can i|can you|would it|will it)\b",
+)
+# The customer is talking about the store or its products (not the weather): a question then
+# is one for the store's knowledge, answered or handed to a person.
+STORE_REFERENCE = _any(
+    r"\b(it|this|these|that|them|they|one|both|product|products|order|bottle|tube|jar|you|"
+    r"your|ship|shipping|store|shop|brand|formula|serum|serums|cream|toner|cleanser|shampoo|"
+    r"conditioner|mask|oil|balm|lotion|sunscreen|spf|gel|spray|moisturi[sz]er|retinol)\b",
+    r"\b(bunu|bunlar\w*|urun\w*|siparis\w*|krem\w*|serum\w*|tonik\w*|sampuan\w*|"
+    r"maske\w*|yag\w*|balm\w*|losyon\w*|sprey\w*|siz\w*|magaza\w*|kargo\w*|sise\w*|"
+    r"temizleyici\w*|nemlendirici\w*|gunes kremi\w*)\b",
 )
 
 # The order matters: a message that says two things is handled by the more serious one.
@@ -204,8 +315,10 @@ def classify(text: str) -> IntentGuess:
     for intent, pattern, confidence in _RULES:
         if pattern.search(folded):
             return IntentGuess(intent, confidence, True)
-    if THANKS.match(folded):
+    if _thanks(folded):
         return IntentGuess("thanks", 0.9, True)
+    if PRODUCT_STRONG.search(folded):
+        return IntentGuess("product_question", 0.75, True)
     usage, product = USAGE.search(folded), PRODUCT_QUESTION.search(folded)
     if usage and not product:
         return IntentGuess("usage", 0.8, True)
@@ -215,7 +328,26 @@ def classify(text: str) -> IntentGuess:
         return IntentGuess(
             "usage" if usage.start() < product.start() else "product_question", 0.6, False
         )
+    if QUESTION.search(folded) and STORE_REFERENCE.search(folded):
+        return IntentGuess("product_question", 0.6, True)
     return IntentGuess("other", 0.3, False)
+
+
+ABOUT_AGENT = _any(
+    r"\bare you (a |an )?(bot|robot|ai|real|human|person|machine|computer)\b",
+    r"\b(bot|robot|yapay zeka|insan|gercek) mi(sin|siniz)\b",
+    r"\bwho am i (talking|speaking) to\b|\bkiminle (konusuyorum|yazisiyorum)\b",
+)
+
+
+def asks_about_agent(text: str) -> bool:
+    """ "Are you a bot?": answered honestly, and with how to reach a person."""
+    return ABOUT_AGENT.search(fold(text)) is not None
+
+
+def _thanks(folded: str) -> bool:
+    tokens = re.findall(r"[a-z]+", folded)
+    return 0 < len(tokens) <= MAX_THANKS_WORDS and all(t in THANKS_WORDS for t in tokens)
 
 
 def _adverse(folded: str) -> bool:

@@ -9,16 +9,50 @@ the pipeline offers a person.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from recete_app.backend.agent.guardrails import MEDICAL_CLAIMS
 from recete_app.backend.agent.responders import Draft, DraftRequest, Source
 from recete_app.backend.knowledge.chunking import SECTION_CUES
 from recete_app.backend.knowledge.embeddings import STOP_WORDS
+from recete_app.backend.knowledge.search import section_prior
 from recete_app.backend.knowledge.text import fold, words
 
 MAX_SENTENCES = 3
 MAX_BODY_CHARS = 520
-MIN_COVERAGE = 0.5  # share of the question's own words the chosen source must speak to
+MIN_COVERAGE = 0.25  # share of the question's own words the product's sources must speak to
+# With no intent from the rules (maybe small talk), the sources must speak to more of it.
+MIN_COVERAGE_UNSURE = 0.6
+# What kind of words answer a kind of question: "how long" is answered by minutes and hours.
+_HINTS = (
+    (
+        re.compile(r"\bhow long\b|\bne kadar (sure|kal|bekle)\w*|\bkalmasi\b|\bkac dakika\b"),
+        "minutes minute hours hour leave wait dakika saat bekletin bekleyin birakin kalsin",
+    ),
+    (
+        re.compile(
+            r"\bhow often\b|\bhow many times\b|\bkac (kez|kere|defa)\b|\bsiklik\w*|"
+            r"\bback on\b|\btekrar\b"
+        ),
+        "once twice times daily every week reapply hours kez gunde haftada her yenileyin saatte",
+    ),
+    (
+        re.compile(r"\bhow (much|many)\b|\bamount\b|\bkac damla\b|\bne kadar\b|\bmiktar\w*"),
+        "drops drop pump pumps amount pea size walnut almond ml damla pompa miktar boyutunda",
+    ),
+    (
+        re.compile(r"\bmorning\b|\bevening\b|\bnight\b|\bsabah\w*|\baksam\w*|\bgece\w*"),
+        "morning evening night sabah aksam gece",
+    ),
+    (
+        re.compile(r"\b(bigger|larger|smaller|size|sizes|bottle)\b|\bboyut\w*|\bbuyuk\w*"),
+        "ml size sizes boyut",
+    ),
+    (
+        re.compile(r"\bstrength\b|\bstrong\b|\bpercent\b|\bkac yuzde\b|\boran\w*|\bguclu\b"),
+        "percent concentration yuzde oran",
+    ),
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÇĞİÖŞÜ0-9])")
 _FAQ_ANSWER = re.compile(r"(?:^|\s)(?:A|C|Cevap)\s*[:.)-]\s*", re.IGNORECASE)
 # Words every question about a product shares: they say nothing about which fact is wanted.
@@ -71,9 +105,147 @@ _GENERIC = frozenset(
         "olur",
         "mu",
         "mi",
-        "mu",
         "nasil",
         "ne",
+        "hey",
+        "which",
+        "what",
+        "whats",
+        "where",
+        "who",
+        "why",
+        "when",
+        "im",
+        "ive",
+        "dont",
+        "doesnt",
+        "cant",
+        "isnt",
+        "new",
+        "anything",
+        "something",
+        "too",
+        "still",
+        "lot",
+        "lots",
+        "next",
+        "week",
+        "day",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "going",
+        "go",
+        "goes",
+        "think",
+        "thinking",
+        "getting",
+        "guys",
+        "your",
+        "you",
+        "yours",
+        "our",
+        "we",
+        "they",
+        "them",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "its",
+        "thats",
+        "there",
+        "here",
+        "some",
+        "any",
+        "each",
+        "every",
+        "other",
+        "another",
+        "same",
+        "first",
+        "second",
+        "time",
+        "times",
+        "way",
+        "make",
+        "made",
+        "like",
+        "okay",
+        "ok",
+        "thanks",
+        "thank",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "yes",
+        "no",
+        "not",
+        "more",
+        "most",
+        "less",
+        "little",
+        "bit",
+        "quite",
+        "onu",
+        "da",
+        "de",
+        "ki",
+        "ben",
+        "sen",
+        "siz",
+        "biz",
+        "bir",
+        "iki",
+        "ayni",
+        "gibi",
+        "icin",
+        "ile",
+        "ama",
+        "fakat",
+        "veya",
+        "hem",
+        "almayi",
+        "almak",
+        "dusunuyorum",
+        "dusunuyordum",
+        "isterim",
+        "olurmu",
+        "oluyor",
+        "mı",
+        "musun",
+        "misin",
+        "miyim",
+        "yine",
+        "daha",
+        "yeni",
+        "cok",
+        "az",
+        "biraz",
+        "simdi",
+        "sonra",
+        "once",
+        "zaman",
+        "gun",
+        "hafta",
+        "var",
+        "yok",
+        "evet",
+        "hayir",
+        "tamam",
+        "gercekten",
+        "hala",
+        "beni",
+        "benim",
+        "sizin",
+        "sizde",
+        "aldik",
+        "geldi",
     ]
 )
 _FRAMES = {
@@ -100,67 +272,136 @@ _FRAMES = {
 }
 
 
+_GLUED_UNIT = re.compile(r"(\d)([a-z])")
+
+
 def _stems(text: str) -> set[str]:
-    return {w[:5] for w in words(text) if w not in STOP_WORDS and w not in _GENERIC}
+    """Question and source words as comparable stems ("30ml" is "30" and "ml")."""
+    separated = _GLUED_UNIT.sub(r"\1 \2", fold(text))
+    return {
+        w[:5]
+        for w in words(separated)
+        if w not in STOP_WORDS and w not in _GENERIC and w not in _PRONOUNS
+    }
+
+
+_PRONOUNS = frozenset(
+    [
+        "he",
+        "she",
+        "him",
+        "her",
+        "his",
+        "hers",
+        "has",
+        "had",
+        "is",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "come",
+        "comes",
+        "fast",
+        "quick",
+        "soon",
+        "going",
+    ]
+)
 
 
 class LocalResponder:
     name = "local"
 
     def draft(self, request: DraftRequest) -> Draft:
-        intent = request.intent or "other"
+        intent = request.intent or "product_question"
         if not request.sources:
+            return Draft("", request.intent or "other", [], 0.0)
+        top = request.sources[0]
+        pool = [s for s in request.sources if s.product_id == top.product_id]
+        coverage = _coverage(request.message, pool)
+        minimum = MIN_COVERAGE if request.intent else MIN_COVERAGE_UNSURE
+        if intent != "usage" and coverage < minimum:
+            return Draft("", request.intent or "other", [], coverage)
+        chosen = _sentences(request.message, intent, pool)
+        if not chosen:
             return Draft("", intent, [], 0.0)
-        best = request.sources[0]
-        coverage = _coverage(request.message, best)
-        if intent not in ("usage",) and coverage < MIN_COVERAGE:
-            return Draft("", intent, [], coverage)
-        body = _body(request.message, best)
-        if not body:
-            return Draft("", intent, [], 0.0)
+        lead = chosen[0][0]
+        body = " ".join(sentence for _source, sentence in sorted(chosen, key=_reading_order(pool)))
         frames = _FRAMES.get(request.language, _FRAMES["en"])
         hello = frames["hello"].format(name=request.customer_first_name)
-        text = (
-            (hello if request.customer_first_name and not request.history else "")
-            + frames.get(best.section, frames["description"]).format(
-                product=best.product, body=body
-            )
-            + "\n\n"
-            + frames["closing"]
-        )
-        return Draft(text, intent, [best.ref], max(coverage, 0.5))
+        greeting = hello if request.customer_first_name and not request.history else ""
+        frame = frames.get(lead.section, frames["description"])
+        text = f"{greeting}{frame.format(product=lead.product, body=body)}\n\n{frames['closing']}"
+        used = sorted({source.ref for source, _ in chosen})
+        return Draft(text, intent, used, max(coverage, 0.5))
 
 
-def _coverage(question: str, source: Source) -> float:
+Pick = tuple[Source, str]
+
+
+def _coverage(question: str, pool: list[Source]) -> float:
     asked = _stems(question)
     if not asked:
         return 1.0
-    known = _stems(f"{source.product} {source.text} {SECTION_CUES.get(source.section, '')}")
+    known: set[str] = set()
+    for source in pool:
+        cues = SECTION_CUES.get(source.section, "")
+        known |= _stems(f"{source.product} {source.text} {cues}")
     return len(asked & known) / len(asked)
 
 
-def _body(question: str, source: Source) -> str:
+def _sentences(question: str, intent: str, pool: list[Source]) -> list[Pick]:
+    """The sentences of the product's sources that speak most to the question."""
+    asked = _stems(question) | _hinted(question)
+    prior = dict(section_prior(question))
+    if intent == "usage":
+        prior["how_to_use"] = prior.get("how_to_use", 0.0) + 1.0
+    scored: list[tuple[float, int, Pick]] = []
+    for rank, source in enumerate(pool):
+        for position, sentence in enumerate(_split(source)):
+            overlap = len(asked & _stems(sentence))
+            score = overlap + 0.8 * prior.get(source.section, 0.0) + 0.3 / (1 + rank)
+            scored.append((score, -(rank * 100 + position), (source, sentence)))
+    scored.sort(reverse=True)
+    chosen: list[Pick] = []
+    length = 0
+    for _score, _order, pick in scored:
+        if len(chosen) == MAX_SENTENCES or length + len(pick[1]) > MAX_BODY_CHARS:
+            break
+        chosen.append(pick)
+        length += len(pick[1]) + 1
+    return chosen
+
+
+def _hinted(question: str) -> set[str]:
+    folded = fold(question)
+    hinted: set[str] = set()
+    for pattern, answer_words in _HINTS:
+        if pattern.search(folded):
+            hinted |= {w[:5] for w in answer_words.split()}
+    return hinted
+
+
+def _split(source: Source) -> list[str]:
     text = source.text
     if source.section == "faq":
         parts = _FAQ_ANSWER.split(text, maxsplit=1)
         text = parts[1] if len(parts) == 2 else text
-    sentences = [
+    return [
         s.strip()
         for s in _SENTENCE_END.split(text)
         if s.strip() and not MEDICAL_CLAIMS.search(fold(s))
     ]
-    if len(" ".join(sentences)) <= MAX_BODY_CHARS:
-        return " ".join(sentences)
-    asked = _stems(question) | _stems(SECTION_CUES.get(source.section, ""))
-    ranked = sorted(
-        range(len(sentences)),
-        key=lambda i: (len(asked & _stems(sentences[i])), -i),
-        reverse=True,
-    )
-    chosen: list[int] = []
-    for index in ranked:
-        if len(chosen) == MAX_SENTENCES:
-            break
-        if sum(len(sentences[i]) for i in chosen) + len(sentences[index]) <= MAX_BODY_CHARS:
-            chosen.append(index)
-    return " ".join(sentences[i] for i in sorted(chosen))
+
+
+def _reading_order(pool: list[Source]) -> Callable[[Pick], tuple[int, int]]:
+    """Chosen sentences read in the order the store wrote them."""
+
+    def key(pick: Pick) -> tuple[int, int]:
+        source, sentence = pick
+        return pool.index(source), source.text.find(sentence)
+
+    return key

@@ -10,7 +10,7 @@ from typing import Any
 
 from recete_app.backend.agent.context import Inquiry
 from recete_app.backend.agent.guardrails import Violation, check_draft, screen_message
-from recete_app.backend.agent.intents import IntentGuess
+from recete_app.backend.agent.intents import IntentGuess, asks_about_agent
 from recete_app.backend.agent.replies import fixed_reply, order_status
 from recete_app.backend.agent.responders import (
     Draft,
@@ -97,6 +97,9 @@ def _by_intent(
         return _order_status(inquiry)
     if intent == "thanks":
         return Decision(ANSWER, intent, inquiry.language, fixed_reply("thanks", inquiry.language))
+    if asks_about_agent(inquiry.text):
+        reply = fixed_reply("about_me", inquiry.language, inquiry.store_name)
+        return Decision(ANSWER, "other", inquiry.language, reply, "about_the_agent")
     return _grounded(inquiry, guess, sources, responder)
 
 

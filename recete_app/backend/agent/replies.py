@@ -75,6 +75,12 @@ _REPLIES: dict[str, dict[str, str]] = {
         "tr": "{store} asistanıyım: siparişleriniz ve ürünlerimizin kullanımıyla ilgili "
         "yardımcı olabilirim. Neyi merak ediyorsunuz?",
     },
+    "about_me": {
+        "en": "I'm {store}'s automated assistant. I can answer questions about your order and "
+        "our products, and if you'd like a person, just say so and I'll hand you over.",
+        "tr": "{store} adına yanıt veren otomatik asistanım. Siparişiniz ve ürünlerimizle ilgili "
+        "sorularınızı yanıtlayabilirim; bir yetkiliyle görüşmek isterseniz yazmanız yeterli.",
+    },
     "thanks": {
         "en": "You're welcome! If anything comes up with your products, just write here.",
         "tr": "Rica ederiz! Ürünlerinizle ilgili bir sorunuz olursa buraya yazmanız yeterli.",

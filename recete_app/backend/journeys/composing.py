@@ -118,13 +118,16 @@ def _journey_step(
         return Stop(CANCELLED, "The order was cancelled or refunded.")
     if customer.consent_state != "opted_in":
         return Stop(SKIPPED, "The customer has not opted in to WhatsApp messages.")
+    if customer.proactive_paused_at is not None and not row.payload.get("by_person"):
+        return Stop(CANCELLED, customer.proactive_paused_reason or "Proactive messages are paused.")
     journey = journey_for(session)
     delivered = order.delivered_at or now
     if now - delivered > timedelta(days=journey.max_order_age_days):
         return Stop(SKIPPED, "The order is older than the journey's age limit.")
     window = SendingWindow(journey.window_start, journey.window_end)
-    # A sandbox preview ("send step now") is for the merchant's eyes, whatever the hour.
-    later = None if row.payload.get("preview") else _not_now(session, customer, row, window, now)
+    # A sandbox preview ("send step now") or a template a person sends goes out at any hour.
+    manual = row.payload.get("preview") or row.payload.get("by_person")
+    later = None if manual else _not_now(session, customer, row, window, now)
     if later is not None:
         return later
     return render_step(session, customer, phone, order, step)

@@ -45,6 +45,7 @@ SKIP_REASONS = {
     "order_refunded": "The order was refunded.",
     "order_too_old": "The order is older than the journey's age limit.",
     "step_passed": "The step's day had already passed when the delivery became known.",
+    "paused": "Proactive messages to this customer are paused (e.g. after a reported reaction).",
 }
 
 
@@ -139,6 +140,8 @@ def _blocked_reason(
         return "no_phone"
     if customer.consent_state != "opted_in":
         return "no_consent"
+    if customer.proactive_paused_at is not None:
+        return "paused"
     assert order.delivered_at is not None
     if now - order.delivered_at > timedelta(days=journey.max_order_age_days):
         return "order_too_old"

@@ -66,6 +66,31 @@ _TURKISH_WORDS = frozenset(
         "sampuan",
         "yağı",
         "yagi",
+        "merhaba",
+        "selam",
+        "sen",
+        "ben",
+        "siz",
+        "artik",
+        "hicbir",
+        "hic",
+        "yap",
+        "yapti",
+        "geldi",
+        "oldu",
+        "ama",
+        "lutfen",
+        "acaba",
+        "daha",
+        "yeni",
+        "olsun",
+        "ilk",
+        "kuru",
+        "yagli",
+        "yuz",
+        "yuzum",
+        "hala",
+        "mu",
     ]
 )
 
@@ -85,10 +110,84 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# Turkish written without its letters ("yuzumde kizariklik yapti") still shows in its endings.
+_TURKISH_ENDING = re.compile(
+    r"(iyor|iyo|uyor|uyo|yorum|yordu|miyim|misin|misiniz|musun|muyum|abilir|ebilir|acak|ecek|"
+    r"icam|ucam|madi|medi|mali|meli|imiz|umuz|iniz|unuz|lari|leri|larin|lerin|dan|den|tan|ten|"
+    r"dim|dum|tim|tum|mis|mus|siniz|sunuz|nin|nun|yla|yle|daki|deki|dir|dur|tir|tur)$"
+)
+_ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "was",
+        "to",
+        "of",
+        "and",
+        "in",
+        "on",
+        "for",
+        "it",
+        "my",
+        "i",
+        "you",
+        "your",
+        "with",
+        "this",
+        "that",
+        "do",
+        "does",
+        "can",
+        "how",
+        "what",
+        "when",
+        "why",
+        "which",
+        "have",
+        "has",
+        "be",
+        "not",
+        "no",
+        "did",
+        "will",
+        "would",
+        "should",
+        "me",
+        "so",
+        "at",
+        "from",
+        "after",
+        "before",
+        "or",
+        "but",
+        "if",
+        "just",
+        "get",
+        "got",
+        "any",
+        "order",
+        "last",
+        "week",
+    ]
+)
+
+
 def detect_language(text: str) -> str:
-    """ "tr" or "en": Turkish letters, or common Turkish words written without them."""
-    if any(c in _TURKISH_LETTERS for c in text):
-        return "tr"
-    tokens = turkish_lower(text).split()
-    hits = sum(1 for token in tokens if token.strip("?.!,") in _TURKISH_WORDS)
-    return "tr" if tokens and hits / len(tokens) >= 0.2 else "en"
+    """ "tr" or "en": Turkish letters, or common Turkish words and endings written without
+    them (English words count against)."""
+    tokens = [t.strip("?.!,'\"") for t in turkish_lower(text).split()]
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return "en"
+    turkish = sum(
+        1
+        for t in tokens
+        if t in _TURKISH_WORDS
+        or any(c in _TURKISH_LETTERS for c in t)
+        or (len(t) >= 5 and _TURKISH_ENDING.search(t) is not None)
+    )
+    english = sum(1 for t in tokens if t in _ENGLISH_WORDS)
+    return "tr" if turkish / len(tokens) >= 0.2 and turkish > english else "en"
