@@ -482,8 +482,14 @@ def test_a_later_message_moves_the_window_and_an_older_one_does_not(
     deliver(client, merchant_id, text_body("Geç gelen", "wamid.older", first - timedelta(hours=1)))
     ((expires, last),) = owner_sql("SELECT window_expires_at, last_message_at FROM conversations")
     assert expires == first + timedelta(hours=26)
-    assert last == first + timedelta(hours=2)
+    # The late one sorts where it arrived (the agent answers in arrival order); when it was
+    # written stays with it.
+    assert last == first + timedelta(hours=2, microseconds=1)
     assert len(inbound_messages()) == 3
+    ((details,),) = owner_sql(
+        "SELECT details FROM messages WHERE provider_message_id = 'wamid.older'"
+    )
+    assert details == {"sent_at": (first - timedelta(hours=1)).isoformat()}
 
 
 def test_an_inbound_image_is_stored_with_its_caption_and_media_id(

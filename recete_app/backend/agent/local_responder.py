@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from recete_app.backend.agent.guardrails import MEDICAL_CLAIMS
+from recete_app.backend.agent.guardrails import INJECTION, MEDICAL_CLAIMS
 from recete_app.backend.agent.responders import Draft, DraftRequest, Source
 from recete_app.backend.knowledge.chunking import SECTION_CUES
 from recete_app.backend.knowledge.embeddings import STOP_WORDS
@@ -393,7 +393,8 @@ def _split(source: Source) -> list[str]:
     return [
         s.strip()
         for s in _SENTENCE_END.split(text)
-        if s.strip() and not MEDICAL_CLAIMS.search(fold(s))
+        # A product page is untrusted: an instruction in it is never repeated to a customer.
+        if s.strip() and not MEDICAL_CLAIMS.search(fold(s)) and not INJECTION.search(fold(s))
     ]
 
 

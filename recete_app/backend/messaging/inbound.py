@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -47,15 +47,14 @@ def receive(session: Session, inbound: InboundMessage) -> Received | None:
         return None
     customer = customer_for_phone(session, phone, inbound.profile_name)
     conversation = open_conversation(session, customer)
-    message_id = _store(session, conversation, inbound)
-    if message_id is None:
+    stored = _store(session, conversation, inbound)
+    if stored is None:
         return None
+    message_id, stored_at = stored
     opens_until = inbound.timestamp + SERVICE_WINDOW
     if conversation.window_expires_at is None or conversation.window_expires_at < opens_until:
         conversation.window_expires_at = opens_until
-    conversation.last_message_at = max(
-        conversation.last_message_at or inbound.timestamp, inbound.timestamp
-    )
+    conversation.last_message_at = max(conversation.last_message_at or stored_at, stored_at)
     action = _consent_change(session, customer, inbound)
     if action != STORED:
         session.execute(
@@ -69,7 +68,7 @@ def receive(session: Session, inbound: InboundMessage) -> Received | None:
 
 def _store(
     session: Session, conversation: Conversation, inbound: InboundMessage
-) -> uuid.UUID | None:
+) -> tuple[uuid.UUID, datetime] | None:
     details: dict[str, object] = {}
     if inbound.media is not None:
         details["media"] = {
@@ -82,6 +81,13 @@ def _store(
         details["payload"] = inbound.payload
     if inbound.context_message_id:
         details["in_reply_to"] = inbound.context_message_id
+    # WhatsApp's timestamps have whole seconds: messages are kept (and answered) in the order
+    # they arrived, so one that arrives after the conversation's latest message sorts after it.
+    created_at = inbound.timestamp
+    latest = conversation.last_message_at
+    if latest is not None and latest >= created_at:
+        details["sent_at"] = inbound.timestamp.isoformat()
+        created_at = latest + timedelta(microseconds=1)
     row = session.execute(
         insert(Message)
         .values(
@@ -96,12 +102,12 @@ def _store(
             provider_message_id=inbound.message_id,
             details=details,
             sources=[],
-            created_at=inbound.timestamp,
+            created_at=created_at,
         )
         .on_conflict_do_nothing(constraint="uq_messages_provider_message_id")
-        .returning(col(Message.id))
+        .returning(col(Message.id), col(Message.created_at))
     ).first()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
 def _body(inbound: InboundMessage) -> str:
