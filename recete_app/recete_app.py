@@ -7,6 +7,7 @@ import reflex as rx
 from recete_app.backend.http.app import create_api
 from recete_app.pages import (
     auth_pages,
+    conversations,
     dashboard,
     integrations,
     journeys,
@@ -16,6 +17,7 @@ from recete_app.pages import (
 )
 from recete_app.runtime import backend_lifespan, prepare_process
 from recete_app.state.auth import AuthState
+from recete_app.state.conversations import ConversationsState
 from recete_app.state.integrations import IntegrationsState
 from recete_app.state.journeys import JourneysState
 from recete_app.state.order_imports import OrderImportState
@@ -43,7 +45,6 @@ app.add_page(
 
 _DASHBOARD = (
     (dashboard.overview, routes.HOME, "Overview"),
-    (dashboard.conversations, routes.CONVERSATIONS, "Conversations"),
     (dashboard.analytics, routes.ANALYTICS, "Analytics"),
     (dashboard.onboarding, routes.ONBOARDING, "Onboarding"),
 )
@@ -51,6 +52,12 @@ for component, route, title in _DASHBOARD:
     app.add_page(
         component, route=route, title=f"{title} · Recete", on_load=AuthState.require_session
     )
+app.add_page(
+    conversations.conversations_page,
+    route=routes.CONVERSATIONS,
+    title="Conversations · Recete",
+    on_load=[AuthState.require_session, ConversationsState.load],
+)
 app.add_page(
     integrations.integrations_page,
     route=routes.INTEGRATIONS,

@@ -16,11 +16,17 @@ from tasks.periodic import run_periodic_loop
 log = logging.getLogger(__name__)
 
 
+# An idle Redis consumer polls with a growing back-off up to this many milliseconds. Dramatiq's
+# default (1,000) made each queue hop of a customer's message wait ~0.5 s on average when
+# traffic is light (bench/agent_latency.py); 100 costs a few Redis round trips a second.
+IDLE_POLL_MS = 100
+
+
 class WorkerRuntime:
     """Dramatiq worker threads plus the periodic-job loop, started and stopped together."""
 
     def __init__(self, threads: int, periodic: bool = True) -> None:
-        self.worker = dramatiq.Worker(broker, worker_threads=threads)
+        self.worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=IDLE_POLL_MS)
         self.stop_event = threading.Event()
         self.periodic = periodic
         self._loops: list[threading.Thread] = []

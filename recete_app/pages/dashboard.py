@@ -35,17 +35,6 @@ def overview() -> rx.Component:
     )
 
 
-@dashboard_page("Conversations", routes.CONVERSATIONS)
-def conversations() -> rx.Component:
-    return empty_state(
-        "messages-square",
-        "No conversations yet — connect your store",
-        "Customers' WhatsApp conversations appear here once your store and "
-        "WhatsApp number are connected.",
-        _go("Connect a store", routes.INTEGRATIONS),
-    )
-
-
 @dashboard_page("Analytics", routes.ANALYTICS)
 def analytics() -> rx.Component:
     return empty_state(

@@ -24,9 +24,13 @@ INJECTION = _any(
     r"your|the|system|these)\b.{0,20}\b(instruction|prompt|rule|direction|guideline|message)s?",
     r"\bsystem\s*prompt\b|\bhidden (prompt|instructions)\b|\binitial instructions\b",
     r"\b(reveal|show|print|repeat|output|tell me|give me|what are) (me )?(your|the) "
+    r"(system |initial |hidden |original )(prompt|instructions|rules|configuration)\b",
+    r"\b(reveal|show|print|repeat|output|tell me|give me|what are) (me )?your "
     r"(system |initial |hidden |original )?(prompt|instructions|rules|configuration)\b",
-    r"\byou are (now|no longer)\b|\bfrom now on,? you\b|\bact as\b|\bpretend (to be|you)\b",
-    r"\b(developer|god|admin|debug|jailbreak) mode\b|\bjailbreak\b|\bdan\b",
+    r"\byou are (now|no longer)\b|\bfrom now on,? you\b|\bpretend (to be|you)\b",
+    r"\bact as (if|though|an? (ai|assistant|bot|chatbot|different|new|unrestricted|evil|"
+    r"developer|admin|system|store owner|manager))\b",
+    r"\b(developer|god|admin|debug|jailbreak|dan) mode\b|\bjailbreak\b|\byou are dan\b",
     r"^\s*(system|assistant|developer)\s*:",
     r"\bnew (instructions|rules|system)\b",
     r"\bonceki (talimat|komut|kural|mesaj)\w*",
@@ -43,7 +47,7 @@ OTHER_CUSTOMERS = _any(
     r"\b(other|another|all|your|previous|last) (customers?|clients?|buyers?)\b",
     r"\bcustomer (list|data|database|emails?|phones?|numbers?|addresses)\b",
     r"\bwho (else )?(bought|ordered|purchased)\b",
-    r"\bwhat did [a-z]+( [a-z]+)? (order|buy|purchase)\b",
+    r"\bwhat did (?!i\b|we\b)[a-z]+( [a-z]+)? (order|buy|purchase)\b",
     r"\b(phone( number)?|number|email|address|order) of (the |that |this )?(customer|person|"
     r"woman|man|lady|guy|user)\b",
     r"\b(diger|baska|tum|butun|onceki) (musteri|alici|kullanici)\w*",
@@ -51,7 +55,7 @@ OTHER_CUSTOMERS = _any(
     r"\bmusteri (listesi|bilgi|veri)\w*",
     r"\b[a-z]+ (hanim|bey)\w* (ne|neler|siparis|aldi)\w*",
     r"\bkim(ler)? (aldi|siparis)\w*|\bkim (verdi|aldi|siparis)\w*",
-    r"\bnumarali siparis\w*",
+    r"\bnumarali siparis(?!im|imiz)\w*",
     r"\b(kuzen|arkadas|komsu|anne|kardes|esim|ablam|abim|teyze|hala)\w* .{0,40}"
     r"(siparis|telefon|adres|numara)\w*",
     r"\b(telefon|numara|adres|mail)\w* (da |de )?(at|ver|gonder|yolla|paylas)\w*",
@@ -66,11 +70,11 @@ PRICE_CHANGE = _any(
     r"make|authori[sz]ed)\b",
     r"\b(give|create|generate|send|make) (me )?(a |an )?\d*\s*%?\s*(discount|coupon|promo|"
     r"voucher|free)\b",
-    r"\b\d{2,3} ?% ?(off|discount)\b|\b(for|at) free\b|\bfree of charge\b",
+    r"\b\d{2,3} ?% ?(off|discount)\b",
     r"\byou('re| are) authori[sz]ed\b",
     r"\bfiyat\w* .{0,20}\b(degistir|dusur|yap|ayarla|guncelle|indir)\w*",
     r"\b(indirim|kupon|promosyon) (kod|ceki)\w*",
-    r"\bbedava\w*|\bucretsiz (gonder|ver|yap)\w*",
+    r"\b(bedava|ucretsiz) (gonder|ver|yap|olsun|istiyorum)\w*",
     r"\byuzde ?\d+ indirim\w*|%\s?\d+ indirim\w*",
 )
 

@@ -89,7 +89,8 @@ EXPERIENCE = _any(
     r"\bmy (skin|face|scalp|eyes?|lips?|neck|hands?|cheeks?|forehead|chin)\b",
     r"\bit (burns|stings|itches|hurts|burned|stung)\b",
     r"\b(started|became|turned|is getting|got worse|getting worse)\b",
-    r"\bafter (using|applying|i used|i applied)\b",
+    r"\bafter (using|applying|i used|i applied|the|my|this)\b",
+    r"\b(broke|breaking) out\b|\bcame up in\b",
     r"\b(yapti|oldu|cikti|basladi|yakti|kasiniyor|sisti|kizardi|dokuldu|kabardi|aciyor)\w*",
     r"\b(yuzum|cildim|gozum|gozlerim|derim|dudagim|basim|kafa derim)\b",
 )
@@ -335,7 +336,7 @@ def classify(text: str) -> IntentGuess:
 
 ABOUT_AGENT = _any(
     r"\bare you (a |an )?(bot|robot|ai|real|human|person|machine|computer)\b",
-    r"\b(bot|robot|yapay zeka|insan|gercek) mi(sin|siniz)\b",
+    r"\b(bot|robot|yapay zeka|insan|gercek) m[iu](sun|sunuz|sin|siniz)\b",
     r"\bwho am i (talking|speaking) to\b|\bkiminle (konusuyorum|yazisiyorum)\b",
 )
 

@@ -281,7 +281,7 @@ def _stems(text: str) -> set[str]:
     return {
         w[:5]
         for w in words(separated)
-        if w not in STOP_WORDS and w not in _GENERIC and w not in _PRONOUNS
+        if len(w) > 1 and w not in STOP_WORDS and w not in _GENERIC and w not in _PRONOUNS
     }
 
 
@@ -319,6 +319,8 @@ class LocalResponder:
         intent = request.intent or "product_question"
         if not request.sources:
             return Draft("", request.intent or "other", [], 0.0)
+        if request.intent is None and not _stems(request.message):
+            return Draft("", "other", [], 0.0)  # "hi there": nothing to look up
         top = request.sources[0]
         pool = [s for s in request.sources if s.product_id == top.product_id]
         coverage = _coverage(request.message, pool)
@@ -358,7 +360,7 @@ def _sentences(question: str, intent: str, pool: list[Source]) -> list[Pick]:
     asked = _stems(question) | _hinted(question)
     prior = dict(section_prior(question))
     if intent == "usage":
-        prior["how_to_use"] = prior.get("how_to_use", 0.0) + 1.0
+        prior["how_to_use"] = prior.get("how_to_use", 0.0) + 2.5
     scored: list[tuple[float, int, Pick]] = []
     for rank, source in enumerate(pool):
         for position, sentence in enumerate(_split(source)):
@@ -373,6 +375,9 @@ def _sentences(question: str, intent: str, pool: list[Source]) -> list[Pick]:
             break
         chosen.append(pick)
         length += len(pick[1]) + 1
+    if not chosen and scored:  # one long sentence (an ingredient list): its start, cut at a word
+        source, sentence = scored[0][2]
+        chosen.append((source, sentence[:MAX_BODY_CHARS].rsplit(" ", 1)[0] + " …"))
     return chosen
 
 

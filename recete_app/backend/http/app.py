@@ -12,6 +12,7 @@ from recete_app.backend.http.routes import (
     api_keys,
     auth,
     commerce_webhooks,
+    conversations,
     health,
     products,
     shopify_oauth,
@@ -49,6 +50,7 @@ def create_api(
     api.include_router(shopify_oauth.router)
     api.include_router(products.router)
     api.include_router(whatsapp.router)
+    api.include_router(conversations.router)
     api.add_middleware(
         RequestContextMiddleware,
         settings=settings,

@@ -178,16 +178,18 @@ _ENGLISH_WORDS = frozenset(
 def detect_language(text: str) -> str:
     """ "tr" or "en": Turkish letters, or common Turkish words and endings written without
     them (English words count against)."""
-    tokens = [t.strip("?.!,'\"") for t in turkish_lower(text).split()]
-    tokens = [t for t in tokens if t]
-    if not tokens:
+    # Letters are looked for in the text as written: lowered the Turkish way, an English "It"
+    # would become "ıt".
+    written = [t for t in text.split() if t.strip("?.!,'\"")]
+    if not written:
         return "en"
+    tokens = [turkish_lower(t).strip("?.!,'\"") for t in written]
     turkish = sum(
         1
-        for t in tokens
+        for t, raw in zip(tokens, written, strict=True)
         if t in _TURKISH_WORDS
-        or any(c in _TURKISH_LETTERS for c in t)
+        or any(c in _TURKISH_LETTERS for c in raw)
         or (len(t) >= 5 and _TURKISH_ENDING.search(t) is not None)
     )
-    english = sum(1 for t in tokens if t in _ENGLISH_WORDS)
+    english = sum(1 for raw in written if raw.lower().strip("?.!,'\"") in _ENGLISH_WORDS)
     return "tr" if turkish / len(tokens) >= 0.2 and turkish > english else "en"

@@ -1,0 +1,228 @@
+"""Conversations: the inbox (filters, search), one conversation's thread, and what a person does
+with it: take over, reply, send a template, hand back, close, resume journey messages. A
+background watch refreshes the list and the open thread every 2 s while the page is open."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from recete_app.backend.accounts.sessions import Principal, authenticate_session
+from recete_app.backend.db import session_scope
+from recete_app.backend.errors import RecetError, Unauthorized
+from recete_app.backend.messaging import inbox
+from recete_app.pages import routes
+from recete_app.state.auth import AuthState
+from recete_app.state.conversation_rows import (
+    Bubble,
+    ConversationItem,
+    Snapshot,
+    TemplateOption,
+    ThreadFacts,
+    read_inbox,
+)
+from recete_app.state.session import current_principal
+
+POLL_SECONDS = 2.0
+VIEWS = ("needs_human", "human", "ai", "closed", "all")
+__all__ = ["Bubble", "ConversationItem", "ConversationsState", "TemplateOption"]
+
+
+def _signed_in(token: str) -> Principal | None:
+    try:
+        return authenticate_session(token) if token else None
+    except Unauthorized:
+        return None
+
+
+class ConversationsState(rx.State):
+    view: str = "all"
+    search: str = ""
+    rows: list[ConversationItem] = []
+    thread: ThreadFacts = ThreadFacts()
+    templates: list[TemplateOption] = []
+    template_step: str = ""
+    notice: str = ""
+    error: str = ""
+    empty_inbox: bool = False  # no conversation at all yet (not just none matching a filter)
+    _watch: int = 0  # the running watch's number: a newer one (or leaving the page) ends it
+
+    def _apply(self, snapshot: Snapshot) -> None:
+        self.rows = snapshot.rows
+        self.empty_inbox = not snapshot.rows and self.view == "all" and not self.search
+        self.thread = snapshot.thread
+        self.templates = snapshot.templates
+        known = {t.id for t in snapshot.templates}
+        if self.template_step not in known:
+            self.template_step = snapshot.templates[0].id if snapshot.templates else ""
+
+    def _refresh(self, merchant_id: uuid.UUID) -> None:
+        self._apply(read_inbox(merchant_id, self.view, self.search, self.thread.id))
+
+    @rx.event
+    async def load(self) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.notice = self.error = ""
+        self._refresh(principal.merchant_id)
+        return ConversationsState.watch
+
+    @rx.event
+    async def set_view(self, view: str | list[str]) -> Any:
+        chosen = view if isinstance(view, str) else (view[0] if view else "")
+        self.view = chosen if chosen in VIEWS else "all"
+        return await self._reload()
+
+    @rx.event
+    async def set_search(self, value: str) -> Any:
+        self.search = value.strip()[:100]
+        return await self._reload()
+
+    @rx.event
+    async def open_conversation(self, conversation_id: str) -> Any:
+        self.notice = self.error = ""
+        self.thread = ThreadFacts(id=conversation_id)
+        return await self._reload()
+
+    async def _reload(self) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self._refresh(principal.merchant_id)
+        return None
+
+    @rx.event
+    def set_template_step(self, step_id: str) -> None:
+        self.template_step = step_id
+
+    @rx.event
+    async def take_over(self) -> Any:
+        return await self._act(inbox.take_over, "You own this conversation: the AI stays silent.")
+
+    @rx.event
+    async def hand_back(self) -> Any:
+        return await self._act(inbox.hand_back, "Handed back: the AI answers again.")
+
+    @rx.event
+    async def close_conversation(self) -> Any:
+        return await self._act(inbox.close, "Closed.")
+
+    async def _act(self, action: Callable[..., object], notice: str) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.notice = self.error = ""
+        try:
+            with session_scope(principal.merchant_id) as session:
+                action(
+                    session,
+                    uuid.UUID(self.thread.id),
+                    principal.account_id,
+                    actor=principal.actor,
+                )
+            self.notice = notice
+        except (RecetError, ValueError) as exc:
+            self.error = getattr(exc, "message", "That conversation no longer exists.")
+        self._refresh(principal.merchant_id)
+        return None
+
+    @rx.event
+    async def resume_journeys(self) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.notice = self.error = ""
+        try:
+            with session_scope(principal.merchant_id) as session:
+                thread = inbox.read_thread(session, uuid.UUID(self.thread.id))
+                restored = inbox.resume_proactive(
+                    session, thread.customer_id, principal.account_id, actor=principal.actor
+                )
+            self.notice = f"Journey messages resumed ({restored} planned step(s) back)."
+        except (RecetError, ValueError) as exc:
+            self.error = getattr(exc, "message", "That conversation no longer exists.")
+        self._refresh(principal.merchant_id)
+        return None
+
+    @rx.event
+    async def send_reply(self, form: dict[str, Any]) -> Any:
+        text = str(form.get("text", ""))
+        sent = await self._send(
+            lambda s, p: inbox.reply_as_person(
+                s, uuid.UUID(self.thread.id), p.account_id, text, actor=p.actor
+            )
+        )
+        return rx.set_value("reply-text", "") if sent else None
+
+    @rx.event
+    async def send_template(self) -> Any:
+        step = self.template_step
+        if not step:
+            self.error = "Choose a template first."
+            return None
+        await self._send(
+            lambda s, p: inbox.send_template_as_person(
+                s, uuid.UUID(self.thread.id), p.account_id, uuid.UUID(step), actor=p.actor
+            )
+        )
+        return None
+
+    async def _send(self, schedule: Callable[[Session, Principal], inbox.Queued]) -> bool:
+        """Schedule a person's message (committed), send it now, and say what became of it."""
+        principal = await current_principal(self)
+        if principal is None:
+            self.error = "Your session has expired. Please log in again."
+            return False
+        self.notice = self.error = ""
+        try:
+            with session_scope(principal.merchant_id) as session:
+                queued = schedule(session, principal)
+        except (RecetError, ValueError) as exc:
+            self.error = getattr(exc, "message", "That conversation no longer exists.")
+            self._refresh(principal.merchant_id)
+            return False
+        outcomes = await asyncio.to_thread(
+            inbox.send_now, principal.merchant_id, queued.customer_id
+        )
+        outcome = outcomes.get(queued.scheduled_id, "queued")
+        if outcome == "sent":
+            self.notice = "Sent."
+        else:
+            self.error = f"Not sent ({outcome}): Settings → Planned messages says why."
+        self._refresh(principal.merchant_id)
+        return outcome == "sent"
+
+    @rx.event(background=True)
+    async def watch(self) -> Any:
+        """Every 2 s, while this page is open: the list and the open thread, read off the event
+        loop. Leaving the page (or closing the tab) cancels it with the page's load chain; a
+        newer watch (the page opened again) ends this one."""
+        async with self:
+            self._watch += 1
+            mine = self._watch
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            async with self:
+                if self._watch != mine or not self._on_page():
+                    return None
+                token = (await self.get_state(AuthState)).token
+                asked = (self.view, self.search, self.thread.id)
+            principal = await asyncio.to_thread(_signed_in, token)
+            if principal is None:
+                return None
+            snapshot = await asyncio.to_thread(read_inbox, principal.merchant_id, *asked)
+            async with self:
+                if self._watch != mine:
+                    return None
+                if (self.view, self.search, self.thread.id) == asked:
+                    self._apply(snapshot)
+
+    def _on_page(self) -> bool:
+        path = str(self.router.url.path or "").rstrip("/")
+        return path in ("", routes.CONVERSATIONS)
