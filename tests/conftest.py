@@ -59,6 +59,10 @@ def database_url() -> Iterator[str]:
 def clean_db(database_url: str) -> Iterator[str]:
     """Each test starts from empty tables (TRUNCATE as the owner; RLS does not apply to it)."""
     yield database_url
+    empty_tables()
+
+
+def empty_tables() -> None:
     engine = db.get_engine(owner=True)
     with engine.begin() as conn:
         tables = conn.execute(
