@@ -5,17 +5,17 @@ concurrency, lost answers and per-second throughput limits. Answers use Meta's r
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
-import socket
 import threading
 import time
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, cast
+
+from tests.fakes.http_server import ProviderServer
 
 DEFAULT_TITLES = {
     1: "An unknown error occurred",
@@ -71,7 +71,7 @@ class FakeGraphApi:
         self._drops = 0
         self._buckets: Counter[tuple[str, int]] = Counter()
         self._ids = itertools.count(1)
-        self._server: _Server | None = None
+        self._server: ProviderServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -84,7 +84,7 @@ class FakeGraphApi:
     def start(self) -> None:
         if self._server is not None:
             return
-        self._server = _Server(("127.0.0.1", 0), _Handler, self)
+        self._server = ProviderServer(("127.0.0.1", 0), _Handler, self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -290,37 +290,6 @@ def _invalid_reason(body: dict[str, Any] | None) -> str | None:
     return None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # benchmarks open many connections at once
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], fake: FakeGraphApi
-    ) -> None:
-        self.fake = fake
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Kept-alive connections would hold their handler threads forever; end them."""
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            with contextlib.suppress(OSError):  # the client may have hung up already
-                sock.shutdown(socket.SHUT_RDWR)
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so pooled clients reuse connections
     disable_nagle_algorithm = True
@@ -330,7 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: logging every request would cost more than answering it."""
 
     def do_POST(self) -> None:  # stdlib's naming
-        fake = cast(_Server, self.server).fake
+        fake = cast(ProviderServer, self.server).fake
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         reply = fake.handle(self.path, _json_object(raw), self.headers.get("Authorization"))
         if reply is None:

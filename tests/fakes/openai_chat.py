@@ -9,14 +9,15 @@ import contextlib
 import itertools
 import json
 import re
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, cast
+
+from tests.fakes.http_server import ProviderServer
 
 Reply = Callable[[dict[str, Any]], str]
 
@@ -93,7 +94,7 @@ class FakeOpenAIChat:
         self._failures: list[tuple[int, float | None]] = []  # (status, retry-after seconds)
         self._ids = itertools.count(1)
         self._stopping = threading.Event()
-        self._server: _Server | None = None
+        self._server: ProviderServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -107,7 +108,7 @@ class FakeOpenAIChat:
         if self._server is not None:
             return
         self._stopping.clear()
-        self._server = _Server(("127.0.0.1", 0), _Handler, self)
+        self._server = ProviderServer(("127.0.0.1", 0), _Handler, self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -205,37 +206,6 @@ class FakeOpenAIChat:
         }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
-
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], fake: FakeOpenAIChat
-    ) -> None:
-        self.fake = fake
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Kept-alive connections would hold their handler threads forever; end them."""
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
-            with contextlib.suppress(OSError):  # the client may have hung up already
-                sock.shutdown(socket.SHUT_RDWR)
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's pooled client expects
     disable_nagle_algorithm = True
@@ -244,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent."""
 
     def do_POST(self) -> None:  # stdlib's naming
-        fake = cast(_Server, self.server).fake
+        fake = cast(ProviderServer, self.server).fake
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         status, answer, headers = fake.handle(
             self.path, _json_object(raw), self.headers.get("Authorization")

@@ -234,11 +234,11 @@ def test_a_reply_recorded_before_a_crash_is_sent_by_the_dispatcher_exactly_once(
     def crash(*_args: object) -> str:
         raise RuntimeError("worker killed after the decision was stored")
 
-    real_send = handling.send_scheduled  # type: ignore[attr-defined]
-    monkeypatch.setattr(handling, "send_scheduled", crash)
+    real_send = handling.send_due_now  # type: ignore[attr-defined]
+    monkeypatch.setattr(handling, "send_due_now", crash)
     with pytest.raises(RuntimeError):
         answer_queued(queued)
-    monkeypatch.setattr(handling, "send_scheduled", real_send)
+    monkeypatch.setattr(handling, "send_due_now", real_send)
     assert texts_sent(graph) == []
     # The claim the dead worker held expires; the dispatcher's sweep and tick send the reply.
     owner_sql("UPDATE scheduled_messages SET status = 'scheduled' WHERE status = 'queued'")

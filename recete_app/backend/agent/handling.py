@@ -22,9 +22,8 @@ from recete_app.backend.agent.outcomes import record_decision
 from recete_app.backend.agent.pipeline import HUMAN_OWNED, Decision, decide
 from recete_app.backend.agent.responders import Responder
 from recete_app.backend.db import session_scope
-from recete_app.backend.journeys.dispatch import claim_for_customer
 from recete_app.backend.journeys.schedule import TEXT_REPLY
-from recete_app.backend.journeys.sending import send_scheduled
+from recete_app.backend.journeys.sending import send_due_now
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.messaging.inbound import RECEIVED
 from recete_app.backend.models import Conversation, Message
@@ -76,9 +75,8 @@ def _answer_next(
     decision = decide(inquiry, guess, sources, responder)
     with session_scope(merchant_id) as session:
         recorded = record_decision(session, inquiry, decision)
-        claims = claim_for_customer(session, inquiry.customer_id, (TEXT_REPLY,)) if recorded else []
-    for row_id, claim in claims:
-        send_scheduled(merchant_id, row_id, claim)
+    if recorded:
+        send_due_now(merchant_id, inquiry.customer_id, (TEXT_REPLY,))
     return decision
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.journeys.composing import Later, Ready, Stop, compose
+from recete_app.backend.journeys.dispatch import claim_for_customer
 from recete_app.backend.journeys.schedule import (
     FAILED,
     PAUSED,
@@ -73,6 +74,16 @@ def send_scheduled(merchant_id: uuid.UUID, scheduled_id: uuid.UUID, claim: int) 
         row = session.get_one(ScheduledMessage, scheduled_id, with_for_update=True)
         record_delivery(session, row, sent.message_id, channel.status_on_send)
     return SENT
+
+
+def send_due_now(
+    merchant_id: uuid.UUID, customer_id: uuid.UUID, kinds: tuple[str, ...]
+) -> dict[uuid.UUID, str]:
+    """Send a customer's due rows of these kinds at once (a reply, a person's message), not on
+    the dispatcher's next tick: what became of each, by row id. The caller has committed them."""
+    with session_scope(merchant_id) as session:
+        claims = claim_for_customer(session, customer_id, kinds)
+    return {row_id: send_scheduled(merchant_id, row_id, claim) for row_id, claim in claims}
 
 
 def _start(

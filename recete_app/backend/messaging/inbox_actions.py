@@ -13,16 +13,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
-from recete_app.backend.db import current_merchant_id, session_scope
+from recete_app.backend.db import current_merchant_id
 from recete_app.backend.errors import Conflict, InvalidInput, NotFound
-from recete_app.backend.journeys.dispatch import claim_for_customer
 from recete_app.backend.journeys.schedule import (
     CANCELLED,
     JOURNEY_STEP,
     SCHEDULED,
     TEXT_REPLY,
 )
-from recete_app.backend.journeys.sending import send_scheduled
+from recete_app.backend.journeys.sending import send_due_now
 from recete_app.backend.messaging.conversations import window_open
 from recete_app.backend.messaging.inbound import schedule_reply
 from recete_app.backend.models import (
@@ -284,6 +283,4 @@ def _scheduled_id(session: Session, key: str) -> uuid.UUID:
 def send_now(merchant_id: uuid.UUID, customer_id: uuid.UUID) -> dict[uuid.UUID, str]:
     """Send the customer's due replies and journey steps now (after the caller committed):
     what became of each, by scheduled message id."""
-    with session_scope(merchant_id) as session:
-        claims = claim_for_customer(session, customer_id, (TEXT_REPLY, JOURNEY_STEP))
-    return {row_id: send_scheduled(merchant_id, row_id, claim) for row_id, claim in claims}
+    return send_due_now(merchant_id, customer_id, (TEXT_REPLY, JOURNEY_STEP))

@@ -15,7 +15,7 @@ from recete_app.backend.db import session_scope
 from recete_app.backend.errors import Conflict, InvalidInput, NotFound
 from recete_app.backend.journeys.dispatch import claim_for_customer
 from recete_app.backend.journeys.schedule import JOURNEY_STEP, SCHEDULED, TEXT_REPLY
-from recete_app.backend.journeys.sending import send_scheduled
+from recete_app.backend.journeys.sending import send_due_now, send_scheduled
 from recete_app.backend.messaging.channels import whatsapp_integration
 from recete_app.backend.messaging.inbound import STORED, receive
 from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
@@ -78,10 +78,7 @@ def write_as_customer(merchant_id: uuid.UUID, phone: str, text: str) -> SandboxE
             last = decisions[-1]
             action, intent = last.action, last.intent
             sources = [_source(s.product, s.section) for s in last.sources]
-    with session_scope(merchant_id) as session:
-        claims = claim_for_customer(session, received.customer_id, (TEXT_REPLY,))
-    for row_id, claim in claims:
-        send_scheduled(merchant_id, row_id, claim)
+    send_due_now(merchant_id, received.customer_id, (TEXT_REPLY,))
     with session_scope(merchant_id) as session:
         replies = _replies_after(session, received.conversation_id, received.message_id)
     return SandboxExchange(
