@@ -72,7 +72,6 @@ class FakeGraphApi:
         self._buckets: Counter[tuple[str, int]] = Counter()
         self._ids = itertools.count(1)
         self._server: ProviderServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -84,22 +83,14 @@ class FakeGraphApi:
     def start(self) -> None:
         if self._server is not None:
             return
-        self._server = ProviderServer(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = ProviderServer.serve(_Handler, self)
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
+        server = self._server
         if server is None:
             return
-        self._server = self._thread = None
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        self._server = None
+        server.stop()
 
     def __enter__(self) -> FakeGraphApi:
         self.start()

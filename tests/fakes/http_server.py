@@ -20,7 +20,25 @@ class ProviderServer(ThreadingHTTPServer):
         self.fake = fake
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
         super().__init__(address, handler)
+
+    @classmethod
+    def serve(cls, handler: type[BaseHTTPRequestHandler], fake: Any) -> ProviderServer:
+        """A server on a free local port, answering in a background thread."""
+        server = cls(("127.0.0.1", 0), handler, fake)
+        server._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        server._thread.start()
+        return server
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.close_connections()
+        self.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._open_lock:

@@ -95,7 +95,6 @@ class FakeOpenAIChat:
         self._ids = itertools.count(1)
         self._stopping = threading.Event()
         self._server: ProviderServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -108,23 +107,15 @@ class FakeOpenAIChat:
         if self._server is not None:
             return
         self._stopping.clear()
-        self._server = ProviderServer(("127.0.0.1", 0), _Handler, self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = ProviderServer.serve(_Handler, self)
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
+        server = self._server
         if server is None:
             return
-        self._server = self._thread = None
+        self._server = None
         self._stopping.set()  # delayed answers give up at once
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        server.stop()
 
     def __enter__(self) -> FakeOpenAIChat:
         self.start()

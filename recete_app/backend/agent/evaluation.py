@@ -24,6 +24,7 @@ from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.db import session_scope
 from recete_app.backend.knowledge.text import fold
 from recete_app.backend.messaging.sandbox import SandboxExchange
+from recete_app.backend.security.crypto import blind_index
 
 SOURCE = "eval"
 # Another customer of the store whose data must never reach a case's customer.
@@ -184,8 +185,6 @@ def _order_for(merchant_id: uuid.UUID, case: AgentCase, phone: str) -> None:
 
 def _forget_customer(merchant_id: uuid.UUID, phone: str) -> None:
     """Each case starts as a new customer: the eval's earlier runs leave nothing behind."""
-    from recete_app.backend.security.crypto import blind_index
-
     with session_scope(merchant_id) as session:
         session.execute(
             sa.text(

@@ -246,6 +246,26 @@ _GENERIC = frozenset(
         "sizde",
         "aldik",
         "geldi",
+        "he",
+        "she",
+        "him",
+        "her",
+        "his",
+        "hers",
+        "has",
+        "had",
+        "is",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "come",
+        "comes",
+        "fast",
+        "quick",
+        "soon",
     ]
 )
 _FRAMES = {
@@ -279,37 +299,8 @@ def _stems(text: str) -> set[str]:
     """Question and source words as comparable stems ("30ml" is "30" and "ml")."""
     separated = _GLUED_UNIT.sub(r"\1 \2", fold(text))
     return {
-        w[:5]
-        for w in words(separated)
-        if len(w) > 1 and w not in STOP_WORDS and w not in _GENERIC and w not in _PRONOUNS
+        w[:5] for w in words(separated) if len(w) > 1 and w not in STOP_WORDS and w not in _GENERIC
     }
-
-
-_PRONOUNS = frozenset(
-    [
-        "he",
-        "she",
-        "him",
-        "her",
-        "his",
-        "hers",
-        "has",
-        "had",
-        "is",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "am",
-        "come",
-        "comes",
-        "fast",
-        "quick",
-        "soon",
-        "going",
-    ]
-)
 
 
 class LocalResponder:
