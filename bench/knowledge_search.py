@@ -6,9 +6,11 @@ Starts an embedded PostgreSQL and times `index_product` over the demo catalogue 
 fresh merchants (embedding, SQL and the rest apart). Then it loads 100,000 chunks over 100
 merchants of 100 to ~3,700 chunks (the demo catalogue under each merchant's brand, in product
 variants, with other numbers), embedded by LocalEmbedder, by COPY with the HNSW index rebuilt
-afterwards, and asks the 104 eval questions three times each, spread over every merchant
-(k = 10): the vector leg as `search` runs it, the same with the HNSW index forced, exact search
-(the baseline, and the reference for recall) and the hybrid `search`. Last, the indexing again,
+afterwards (every chunk flagged `ann_indexed`, as if every merchant were past the exact limit,
+so the forced leg walks an index of all 100,000), and asks the 104 eval questions three times
+each, spread over every merchant (k = 10): the vector leg as `search` runs it, the same with
+the HNSW index forced, exact search (the baseline, and the reference for recall) and the
+hybrid `search`. Last, the indexing again,
 into the loaded table. Prints a Markdown block for RESULTS.md. About 3-4 minutes on the 2-core
 machine (--indexing-only: 30 s); the database (~2 GB) is deleted unless --keep.
 """
@@ -183,7 +185,7 @@ def build_corpus(total: int) -> tuple[dict[str, float], list[tuple[uuid.UUID, in
 
 _CHUNK_COLUMNS = (
     "id, merchant_id, product_id, section, language, text, search_text, source, content_hash, "
-    "embedding, embedding_model, embedding_dims"
+    "embedding, embedding_model, embedding_dims, ann_indexed"
 )
 
 
@@ -214,14 +216,14 @@ def _copy_rows(raw: Any, sizes: list[tuple[uuid.UUID, int]]) -> float:
                         (uuid.uuid4(), merchant_id, products[handle][0], chunk.section,
                          chunk.language, chunk.text, fold(chunk.search_text), "",
                          chunk.content_hash, "[" + ",".join(map(repr, vector)) + "]",
-                         embedder.name, embedder.dimensions)
+                         embedder.name, embedder.dimensions, True)
                     )  # fmt: skip
     return embedding
 
 
 # --- search --------------------------------------------------------------------------------
 
-HNSW = ("hnsw.iterative_scan = relaxed_order", "hnsw.ef_search = 100")  # what _by_vector sets
+HNSW = ("hnsw.iterative_scan = relaxed_order", "hnsw.ef_search = 100")  # what vectors.nearest sets
 # The planner's alternative to the HNSW scan is the merchant index and an exact sort (which it
 # rightly picks for small merchants); turned off, every query walks the index. Forced legs use
 # their own statement text: psycopg prepares a statement after 5 runs on a connection and
@@ -233,16 +235,17 @@ _DISTANCE = "embedding::vector(512) <=> CAST(:vector AS vector(512))"
 def _nearest(
     session: Any, vector: str, limit: int, *, exact: bool = False, explain: bool = False
 ) -> list[Any]:
-    """`_by_vector`'s statement; `exact` orders by an expression the index cannot serve, so
-    every chunk of the merchant is compared (found through the merchant index); `explain`
-    answers [whether the planner walks the HNSW index] instead."""
+    """`vectors.nearest`'s statement for a big merchant; `exact` orders by an expression the
+    index cannot serve, so every chunk of the merchant is compared (found through the merchant
+    index); `explain` answers [whether the planner walks the HNSW index] instead."""
     from recete_app.backend.db import current_merchant_id
 
-    order = f"({_DISTANCE}) + 0" if exact else _DISTANCE  # constants only
+    # constants only; `ann_indexed` is the HNSW index's predicate
+    order = f"({_DISTANCE}) + 0" if exact else f"{_DISTANCE}"
     statement = (
         "SELECT id FROM knowledge_chunks WHERE embedding_dims = 512 "  # noqa: S608
         "AND merchant_id = :merchant AND embedding_model = 'local-hash-v1' "
-        f"ORDER BY {order} LIMIT :limit"
+        f"{'' if exact else 'AND ann_indexed '}ORDER BY {order} LIMIT :limit"
     )
     params = {"merchant": current_merchant_id(session), "vector": vector, "limit": limit}
     if explain:

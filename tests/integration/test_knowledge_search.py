@@ -1,16 +1,14 @@
 """Product knowledge on real PostgreSQL + pgvector: the demo catalogue indexed and searched,
-tenant isolation, hash-based re-indexing, k results under a filtered HNSW scan, the eval."""
+tenant isolation, hash-based re-indexing, a provider change, the eval, the search API."""
 
 from __future__ import annotations
 
 import json
-import random
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -18,7 +16,6 @@ from recete_app.backend.accounts.signup import sign_up
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
 from recete_app.backend.knowledge import evaluation
-from recete_app.backend.knowledge import search as search_module
 from recete_app.backend.knowledge.demo import install_demo_catalogue
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
 from recete_app.backend.knowledge.indexing import index_product
@@ -124,69 +121,6 @@ def test_changing_the_embedding_provider_reembeds_every_chunk_at_its_own_size(
     )
     assert stored == [("openai:text-embedding-3-small:1536", 1536)]
     assert len(hits) == 3 and hits[0].product_external_id == "vitamin-c-15-serum"
-
-
-def test_a_small_merchant_always_gets_k_chunks_from_a_filtered_hnsw_scan(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """With the index forced and a merchant holding 0.5% of the vectors, an HNSW scan that
-    stopped at ef_search rows would return few or none of theirs."""
-    monkeypatch.setattr(search_module, "EXACT_UP_TO", 0)  # HNSW for every merchant
-    rng = random.Random(7)
-    merchants = [
-        sign_up(f"Store {n}", f"owner{n}@store{n}.com", "correct horse battery") for n in range(4)
-    ]
-    small = merchants[0].merchant_id
-    rows = []
-    for index, merchant in enumerate(merchants):
-        for n in range(12 if index == 0 else 800):
-            vector = [rng.gauss(0, 1) for _ in range(EMBEDDER.dimensions)]
-            rows.append({"id": uuid.uuid4(), "m": merchant.merchant_id, "n": n, "v": str(vector)})
-    owner_sql(
-        "INSERT INTO knowledge_chunks (id, merchant_id, section, language, text, search_text, "
-        "source, content_hash, embedding, embedding_model, embedding_dims) VALUES "
-        + ",".join(
-            f"(:id{i}, :m{i}, 'description', 'en', 'chunk ' || :n{i}, '', '', :n{i}, "
-            f"CAST(:v{i} AS vector), 'local-hash-v1', 512)"
-            for i in range(len(rows))
-        ),
-        **{f"{key}{i}": value for i, row in enumerate(rows) for key, value in row.items()},
-    )
-    owner_sql("ANALYZE knowledge_chunks")
-    with session_scope(small) as session:
-        # Make the planner walk the HNSW index (not the merchant btree plus a sort, which is
-        # exact and what it would rightly pick for so few rows).
-        session.execute(sa.text("SET LOCAL enable_seqscan = off"))
-        session.execute(sa.text("SET LOCAL enable_sort = off"))
-        query = str(EMBEDDER.embed(["anything at all"])[0])
-        plan = session.execute(
-            sa.text(
-                "EXPLAIN SELECT id FROM knowledge_chunks WHERE embedding_dims = 512 "
-                "ORDER BY embedding::vector(512) <=> CAST(:q AS vector(512)) LIMIT 10"
-            ),
-            {"q": query},
-        ).all()
-        hits = search(session, "anything at all", EMBEDDER, k=10)
-    assert "ix_knowledge_chunks_embedding_512" in str(plan)
-    assert len(hits) == 10
-
-
-def test_merchants_up_to_the_exact_limit_are_searched_exactly_and_bigger_ones_by_hnsw(
-    demo_merchant: uuid.UUID, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    statements: list[str] = []
-    with session_scope(demo_merchant) as session:
-        sa.event.listen(
-            session.connection(), "before_cursor_execute", lambda *a: statements.append(a[2])
-        )
-        exact = search(session, "how many drops of the vitamin c", EMBEDDER, k=5)
-        monkeypatch.setattr(search_module, "EXACT_UP_TO", 0)
-        monkeypatch.setattr(search_module, "_sizes", {})
-        by_index = search(session, "how many drops of the vitamin c", EMBEDDER, k=5)
-    vector_legs = [s for s in statements if "ORDER BY" in s and "vector(512)" in s]
-    assert ") + 0 LIMIT" in vector_legs[0] and ") + 0" not in vector_legs[1]
-    assert any("iterative_scan" in s for s in statements)
-    assert [h.chunk_id for h in exact][:3] == [h.chunk_id for h in by_index][:3]
 
 
 def test_the_shipped_eval_meets_the_targets_with_the_local_provider(

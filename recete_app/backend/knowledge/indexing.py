@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from recete_app.backend.db import current_merchant_id
+from recete_app.backend.knowledge import vectors
 from recete_app.backend.knowledge.chunking import SECTIONS, Chunk, chunk_section
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.sections import ORIGIN_RANK
@@ -90,9 +91,10 @@ def index_product(session: Session, product: Product, embedder: Embedder) -> Ind
 # a product less). `id` and `created_at` come from PostgreSQL, which also generates the tsvector.
 _INSERT_CHUNKS = sa.text(
     "INSERT INTO knowledge_chunks (id, merchant_id, product_id, section, language, text, "
-    "search_text, source, content_hash, embedding, embedding_model, embedding_dims) "
-    "SELECT gen_random_uuid(), :merchant, :product, c.section, c.language, c.text, "
-    "c.search_text, :source, c.content_hash, CAST(c.embedding AS vector), :model, :dims "
+    "search_text, source, content_hash, embedding, embedding_model, embedding_dims, "
+    "ann_indexed) SELECT gen_random_uuid(), :merchant, :product, c.section, c.language, "
+    "c.text, c.search_text, :source, c.content_hash, CAST(c.embedding AS vector), :model, "
+    ":dims, :ann "
     "FROM unnest(CAST(:sections AS text[]), CAST(:languages AS text[]), "
     "CAST(:texts AS text[]), CAST(:search_texts AS text[]), CAST(:hashes AS text[]), "
     "CAST(:embeddings AS text[])) "
@@ -103,9 +105,9 @@ _INSERT_CHUNKS = sa.text(
 def _insert_chunks(
     session: Session, product: Product, chunks: list[Chunk], embedder: Embedder
 ) -> None:
-    vectors = embedder.embed([chunk.search_text for chunk in chunks])
-    if len(vectors) != len(chunks):
-        raise ValueError(f"{embedder.name} returned {len(vectors)} vectors for {len(chunks)}")
+    embeddings = embedder.embed([chunk.search_text for chunk in chunks])
+    if len(embeddings) != len(chunks):
+        raise ValueError(f"{embedder.name} returned {len(embeddings)} vectors for {len(chunks)}")
     session.execute(
         _INSERT_CHUNKS,
         {
@@ -114,12 +116,13 @@ def _insert_chunks(
             "source": product.url or "",
             "model": embedder.name,
             "dims": embedder.dimensions,
+            "ann": vectors.in_index(session, embedder),
             "sections": [chunk.section for chunk in chunks],
             "languages": [chunk.language for chunk in chunks],
             "texts": [chunk.text for chunk in chunks],
             "search_texts": [fold(chunk.search_text) for chunk in chunks],
             "hashes": [chunk.content_hash for chunk in chunks],
-            "embeddings": [_vector_literal(vector) for vector in vectors],
+            "embeddings": [_vector_literal(vector) for vector in embeddings],
         },
     )
 

@@ -1,9 +1,8 @@
-"""Hybrid retrieval over one merchant's chunks: pgvector HNSW (cosine) and PostgreSQL full-text,
-fused by reciprocal rank. Row-level security keeps it to the merchant in scope."""
+"""Hybrid retrieval over one merchant's chunks: pgvector (cosine, see vectors.py) and PostgreSQL
+full-text, fused by reciprocal rank. Row-level security keeps it to the merchant in scope."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from recete_app.backend.db import current_merchant_id
+from recete_app.backend.knowledge import vectors
 from recete_app.backend.knowledge.chunking import SECTION_CUES
 from recete_app.backend.knowledge.embeddings import STOP_WORDS, Embedder
 from recete_app.backend.knowledge.text import words
@@ -83,56 +83,8 @@ def _one_language(ranked: list[uuid.UUID], hits: dict[uuid.UUID, Hit]) -> list[u
     return kept
 
 
-# A per-merchant plan. Exact search over one merchant's vectors is both faster and exact up to
-# a few tens of thousands of chunks (bench/knowledge_search.py: an HNSW walk through 100,000
-# vectors found 0.6 of a 3,700-chunk merchant's true top 10, crowded out by other merchants'
-# near-duplicates, and took longer than comparing all 3,700). Bigger merchants use HNSW.
-EXACT_UP_TO = 20_000
-_SIZE_TTL = 600.0  # seconds a merchant's chunk count is trusted for choosing the plan
-_sizes: dict[tuple[uuid.UUID, str], tuple[int, float]] = {}
-
-
 def _by_vector(session: Session, query: str, embedder: Embedder) -> list[uuid.UUID]:
-    merchant_id = current_merchant_id(session)
-    dims = int(embedder.dimensions)
-    distance = f"embedding::vector({dims}) <=> CAST(:vector AS vector({dims}))"
-    if _merchant_size(session, merchant_id, embedder) <= EXACT_UP_TO:
-        order = f"({distance}) + 0"  # an expression the HNSW index cannot serve: exact
-    else:
-        # Filtered HNSW: without iterative scans a merchant with a small share of the rows can
-        # get fewer than k of their own chunks back (the index hands over ef_search rows, then
-        # the tenant filter drops most). relaxed_order keeps scanning until enough rows pass.
-        session.execute(sa.text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-        session.execute(sa.text("SET LOCAL hnsw.ef_search = 100"))
-        order = distance
-    vector = "[" + ",".join(f"{v:.6f}" for v in embedder.embed([query])[0]) + "]"
-    # `dims` is an int from the embedder (pgvector needs it literal in the cast and to match
-    # the partial index); everything else is bound.
-    statement = (
-        f"SELECT id FROM knowledge_chunks WHERE embedding_dims = {dims} "  # noqa: S608
-        f"AND merchant_id = :merchant AND embedding_model = :model ORDER BY {order} LIMIT :limit"
-    )
-    rows = session.execute(
-        sa.text(statement),
-        {"merchant": merchant_id, "model": embedder.name, "vector": vector, "limit": CANDIDATES},
-    )
-    return [row[0] for row in rows]
-
-
-def _merchant_size(session: Session, merchant_id: uuid.UUID, embedder: Embedder) -> int:
-    key = (merchant_id, embedder.name)
-    known = _sizes.get(key)
-    if known is not None and known[1] > time.monotonic():
-        return known[0]
-    count = session.execute(
-        sa.text(
-            "SELECT count(*) FROM knowledge_chunks "
-            "WHERE merchant_id = :merchant AND embedding_model = :model"
-        ),
-        {"merchant": merchant_id, "model": embedder.name},
-    ).scalar_one()
-    _sizes[key] = (int(count), time.monotonic() + _SIZE_TTL)
-    return int(count)
+    return vectors.nearest(session, embedder.embed([query])[0], embedder, CANDIDATES)
 
 
 def _by_text(session: Session, query: str) -> list[uuid.UUID]:

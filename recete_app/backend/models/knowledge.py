@@ -21,7 +21,8 @@ from recete_app.backend.models.base import (
 )
 
 # pgvector indexes one dimension per index: one partial HNSW index per size in use (the local
-# provider's 512, OpenAI text-embedding-3-small's 1536); migration 0006 creates them.
+# provider's 512, OpenAI text-embedding-3-small's 1536), holding only big merchants' chunks
+# (`ann_indexed`, see knowledge/vectors.py); migrations 0006 and 0011 create them.
 EMBEDDING_INDEX_DIMENSIONS = (512, 1536)
 
 
@@ -83,7 +84,7 @@ class KnowledgeChunk(SQLModel, table=True):
                 f"ix_knowledge_chunks_embedding_{dims}",
                 sa.text(f"(embedding::vector({dims})) vector_cosine_ops"),
                 postgresql_using="hnsw",
-                postgresql_where=sa.text(f"embedding_dims = {dims}"),
+                postgresql_where=sa.text(f"embedding_dims = {dims} AND ann_indexed"),
             )
             for dims in EMBEDDING_INDEX_DIMENSIONS
         ),
@@ -103,6 +104,7 @@ class KnowledgeChunk(SQLModel, table=True):
     embedding: list[float] | None = Field(default=None, sa_type=Vector())
     embedding_model: str | None = Field(default=None, max_length=100)
     embedding_dims: int | None = None
+    ann_indexed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     search_vector: Any = Field(
         default=None,
         sa_column=sa.Column(
