@@ -9,10 +9,10 @@ import threading
 import time
 
 from recete_app.backend.db import session_scope
-from recete_app.backend.journeys.dispatch import Claim, dispatch_due, release_stale
+from recete_app.backend.journeys.dispatch import SendOrder, dispatch_due, release_stale
 from recete_app.backend.journeys.planner import merchants_with_events
 from tasks.agent import sweep_waiting_messages
-from tasks.messaging import plan_journeys, send_scheduled_message
+from tasks.messaging import plan_journeys, send_scheduled_messages
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,9 @@ SWEEP_EVERY = 15.0
 PLAN_EVERY = 5.0
 
 
-def _send(claim: Claim) -> None:
-    send_scheduled_message.send(str(claim.merchant_id), str(claim.scheduled_id), claim.claim)
+def _send(order: SendOrder) -> None:
+    rows = [(str(row_id), claim) for row_id, claim in order.rows]
+    send_scheduled_messages.send(str(order.merchant_id), rows)
 
 
 def sweep() -> None:

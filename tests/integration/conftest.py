@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from recete_app.backend.config import get_settings
+from recete_app.backend.messaging.channels import forget_graph_client
 from tests.conftest import empty_tables
+from tests.fakes.graph_api import FakeGraphApi
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -15,3 +20,15 @@ def _start_empty(database_url: str) -> str:
 @pytest.fixture(autouse=True)
 def _empty_tables(clean_db: str) -> str:
     return clean_db
+
+
+@pytest.fixture()
+def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraphApi]:
+    """A local server answering like the Graph API, with the settings pointing at it."""
+    with FakeGraphApi() as fake:
+        monkeypatch.setenv("RECETE_WHATSAPP_GRAPH_URL", fake.url)
+        get_settings.cache_clear()
+        forget_graph_client()
+        yield fake
+    forget_graph_client()
+    get_settings.cache_clear()

@@ -31,6 +31,7 @@ def deliver(
     consent: str | None = "opted_in",
     phone: str | None = PHONE,
     first_name: str = "Ayşe",
+    customer: str = "c-1",
     now: datetime | None = None,
     updated_at: datetime | None = None,
 ) -> uuid.UUID:
@@ -48,7 +49,7 @@ def deliver(
         placed_at=datetime(2026, 1, 1, tzinfo=UTC),
         delivered_at=delivered_at,
         customer=CustomerInfo(
-            external_id="c-1", first_name=first_name, phone=phone, consent=consents
+            external_id=customer, first_name=first_name, phone=phone, consent=consents
         ),
         line_items=(LineItem("li-1", title="Gül Suyu Tonik", quantity=1),),
     )

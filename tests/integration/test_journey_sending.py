@@ -5,18 +5,15 @@ expired token, and never resent blindly when an answer is lost."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
-import pytest
 from sqlmodel import select
 
-from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.journeys.dispatch import claim_due, release_stale
-from recete_app.backend.journeys.sending import MAX_ATTEMPTS, send_scheduled
+from recete_app.backend.journeys.send_failures import MAX_ATTEMPTS
+from recete_app.backend.journeys.sending import send_scheduled
 from recete_app.backend.journeys.settings import journey_for
-from recete_app.backend.messaging.channels import forget_graph_client
 from recete_app.backend.models import Integration, Message, ScheduledMessage
 from tests.fakes.graph_api import FakeGraphApi
 from tests.integration.journey_fixtures import (
@@ -29,17 +26,6 @@ from tests.integration.journey_fixtures import (
     send_around_the_clock,
 )
 from tests.support import owner_sql
-
-
-@pytest.fixture()
-def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraphApi]:
-    with FakeGraphApi() as fake:
-        monkeypatch.setenv("RECETE_WHATSAPP_GRAPH_URL", fake.url)
-        get_settings.cache_clear()
-        forget_graph_client()
-        yield fake
-    forget_graph_client()
-    get_settings.cache_clear()
 
 
 def merchant_with_planned_order(graph: FakeGraphApi | None) -> uuid.UUID:

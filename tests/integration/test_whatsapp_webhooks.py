@@ -28,7 +28,7 @@ from recete_app.backend.http.app import create_api
 from recete_app.backend.journeys.dispatch import claim_due
 from recete_app.backend.journeys.sending import send_scheduled
 from recete_app.backend.messaging.channels import forget_graph_client
-from recete_app.backend.messaging.conversations import add_outbound, open_conversation
+from recete_app.backend.messaging.conversations import new_outbound, open_conversation
 from recete_app.backend.messaging.opt_out import opt_out_confirmation
 from recete_app.backend.models import (
     Conversation,
@@ -261,7 +261,7 @@ def outbound(merchant_id: uuid.UUID, provider_message_id: str, status: str = "se
     with session_scope(merchant_id) as session:
         customer = customer_for_phone(session, CUSTOMER_PHONE)
         conversation = open_conversation(session, customer)
-        add_outbound(
+        new_outbound(
             session,
             conversation,
             body="Serumunuz nasıl gidiyor?",

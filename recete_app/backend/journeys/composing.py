@@ -3,28 +3,21 @@ one a day), then rendered in the customer's language. Nothing here talks to What
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
-
-from recete_app.backend.db import current_merchant_id
 from recete_app.backend.journeys.schedule import (
     CANCELLED,
     FAILED,
     JOURNEY_STEP,
-    SENDING,
-    SENT,
     SKIPPED,
     TEXT_REPLY,
-    UNKNOWN,
     customer_zone,
 )
-from recete_app.backend.journeys.settings import journey_for, step_templates
-from recete_app.backend.knowledge.sections import best_section_text
+from recete_app.backend.journeys.send_batch import SendBatch
+from recete_app.backend.journeys.settings import step_templates
 from recete_app.backend.messaging.channels import Outgoing
-from recete_app.backend.messaging.conversations import open_conversation, window_open
+from recete_app.backend.messaging.conversations import window_open
 from recete_app.backend.messaging.templates import (
     MissingTemplateValue,
     TemplateSpec,
@@ -38,16 +31,7 @@ from recete_app.backend.messaging.windows import (
     local_day,
     next_allowed_time,
 )
-from recete_app.backend.models import (
-    Customer,
-    Integration,
-    JourneyStep,
-    Merchant,
-    Order,
-    OrderItem,
-    Product,
-    ScheduledMessage,
-)
+from recete_app.backend.models import Customer, JourneyStep, Order, ScheduledMessage
 from recete_app.backend.security.crypto import decrypt_field
 from recete_app.backend.security.fields import PHONE
 
@@ -82,23 +66,22 @@ class Later:
 Decision = Ready | Stop | Later
 
 
-def compose(session: Session, row: ScheduledMessage, now: datetime) -> Decision:
-    customer = session.get(Customer, row.customer_id)
+def compose(batch: SendBatch, row: ScheduledMessage) -> Decision:
+    customer = batch.customer(row.customer_id)
     if customer is None or customer.phone_encrypted is None:
         return Stop(SKIPPED, "The customer has no phone number.")
     phone = decrypt_field(customer.phone_encrypted, PHONE)
     if row.kind == TEXT_REPLY:
-        return _text_reply(session, customer, phone, row, now)
+        return _text_reply(batch, customer, phone, row)
     if row.kind == JOURNEY_STEP:
-        return _journey_step(session, customer, phone, row, now)
+        return _journey_step(batch, customer, phone, row)
     return Stop(FAILED, f"Unknown kind of scheduled message {row.kind!r}.")
 
 
 def _text_reply(
-    session: Session, customer: Customer, phone: str, row: ScheduledMessage, now: datetime
+    batch: SendBatch, customer: Customer, phone: str, row: ScheduledMessage
 ) -> Decision:
-    conversation = open_conversation(session, customer)
-    if not window_open(conversation, now):
+    if not window_open(batch.conversation(customer), batch.now):
         return Stop(FAILED, "The customer's 24-hour window closed: only a template may be sent.")
     text = str(row.payload.get("text", ""))
     reply_to = row.payload.get("reply_to")
@@ -108,10 +91,10 @@ def _text_reply(
 
 
 def _journey_step(
-    session: Session, customer: Customer, phone: str, row: ScheduledMessage, now: datetime
+    batch: SendBatch, customer: Customer, phone: str, row: ScheduledMessage
 ) -> Decision:
-    order = session.get(Order, row.order_id) if row.order_id else None
-    step = session.get(JourneyStep, row.step_id) if row.step_id else None
+    order = batch.order(row.order_id) if row.order_id else None
+    step = batch.step(row.step_id) if row.step_id else None
     if order is None or step is None or not step.enabled:
         return Stop(CANCELLED, "The order or the journey step no longer exists.")
     if order.cancelled_at is not None or order.refunded_at is not None:
@@ -120,41 +103,31 @@ def _journey_step(
         return Stop(SKIPPED, "The customer has not opted in to WhatsApp messages.")
     if customer.proactive_paused_at is not None and not row.payload.get("by_person"):
         return Stop(CANCELLED, customer.proactive_paused_reason or "Proactive messages are paused.")
-    journey = journey_for(session)
-    delivered = order.delivered_at or now
-    if now - delivered > timedelta(days=journey.max_order_age_days):
+    journey = batch.journey()
+    delivered = order.delivered_at or batch.now
+    if batch.now - delivered > timedelta(days=journey.max_order_age_days):
         return Stop(SKIPPED, "The order is older than the journey's age limit.")
     window = SendingWindow(journey.window_start, journey.window_end)
     # A sandbox preview ("send step now") or a template a person sends goes out at any hour.
     manual = row.payload.get("preview") or row.payload.get("by_person")
-    later = None if manual else _not_now(session, customer, row, window, now)
+    later = None if manual else _not_now(batch, customer, row, window)
     if later is not None:
         return later
-    return render_step(session, customer, phone, order, step)
+    decision = render_step(batch, customer, phone, order, step)
+    if isinstance(decision, Ready):
+        batch.note_sending(customer.id, row.id)
+    return decision
 
 
 def _not_now(
-    session: Session,
-    customer: Customer,
-    row: ScheduledMessage,
-    window: SendingWindow,
-    now: datetime,
+    batch: SendBatch, customer: Customer, row: ScheduledMessage, window: SendingWindow
 ) -> Later | None:
     """Quiet hours and one proactive message a day, checked when sending (the plan may be old,
     the dispatcher may be late, a retry may have landed at night)."""
-    zone = customer_zone(session, customer)
+    now = batch.now
+    zone = customer_zone(batch.session, customer, batch.merchant())
     allowed = next_allowed_time(now, zone, window)
-    sent_today = session.exec(
-        select(ScheduledMessage.sent_at, ScheduledMessage.request_started_at).where(
-            ScheduledMessage.customer_id == customer.id,
-            ScheduledMessage.kind == JOURNEY_STEP,
-            ScheduledMessage.id != row.id,
-            # An unknown send probably went: counting it keeps the customer at one a day.
-            col(ScheduledMessage.status).in_((SENT, SENDING, UNKNOWN)),
-            col(ScheduledMessage.due_at) >= now - timedelta(days=3),
-        )
-    ).all()
-    busy = {local_day(sent or started or now, zone) for sent, started in sent_today}
+    busy = {local_day(when, zone) for when in batch.sent_times(customer.id, row.id)}
     slot = first_free_day(allowed, zone, window, busy)
     if slot <= now:
         return None
@@ -163,16 +136,16 @@ def _not_now(
 
 
 def render_step(
-    session: Session, customer: Customer, phone: str, order: Order, step: JourneyStep
+    batch: SendBatch, customer: Customer, phone: str, order: Order, step: JourneyStep
 ) -> Decision:
     """The step's template in the customer's language, filled for this order."""
-    merchant = session.get_one(Merchant, current_merchant_id(session))
+    merchant = batch.merchant()
     language = customer.language or merchant.default_language
     templates = step_templates(step)
     spec = templates.get(language) or templates.get("en") or next(iter(templates.values()), None)
     if spec is None:
         return Stop(FAILED, "The journey step has no template.")
-    values = _values(session, customer, order, step, merchant, spec)
+    values = _values(batch, customer, order, step, spec)
     try:
         rendered = render(spec, values)
     except MissingTemplateValue as exc:
@@ -192,50 +165,20 @@ def render_step(
 
 
 def _values(
-    session: Session,
-    customer: Customer,
-    order: Order,
-    step: JourneyStep,
-    merchant: Merchant,
-    spec: TemplateSpec,
+    batch: SendBatch, customer: Customer, order: Order, step: JourneyStep, spec: TemplateSpec
 ) -> dict[str, str]:
     # Meta refuses an empty parameter: a customer without a name is greeted generically.
     greeting = FALLBACK_NAMES.get(spec.language_code[:2], FALLBACK_NAMES["en"])
-    values = {"first_name": customer.first_name or greeting, "store_name": merchant.name}
-    item = session.exec(
-        select(OrderItem)
-        .where(OrderItem.order_id == order.id)
-        .order_by(col(OrderItem.product_id).is_(None), col(OrderItem.price).desc())
-        .limit(1)
-    ).first()
+    values = {"first_name": customer.first_name or greeting, "store_name": batch.merchant().name}
+    item = batch.first_item(order.id)
     if item is not None:
         values["product_name"] = item.title
     language = spec.language_code[:2]
     if "tip" in spec.variables:
-        tip = _tip(session, item.product_id, language) if item and item.product_id else ""
+        usage = batch.usage_text(item.product_id, language) if item and item.product_id else ""
+        tip = product_tip(usage) if usage else ""
         values["tip"] = tip or FALLBACK_TIPS.get(language, FALLBACK_TIPS["en"])
-    link = step.link or _store_url(session)
+    link = step.link or batch.store_url()
     if link:
         values["link"] = link
     return {name: value for name, value in values.items() if value}
-
-
-def _store_url(session: Session) -> str:
-    """The connected store's address: where a reorder or review starts by default."""
-    store = session.exec(
-        select(Integration.kind, Integration.external_id).where(
-            col(Integration.kind).in_(("shopify", "woocommerce"))
-        )
-    ).first()
-    if store is None:
-        return ""
-    kind, external_id = store
-    return f"https://{external_id}" if kind == "shopify" else external_id
-
-
-def _tip(session: Session, product_id: uuid.UUID, language: str) -> str:
-    usage = best_section_text(session, product_id, "how_to_use", language)
-    if not usage:
-        product = session.get(Product, product_id)
-        usage = product.usage if product is not None else ""
-    return product_tip(usage) if usage else ""

@@ -1,8 +1,9 @@
 """The dispatcher and the sweeper: the only parts that look at every merchant's schedule.
 
 The dispatcher claims due rows (`FOR UPDATE SKIP LOCKED`, so any number of dispatchers can run)
-and hands each to a sender with a claim number; it keeps at most MAX_IN_FLIGHT rows claimed so
-a claim's lease never runs out while it waits in the queue. The sweeper takes back claims whose
+and hands them, a batch of one merchant's rows at a time, to a sender with their claim numbers;
+it keeps at most MAX_IN_FLIGHT rows claimed so a claim's lease never runs out while it waits in
+the queue. The sweeper takes back claims whose
 lease ran out (a dead worker, a lost queue message, a dead Redis): recovery never waits for the
 broker to redeliver.
 """
@@ -22,7 +23,8 @@ from recete_app.backend.journeys.schedule import QUEUED, SCHEDULED
 from recete_app.backend.models import ScheduledMessage
 
 QUEUE_LEASE = timedelta(seconds=60)
-BATCH = 500
+BATCH = 2000  # rows claimed per statement; they leave in batches of at most SEND_BATCH
+SEND_BATCH = 50  # one merchant's rows per sender run (journeys/sending.py sends them in waves)
 MAX_IN_FLIGHT = 5000
 
 
@@ -31,6 +33,14 @@ class Claim:
     merchant_id: uuid.UUID
     scheduled_id: uuid.UUID
     claim: int
+
+
+@dataclass(frozen=True)
+class SendOrder:
+    """One sender run: a merchant's claimed rows, (row id, claim number) each."""
+
+    merchant_id: uuid.UUID
+    rows: list[tuple[uuid.UUID, int]]
 
 
 _CLAIM = sa.text(
@@ -85,17 +95,30 @@ def claim_due(batch: int = BATCH, max_in_flight: int = MAX_IN_FLIGHT) -> list[Cl
     return [Claim(merchant_id, scheduled_id, claims) for merchant_id, scheduled_id, claims in rows]
 
 
-def dispatch_due(send: Callable[[Claim], None], batch: int = BATCH) -> int:
+def dispatch_due(send: Callable[[SendOrder], None], batch: int = BATCH) -> int:
     """Claim and hand over due rows until none are left (or the in-flight cap is reached).
-    A failed hand-over (Redis down) leaves the row claimed; the sweeper takes it back."""
+    A failed hand-over (Redis down) leaves the rows claimed; the sweeper takes them back."""
     total = 0
     while True:
         claims = claim_due(batch)
-        for claim in claims:
-            send(claim)
+        for order in send_orders(claims):
+            send(order)
         total += len(claims)
         if len(claims) < batch:
             return total
+
+
+def send_orders(claims: list[Claim], size: int = SEND_BATCH) -> list[SendOrder]:
+    """Claims grouped by merchant (one number, one channel, one batch's reads), in claim order,
+    at most `size` rows per sender run."""
+    by_merchant: dict[uuid.UUID, list[tuple[uuid.UUID, int]]] = {}
+    for claim in claims:
+        by_merchant.setdefault(claim.merchant_id, []).append((claim.scheduled_id, claim.claim))
+    return [
+        SendOrder(merchant_id, rows[first : first + size])
+        for merchant_id, rows in by_merchant.items()
+        for first in range(0, len(rows), size)
+    ]
 
 
 def release_stale() -> dict[str, int]:

@@ -58,14 +58,16 @@ def cancel_pending(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def customer_zone(session: Session, customer: Customer) -> ZoneInfo:
+def customer_zone(
+    session: Session, customer: Customer, merchant: Merchant | None = None
+) -> ZoneInfo:
     """The customer's timezone: remembered, else from the phone's country, else the merchant's."""
     if customer.timezone:
         try:
             return ZoneInfo(customer.timezone)
         except (KeyError, ValueError):
             pass
-    merchant = session.get_one(Merchant, current_merchant_id(session))
+    merchant = merchant or session.get_one(Merchant, current_merchant_id(session))
     phone = decrypt_field(customer.phone_encrypted, PHONE) if customer.phone_encrypted else None
     zone = customer_timezone(phone, None, fallback=merchant.timezone)
     customer.timezone = zone.key

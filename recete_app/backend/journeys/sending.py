@@ -1,79 +1,78 @@
-"""Sending one due message, exactly once.
+"""Sending due messages exactly once, a batch of one merchant's rows at a time.
 
-Two short transactions around the request. The first moves the row from `queued` to `sending`
-and stamps `request_started_at`; the second records the provider's message id. A worker that
-dies between them leaves a `sending` row whose request may have left: the sweeper marks it
-`unknown`, and the status webhook Meta sends for every accepted message (tagged with this row's
-id in `biz_opaque_callback_data`) reconciles it. Nothing is resent blindly.
+The first transaction checks and renders every row of the batch (reads in bulk, `SendBatch`)
+and moves the sendable ones from `queued` to `sending`. Then the requests leave in waves of
+WAVE at once; before a wave leaves, its rows are stamped `request_started_at` (and the batch's
+lease renewed) in a short transaction, and after it its results are recorded in another. A
+worker that dies leaves `sending` rows: unstamped ones never left and go back to the schedule;
+stamped ones may have left, so the sweeper marks them `unknown`, and the status webhook Meta
+sends for every accepted message (tagged with the row's id in `biz_opaque_callback_data`)
+reconciles them. Nothing is resent blindly, and a crash leaves at most one wave in doubt.
 """
 
 from __future__ import annotations
 
-import logging
-import random
 import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.journeys.composing import Later, Ready, Stop, compose
 from recete_app.backend.journeys.dispatch import claim_for_customer
-from recete_app.backend.journeys.schedule import (
-    FAILED,
-    PAUSED,
-    QUEUED,
-    SCHEDULED,
-    SENDING,
-    SENT,
-    TEXT_REPLY,
-    UNKNOWN,
-)
-from recete_app.backend.messaging.channels import (
-    BROKEN,
-    Channel,
-    channel_for,
-    whatsapp_integration,
-)
-from recete_app.backend.messaging.conversations import (
-    SERVICE_WINDOW,
-    add_outbound,
-    open_conversation,
-)
-from recete_app.backend.messaging.whatsapp.errors import (
-    WhatsAppApiError,
-    WhatsAppError,
-    WhatsAppTransportError,
-)
-from recete_app.backend.models import Customer, ScheduledMessage
-
-log = logging.getLogger(__name__)
+from recete_app.backend.journeys.schedule import PAUSED, QUEUED, SCHEDULED, SENDING, SENT
+from recete_app.backend.journeys.send_batch import SendBatch
+from recete_app.backend.journeys.send_failures import record_failure, settle
+from recete_app.backend.messaging.channels import SANDBOX, Channel, channel_for
+from recete_app.backend.messaging.conversations import new_outbound
+from recete_app.backend.messaging.whatsapp.client import SentMessage
+from recete_app.backend.messaging.whatsapp.errors import WhatsAppError
+from recete_app.backend.models import Message, ScheduledMessage
 
 SEND_LEASE = timedelta(seconds=60)
-MAX_ATTEMPTS = 5
-BACKOFF_FIRST = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(hours=1)
+WAVE = 10  # requests in flight at once per batch: what a crash can leave in doubt
 CALLBACK_PREFIX = "sm:"
+_requests = ThreadPoolExecutor(max_workers=32, thread_name_prefix="whatsapp-send")
+
+
+@dataclass(frozen=True)
+class Leaving:
+    row_id: uuid.UUID
+    claim: int
+    ready: Ready
+
+
+Result = SentMessage | Exception
 
 
 def callback_data(scheduled_id: uuid.UUID) -> str:
     return f"{CALLBACK_PREFIX}{scheduled_id}"
 
 
+def send_batch(
+    merchant_id: uuid.UUID, claims: Sequence[tuple[uuid.UUID, int]]
+) -> dict[uuid.UUID, str]:
+    """Send the rows these claims still own; what became of each, by row id."""
+    outcome: dict[uuid.UUID, str] = {row_id: "not_queued" for row_id, _claim in claims}
+    started = _start(merchant_id, dict(claims), outcome)
+    if started is None:
+        return outcome
+    channel, leaving = started
+    for first in range(0, len(leaving), WAVE):
+        wave = leaving[first : first + WAVE]
+        owned = _stamp(merchant_id, wave, leaving[first:])
+        results = _send_wave(channel, [item for item in wave if item.row_id in owned])
+        outcome.update(_record(merchant_id, results, channel.status_on_send))
+    return outcome
+
+
 def send_scheduled(merchant_id: uuid.UUID, scheduled_id: uuid.UUID, claim: int) -> str:
-    """Send the row if this claim still owns it; returns what became of it."""
-    started = _start(merchant_id, scheduled_id, claim)
-    if isinstance(started, str):
-        return started
-    channel, ready = started
-    try:
-        sent = channel.send(ready.outgoing, callback_data(scheduled_id))
-    except (WhatsAppError, ValueError) as exc:
-        return _record_failure(merchant_id, scheduled_id, exc)
-    with session_scope(merchant_id) as session:
-        row = session.get_one(ScheduledMessage, scheduled_id, with_for_update=True)
-        record_delivery(session, row, sent.message_id, channel.status_on_send)
-    return SENT
+    """Send one row if this claim still owns it; returns what became of it."""
+    return send_batch(merchant_id, [(scheduled_id, claim)])[scheduled_id]
 
 
 def send_due_now(
@@ -83,152 +82,179 @@ def send_due_now(
     the dispatcher's next tick: what became of each, by row id. The caller has committed them."""
     with session_scope(merchant_id) as session:
         claims = claim_for_customer(session, customer_id, kinds)
-    return {row_id: send_scheduled(merchant_id, row_id, claim) for row_id, claim in claims}
+    return send_batch(merchant_id, claims) if claims else {}
 
 
 def _start(
-    merchant_id: uuid.UUID, scheduled_id: uuid.UUID, claim: int
-) -> str | tuple[Channel, Ready]:
+    merchant_id: uuid.UUID, claims: dict[uuid.UUID, int], outcome: dict[uuid.UUID, str]
+) -> tuple[Channel, list[Leaving]] | None:
     now = datetime.now(UTC)
     with session_scope(merchant_id) as session:
-        row = session.exec(
-            select(ScheduledMessage)
-            .where(
-                ScheduledMessage.id == scheduled_id,
-                ScheduledMessage.status == QUEUED,
-                ScheduledMessage.claims == claim,
-            )
-            .with_for_update(skip_locked=True)
-        ).first()
-        if row is None:
-            return "not_queued"  # sent, cancelled, or re-claimed since this claim
+        rows = [
+            row
+            for row in session.exec(
+                select(ScheduledMessage)
+                .where(
+                    col(ScheduledMessage.id).in_(list(claims)), ScheduledMessage.status == QUEUED
+                )
+                .order_by(col(ScheduledMessage.due_at))  # the earlier step wins the day
+                .with_for_update(skip_locked=True)
+            ).all()
+            if row.claims == claims[row.id]  # else re-claimed since: another sender's
+        ]
+        if not rows:
+            return None
         channel = channel_for(session)
         if channel is None:
-            _settle(row, PAUSED, "The WhatsApp number's access token expired: reconnect it.")
-            return PAUSED
-        decision = compose(session, row, now)
-        if isinstance(decision, Stop):
-            _settle(row, decision.status, decision.reason)
-            return decision.status
-        if isinstance(decision, Later):
-            _settle(row, SCHEDULED, decision.reason)
-            row.due_at = decision.due_at
-            return "moved"
-        # Kept so a send whose answer is lost can still be recorded when WhatsApp reports it.
-        row.payload = {
-            **row.payload,
-            "text": decision.outgoing.text,
-            "message_kind": decision.kind,
-            "details": decision.details,
+            for row in rows:
+                settle(row, PAUSED, "The WhatsApp number's access token expired: reconnect it.")
+                outcome[row.id] = PAUSED
+            return None
+        batch = SendBatch(session, now)
+        batch.prefetch(rows)
+        leaving = [item for row in rows if (item := _decide(batch, row, outcome))]
+    return (channel, leaving) if leaving else None
+
+
+def _decide(
+    batch: SendBatch, row: ScheduledMessage, outcome: dict[uuid.UUID, str]
+) -> Leaving | None:
+    decision = compose(batch, row)
+    if isinstance(decision, Stop):
+        settle(row, decision.status, decision.reason)
+        outcome[row.id] = decision.status
+        return None
+    if isinstance(decision, Later):
+        settle(row, SCHEDULED, decision.reason)
+        row.due_at = decision.due_at
+        outcome[row.id] = "moved"
+        return None
+    # Kept so a send whose answer is lost can still be recorded when WhatsApp reports it.
+    row.payload = {
+        **row.payload,
+        "text": decision.outgoing.text,
+        "message_kind": decision.kind,
+        "details": decision.details,
+    }
+    row.status = SENDING
+    row.attempts += 1
+    row.request_started_at = None  # stamped when its wave leaves
+    row.lease_until = batch.now + SEND_LEASE
+    row.updated_at = batch.now
+    return Leaving(row.id, row.claims, decision)
+
+
+_STAMP = sa.text(
+    """
+    UPDATE scheduled_messages AS s
+    SET request_started_at = CASE WHEN s.id = ANY(:wave) THEN clock_timestamp()
+                                  ELSE s.request_started_at END,
+        lease_until = now() + make_interval(secs => :lease), updated_at = now()
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:claims AS int[])) AS c(id, claims)
+    WHERE s.id = c.id AND s.claims = c.claims AND s.status = 'sending'
+    RETURNING s.id
+    """
+)
+
+
+def _stamp(merchant_id: uuid.UUID, wave: list[Leaving], rest: list[Leaving]) -> set[uuid.UUID]:
+    """Mark the wave's requests as leaving and renew the lease of the rows still to go; the
+    wave's rows this sender still owns (the sweeper may have taken back a row it was slow on)."""
+    with session_scope(merchant_id) as session:
+        ids = session.execute(
+            _STAMP,
+            {
+                "wave": [item.row_id for item in wave],
+                "ids": [item.row_id for item in rest],
+                "claims": [item.claim for item in rest],
+                "lease": SEND_LEASE.total_seconds(),
+            },
+        ).scalars()
+        owned = set(ids)
+    return {item.row_id for item in wave} & owned
+
+
+def _send_wave(channel: Channel, wave: list[Leaving]) -> list[tuple[Leaving, Result]]:
+    def send(item: Leaving) -> tuple[Leaving, Result]:
+        try:
+            return item, channel.send(item.ready.outgoing, callback_data(item.row_id))
+        except (WhatsAppError, ValueError) as exc:
+            return item, exc
+
+    if len(wave) == 1 or channel.name == SANDBOX:
+        return [send(item) for item in wave]
+    return list(_requests.map(send, wave))
+
+
+def _record(
+    merchant_id: uuid.UUID, results: list[tuple[Leaving, Result]], status: str
+) -> dict[uuid.UUID, str]:
+    if not results:
+        return {}
+    outcome: dict[uuid.UUID, str] = {}
+    with session_scope(merchant_id) as session:
+        rows = {
+            row.id: row
+            for row in session.exec(
+                select(ScheduledMessage)
+                .where(col(ScheduledMessage.id).in_([item.row_id for item, _r in results]))
+                .with_for_update()
+            ).all()
         }
-        row.status = SENDING
-        row.attempts += 1
-        row.request_started_at = now
-        row.lease_until = now + SEND_LEASE
-        row.updated_at = now
-        return channel, decision
-
-
-def _settle(row: ScheduledMessage, status: str, reason: str | None) -> None:
-    row.status = status
-    row.last_error = reason
-    row.lease_until = None
-    row.request_started_at = None
-    row.updated_at = datetime.now(UTC)
+        delivered = []
+        for item, result in results:
+            row = rows[item.row_id]
+            if isinstance(result, SentMessage):
+                delivered.append((row, result.message_id))
+                outcome[row.id] = SENT
+            else:
+                outcome[row.id] = record_failure(session, row, result)
+        record_deliveries(session, delivered, status)
+    return outcome
 
 
 def record_delivery(
-    session: Session,
-    row: ScheduledMessage,
-    provider_message_id: str,
-    status: str,
+    session: Session, row: ScheduledMessage, provider_message_id: str, status: str
 ) -> None:
-    """The row went out as `provider_message_id`: store it in the customer's conversation, from
-    what `_start` kept on the row before the request. Also the reconciliation path (a status
+    """The row went out as `provider_message_id` (also the reconciliation path: a status
     webhook for a row whose answer was lost)."""
-    customer = session.get_one(Customer, row.customer_id)
-    conversation = open_conversation(session, customer)
-    kept = row.payload
-    message = add_outbound(
-        session,
-        conversation,
-        body=str(kept.get("text", "")),
-        kind=str(kept.get("message_kind", "template")),
-        author=str(kept.get("author", "system")),
-        intent=kept.get("intent"),
-        sources=kept.get("sources") or [],
-        provider_message_id=provider_message_id,
-        status=status,
-        details={**(kept.get("details") or {}), "scheduled_message_id": str(row.id)},
-    )
+    record_deliveries(session, [(row, provider_message_id)], status)
+
+
+def record_deliveries(
+    session: Session, delivered: list[tuple[ScheduledMessage, str]], status: str
+) -> None:
+    """Store each row's message in its customer's conversation, from what `_decide` kept on
+    the row before the request; a message a status webhook already recorded is kept."""
+    if not delivered:
+        return
     now = datetime.now(UTC)
-    row.status, row.message_id, row.sent_at = SENT, message.id, now
-    row.lease_until, row.last_error, row.updated_at = None, None, now
-
-
-def _record_failure(merchant_id: uuid.UUID, scheduled_id: uuid.UUID, exc: Exception) -> str:
-    now = datetime.now(UTC)
-    with session_scope(merchant_id) as session:
-        row = session.get_one(ScheduledMessage, scheduled_id, with_for_update=True)
-        if row.status != SENDING:
-            return row.status  # reconciled meanwhile
-        if isinstance(exc, WhatsAppApiError) and exc.kind == "token_expired":
-            _mark_broken(session, str(exc))
-            _settle(row, PAUSED, str(exc))
-            return PAUSED
-        if _may_have_arrived(exc):
-            row.status, row.last_error, row.lease_until = UNKNOWN, _unknown_reason(exc), None
-            return UNKNOWN
-        if not _transient(exc) or row.attempts >= MAX_ATTEMPTS:
-            _settle(row, FAILED, str(exc)[:1000])
-            return FAILED
-        retry_at = now + _backoff(row.attempts, exc)
-        if row.kind == TEXT_REPLY and retry_at > _window_end(session, row):
-            _settle(row, FAILED, f"{exc} (no retry: the 24-hour window ends first)")
-            return FAILED
-        _settle(row, SCHEDULED, f"Retrying after: {exc}"[:1000])
-        row.due_at = retry_at
-        return "retrying"
-
-
-def _transient(exc: Exception) -> bool:
-    if isinstance(exc, WhatsAppApiError):
-        return exc.kind == "transient"
-    return isinstance(exc, WhatsAppTransportError) and not exc.request_sent
-
-
-def _may_have_arrived(exc: Exception) -> bool:
-    if isinstance(exc, WhatsAppTransportError):
-        return exc.request_sent
-    return isinstance(exc, WhatsAppError) and not isinstance(exc, WhatsAppApiError)
-
-
-def _unknown_reason(exc: Exception) -> str:
-    return (
-        f"The request may have reached WhatsApp but its answer was lost ({exc}); "
-        "waiting for WhatsApp's status report before deciding."
-    )[:1000]
-
-
-def _backoff(attempts: int, exc: Exception) -> timedelta:
-    """Exponential with full jitter between half and the whole step; Meta's Retry-After wins."""
-    step = min(BACKOFF_FIRST * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
-    delay: timedelta = step * random.uniform(0.5, 1.0)  # noqa: S311
-    retry_after = getattr(exc, "retry_after", None)
-    if isinstance(retry_after, int | float) and retry_after > delay.total_seconds():
-        return timedelta(seconds=float(retry_after))
-    return delay
-
-
-def _window_end(session: Session, row: ScheduledMessage) -> datetime:
-    customer = session.get_one(Customer, row.customer_id)
-    conversation = open_conversation(session, customer)
-    return conversation.window_expires_at or (row.created_at + SERVICE_WINDOW)
-
-
-def _mark_broken(session: Session, reason: str) -> None:
-    integration = whatsapp_integration(session)
-    if integration is not None and integration.status != BROKEN:
-        integration.status = BROKEN
-        integration.last_error = reason[:1000]
-        log.warning("WhatsApp number %s marked broken: %s", integration.external_id, reason)
+    batch = SendBatch(session, now)
+    batch.prefetch_conversations({row.customer_id for row, _id in delivered})
+    existing = {
+        message.provider_message_id: message
+        for message in session.exec(
+            select(Message).where(
+                col(Message.provider_message_id).in_([pid for _row, pid in delivered])
+            )
+        ).all()
+    }
+    for row, provider_message_id in delivered:
+        kept, customer = row.payload, batch.customer(row.customer_id)
+        if customer is None:  # deleted meanwhile, and its rows with it
+            continue
+        message = existing.get(provider_message_id) or new_outbound(
+            session,
+            batch.conversation(customer),
+            body=str(kept.get("text", "")),
+            kind=str(kept.get("message_kind", "template")),
+            author=str(kept.get("author", "system")),
+            intent=kept.get("intent"),
+            sources=kept.get("sources") or [],
+            provider_message_id=provider_message_id,
+            status=status,
+            details={**(kept.get("details") or {}), "scheduled_message_id": str(row.id)},
+        )
+        row.status, row.message_id, row.sent_at = SENT, message.id, now
+        row.lease_until, row.last_error, row.updated_at = None, None, now
+    session.flush()

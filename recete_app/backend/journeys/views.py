@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
 from recete_app.backend.journeys.composing import Ready, Stop, render_step
+from recete_app.backend.journeys.send_batch import SendBatch
 from recete_app.backend.models import Customer, JourneyStep, Order, ScheduledMessage
 
 
@@ -45,7 +46,7 @@ def preview_step(session: Session, step_id: uuid.UUID) -> Preview | None:
     if step is None or order is None or order.customer_id is None:
         return None
     customer = session.get_one(Customer, order.customer_id)
-    decision = render_step(session, customer, "", order, step)
+    decision = render_step(SendBatch(session, datetime.now(UTC)), customer, "", order, step)
     name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
     if isinstance(decision, Ready):
         template = str(decision.details.get("template", ""))

@@ -5,6 +5,7 @@ the best (`ORIGIN_RANK`)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, delete, select
@@ -70,13 +71,18 @@ def replace_sections(
 
 
 def best_section_text(session: Session, product_id: uuid.UUID, section: str, language: str) -> str:
-    """A section's text as the customer should read it: the merchant's edit before a scraped
-    page before the store's, in `language` if the product has it there, else in any language."""
+    """A section's text as the customer should read it (see best_of_section_rows)."""
     rows = session.exec(
         select(ProductSection.language, ProductSection.origin, ProductSection.body).where(
             col(ProductSection.product_id) == product_id, col(ProductSection.section) == section
         )
     ).all()
+    return best_of_section_rows(rows, language)
+
+
+def best_of_section_rows(rows: Iterable[tuple[str, str, str]], language: str) -> str:
+    """Of one section's (language, origin, body) rows: the merchant's edit before a scraped
+    page before the store's, in `language` if the product has it there, else in any language."""
     ranked = sorted(
         (row for row in rows if row[2].strip()),
         key=lambda row: (row[0] != language, ORIGIN_RANK.get(row[1], 9)),

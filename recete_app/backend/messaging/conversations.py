@@ -41,7 +41,7 @@ def window_open(conversation: Conversation | None, now: datetime | None = None) 
     return conversation.window_expires_at > (now or datetime.now(UTC))
 
 
-def add_outbound(
+def new_outbound(
     session: Session,
     conversation: Conversation,
     *,
@@ -54,12 +54,9 @@ def add_outbound(
     intent: str | None = None,
     sources: list[dict[str, Any]] | None = None,
 ) -> Message:
-    """Record a message that left (or, on the sandbox, arrived): one row per provider id."""
-    existing = session.exec(
-        select(Message).where(Message.provider_message_id == provider_message_id)
-    ).first()
-    if existing is not None:  # a status webhook got here first and reconciled it
-        return existing
+    """Record a message that left (or, on the sandbox, arrived), added to the session and
+    flushed with the rest of a batch. Provider ids are unique: the caller has checked that no
+    message (a status webhook's reconciliation) holds this one yet."""
     now = datetime.now(UTC)
     message = Message(
         id=uuid.uuid4(),
@@ -79,5 +76,4 @@ def add_outbound(
     )
     session.add(message)
     conversation.last_message_at = now
-    session.flush()
     return message

@@ -1,0 +1,108 @@
+"""What a failed send becomes: retried later with backoff, failed with its reason, paused while
+the number's token is expired, or `unknown` when the request may have reached WhatsApp."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from recete_app.backend.journeys.schedule import (
+    FAILED,
+    PAUSED,
+    SCHEDULED,
+    SENDING,
+    TEXT_REPLY,
+    UNKNOWN,
+)
+from recete_app.backend.messaging.channels import BROKEN, whatsapp_integration
+from recete_app.backend.messaging.conversations import SERVICE_WINDOW, open_conversation
+from recete_app.backend.messaging.whatsapp.errors import (
+    WhatsAppApiError,
+    WhatsAppError,
+    WhatsAppTransportError,
+)
+from recete_app.backend.models import Customer, ScheduledMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+
+
+def settle(row: ScheduledMessage, status: str, reason: str | None) -> None:
+    row.status = status
+    row.last_error = reason
+    row.lease_until = None
+    row.request_started_at = None
+    row.updated_at = datetime.now(UTC)
+
+
+def record_failure(session: Session, row: ScheduledMessage, exc: Exception) -> str:
+    """The row's send raised `exc`; the row is locked by the caller."""
+    now = datetime.now(UTC)
+    if row.status != SENDING:
+        return row.status  # reconciled meanwhile
+    if isinstance(exc, WhatsAppApiError) and exc.kind == "token_expired":
+        _mark_broken(session, str(exc))
+        settle(row, PAUSED, str(exc))
+        return PAUSED
+    if _may_have_arrived(exc):
+        row.status, row.last_error, row.lease_until = UNKNOWN, _unknown_reason(exc), None
+        return UNKNOWN
+    if not _transient(exc) or row.attempts >= MAX_ATTEMPTS:
+        settle(row, FAILED, str(exc)[:1000])
+        return FAILED
+    retry_at = now + _backoff(row.attempts, exc)
+    if row.kind == TEXT_REPLY and retry_at > _window_end(session, row):
+        settle(row, FAILED, f"{exc} (no retry: the 24-hour window ends first)")
+        return FAILED
+    settle(row, SCHEDULED, f"Retrying after: {exc}"[:1000])
+    row.due_at = retry_at
+    return "retrying"
+
+
+def _transient(exc: Exception) -> bool:
+    if isinstance(exc, WhatsAppApiError):
+        return exc.kind == "transient"
+    return isinstance(exc, WhatsAppTransportError) and not exc.request_sent
+
+
+def _may_have_arrived(exc: Exception) -> bool:
+    if isinstance(exc, WhatsAppTransportError):
+        return exc.request_sent
+    return isinstance(exc, WhatsAppError) and not isinstance(exc, WhatsAppApiError)
+
+
+def _unknown_reason(exc: Exception) -> str:
+    return (
+        f"The request may have reached WhatsApp but its answer was lost ({exc}); "
+        "waiting for WhatsApp's status report before deciding."
+    )[:1000]
+
+
+def _backoff(attempts: int, exc: Exception) -> timedelta:
+    """Exponential with full jitter between half and the whole step; Meta's Retry-After wins."""
+    step = min(BACKOFF_FIRST * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
+    delay: timedelta = step * random.uniform(0.5, 1.0)  # noqa: S311
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int | float) and retry_after > delay.total_seconds():
+        return timedelta(seconds=float(retry_after))
+    return delay
+
+
+def _window_end(session: Session, row: ScheduledMessage) -> datetime:
+    customer = session.get_one(Customer, row.customer_id)
+    conversation = open_conversation(session, customer)
+    return conversation.window_expires_at or (row.created_at + SERVICE_WINDOW)
+
+
+def _mark_broken(session: Session, reason: str) -> None:
+    integration = whatsapp_integration(session)
+    if integration is not None and integration.status != BROKEN:
+        integration.status = BROKEN
+        integration.last_error = reason[:1000]
+        log.warning("WhatsApp number %s marked broken: %s", integration.external_id, reason)
