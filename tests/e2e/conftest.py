@@ -51,7 +51,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+# Package scope: the app runs the dispatcher and the agent on the shared test database, so it
+# must stop before the integration tests, or it sends their due rows (their inbox reply test
+# saw its reply already claimed by this app's dispatcher).
+@pytest.fixture(scope="package")
 def app_url(database_url: str) -> Iterator[str]:
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -99,7 +102,7 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes], log_path: Path) ->
     raise RuntimeError(f"server did not come up:\n{log_path.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
