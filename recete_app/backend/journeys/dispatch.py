@@ -3,9 +3,8 @@
 The dispatcher claims due rows (`FOR UPDATE SKIP LOCKED`, so any number of dispatchers can run)
 and hands them, a batch of one merchant's rows at a time, to a sender with their claim numbers;
 it keeps at most MAX_IN_FLIGHT rows claimed so a claim's lease never runs out while it waits in
-the queue. The sweeper takes back claims whose
-lease ran out (a dead worker, a lost queue message, a dead Redis): recovery never waits for the
-broker to redeliver.
+the queue. The sweeper takes back claims whose lease ran out (a dead worker, a lost queue
+message, a dead Redis): recovery never waits for the broker to redeliver.
 """
 
 from __future__ import annotations

@@ -15,7 +15,11 @@ from recete_app.backend.db import current_merchant_id
 from recete_app.backend.journeys.schedule import JOURNEY_STEP, SENDING, SENT, UNKNOWN
 from recete_app.backend.journeys.settings import journey_for
 from recete_app.backend.knowledge.sections import best_of_section_rows
-from recete_app.backend.messaging.conversations import CLOSED, open_conversation
+from recete_app.backend.messaging.conversations import (
+    CLOSED,
+    open_conversation,
+    start_conversation,
+)
 from recete_app.backend.models import (
     Conversation,
     Customer,
@@ -49,7 +53,7 @@ class SendBatch:
         self.products: dict[uuid.UUID, Product] = {}
         self.usage: dict[uuid.UUID, list[_SectionRow]] = {}  # product -> how_to_use sections
         self.conversations: dict[uuid.UUID, Conversation] = {}  # customer -> open conversation
-        self._conversations_read: set[uuid.UUID] = set()  # customers whose were looked up
+        self._conversations_read: set[uuid.UUID] = set()  # customers whose conversations were read
         self.busy: dict[uuid.UUID, dict[uuid.UUID, datetime]] = {}  # customer -> row -> when
 
     def prefetch(self, rows: Sequence[ScheduledMessage]) -> None:
@@ -96,8 +100,8 @@ class SendBatch:
     def usage_text(self, product_id: uuid.UUID, language: str) -> str:
         if product_id not in self.usage:
             self._load_usage([product_id])
-        text = best_of_section_rows(self.usage.get(product_id, []), language)
-        product = self.products.get(product_id) or self.session.get(Product, product_id)
+        text = best_of_section_rows(self.usage[product_id], language)
+        product = self.products.get(product_id)  # loaded with its sections; None if deleted
         return text or (product.usage if product is not None else "")
 
     def conversation(self, customer: Customer) -> Conversation:
@@ -105,15 +109,10 @@ class SendBatch:
         the batch: one statement for all, not one each)."""
         if customer.id in self.conversations:
             return self.conversations[customer.id]
-        if customer.id not in self._conversations_read:
-            conversation = open_conversation(self.session, customer)
+        if customer.id in self._conversations_read:  # read in bulk: none is open
+            conversation = start_conversation(self.session, customer)
         else:
-            conversation = Conversation(
-                merchant_id=customer.merchant_id,
-                customer_id=customer.id,
-                language=customer.language,
-            )
-            self.session.add(conversation)
+            conversation = open_conversation(self.session, customer)
         self.conversations[customer.id] = conversation
         return conversation
 

@@ -17,7 +17,7 @@ import uuid
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from recete_app.backend.db import current_merchant_id
+from recete_app.backend.db import after_commit, current_merchant_id
 from recete_app.backend.knowledge.embeddings import Embedder
 
 EXACT_UP_TO = 20_000
@@ -40,7 +40,8 @@ def in_index(session: Session, embedder: Embedder) -> bool:
             ),
             {"merchant": merchant_id},
         )
-        _flagged.add(merchant_id)
+        # Remembered once committed: a rolled-back move is tried again.
+        after_commit(session, lambda: _flagged.add(merchant_id))
     return True
 
 

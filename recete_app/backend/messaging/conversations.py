@@ -25,13 +25,20 @@ def open_conversation(session: Session, customer: Customer) -> Conversation:
         .limit(1)
     ).first()
     if conversation is None:
-        conversation = Conversation(
-            merchant_id=current_merchant_id(session),
-            customer_id=customer.id,
-            language=customer.language,
-        )
-        session.add(conversation)
+        conversation = start_conversation(session, customer)
         session.flush()
+    return conversation
+
+
+def start_conversation(session: Session, customer: Customer) -> Conversation:
+    """A new conversation, added to the session: the caller knows the customer has no open
+    one (a batch flushes all it starts at once)."""
+    conversation = Conversation(
+        merchant_id=current_merchant_id(session),
+        customer_id=customer.id,
+        language=customer.language,
+    )
+    session.add(conversation)
     return conversation
 
 
