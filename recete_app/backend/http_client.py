@@ -16,6 +16,7 @@ def build_client(
     auth: httpx.Auth | tuple[str, str] | None = None,
     headers: dict[str, str] | None = None,
     trust_env: bool = True,
+    limits: httpx.Limits | None = None,
 ) -> httpx.Client:
     return httpx.Client(
         base_url=base_url,
@@ -24,6 +25,7 @@ def build_client(
         auth=auth,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         follow_redirects=False,
+        limits=limits or httpx.Limits(max_connections=100, max_keepalive_connections=20),
         # The scraper turns this off: it pins connections to addresses it has checked, and an
         # environment proxy would make the connection (and TLS name check) somewhere else.
         trust_env=trust_env,

@@ -75,3 +75,20 @@ def test_recete_worker_consumes_the_redis_queue(database_url: str) -> None:
     finally:
         worker.terminate()
         assert worker.wait(timeout=20) == 0
+
+
+def test_redis_pacer_gives_workers_one_timeline_per_number() -> None:
+    import redis
+
+    from recete_app.backend.messaging.throughput import BURST_SECONDS, RedisPacer
+
+    assert REDIS_URL
+    number = f"test-{uuid.uuid4().hex}"
+    first = RedisPacer(redis.Redis.from_url(REDIS_URL))
+    second = RedisPacer(redis.Redis.from_url(REDIS_URL))
+    waits = [pacer.reserve(number, 10.0) or 0.0 for pacer in (first, second) * 4]
+    # The first leaves at once, the rest a tenth of a second apart (less the burst allowance and
+    # the milliseconds between the calls), whichever process asked.
+    expected = [max(0.0, i / 10 - BURST_SECONDS) for i in range(8)]
+    assert all(abs(wait - slot) < 0.02 for wait, slot in zip(waits, expected, strict=True))
+    assert first.reserve(f"{number}-other", 10.0) == 0.0

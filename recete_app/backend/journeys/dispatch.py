@@ -24,6 +24,7 @@ from recete_app.backend.models import ScheduledMessage
 QUEUE_LEASE = timedelta(seconds=60)
 BATCH = 2000  # rows claimed per statement; they leave in batches of at most SEND_BATCH
 SEND_BATCH = 50  # one merchant's rows per sender run (journeys/sending.py sends them in waves)
+PER_MERCHANT = SEND_BATCH  # per claim: busy numbers' runs alternate with other numbers' runs
 MAX_IN_FLIGHT = 5000
 
 
@@ -42,18 +43,33 @@ class SendOrder:
     rows: list[tuple[uuid.UUID, int]]
 
 
+# Rows are claimed per merchant (the oldest waiting first, up to PER_MERCHANT rows each) rather
+# than the oldest rows overall: a sender run reads and sends one merchant's rows together, and
+# rows spread thinly over many merchants would make runs of two or three rows. FOR UPDATE sits in
+# the per-merchant subquery, so the rows two dispatchers race for are skipped, not waited on.
 _CLAIM = sa.text(
     """
     WITH room AS (
         SELECT greatest(0, :max_in_flight - count(*))::int AS n
         FROM scheduled_messages
         WHERE status IN ('queued', 'sending') AND lease_until > now()
-    ), due AS (
-        SELECT id FROM scheduled_messages
+    ), waiting AS (
+        SELECT merchant_id, min(due_at) AS oldest
+        FROM scheduled_messages
         WHERE status = 'scheduled' AND due_at <= now()
-        ORDER BY due_at
+        GROUP BY merchant_id
+        ORDER BY oldest
+    ), due AS (
+        SELECT rows.id
+        FROM waiting
+        CROSS JOIN LATERAL (
+            SELECT id FROM scheduled_messages
+            WHERE merchant_id = waiting.merchant_id AND status = 'scheduled' AND due_at <= now()
+            ORDER BY due_at
+            LIMIT :per_merchant
+            FOR UPDATE SKIP LOCKED
+        ) AS rows
         LIMIT least(:batch, (SELECT n FROM room))
-        FOR UPDATE SKIP LOCKED
     )
     UPDATE scheduled_messages AS s
     SET status = 'queued', claims = s.claims + 1,
@@ -87,6 +103,7 @@ def claim_due(batch: int = BATCH, max_in_flight: int = MAX_IN_FLIGHT) -> list[Cl
             _CLAIM,
             {
                 "batch": batch,
+                "per_merchant": PER_MERCHANT,
                 "max_in_flight": max_in_flight,
                 "lease": QUEUE_LEASE.total_seconds(),
             },

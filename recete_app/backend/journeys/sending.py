@@ -36,7 +36,9 @@ from recete_app.backend.models import Message, ScheduledMessage
 SEND_LEASE = timedelta(seconds=60)
 WAVE = 10  # requests in flight at once per batch: what a crash can leave in doubt
 CALLBACK_PREFIX = "sm:"
-_requests = ThreadPoolExecutor(max_workers=32, thread_name_prefix="whatsapp-send")
+# Room for every wave of a worker's sender threads at once (a request waiting for its number's
+# send slot holds its thread while it sleeps).
+_requests = ThreadPoolExecutor(max_workers=16 * WAVE, thread_name_prefix="whatsapp-send")
 
 
 @dataclass(frozen=True)

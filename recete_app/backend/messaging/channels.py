@@ -81,7 +81,13 @@ def graph_client() -> httpx.Client:
     global _graph
     with _graph_lock:
         if _graph is None:
-            _graph = build_client(base_url=get_settings().whatsapp_graph_url, timeout=15.0)
+            # Every sending thread keeps its connection: the default keeps 20 and closes the
+            # rest after each request, so a busy sender reconnected all the time.
+            _graph = build_client(
+                base_url=get_settings().whatsapp_graph_url,
+                timeout=15.0,
+                limits=httpx.Limits(max_connections=128, max_keepalive_connections=128),
+            )
         return _graph
 
 

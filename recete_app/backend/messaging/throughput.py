@@ -1,36 +1,118 @@
 """Messages per second per business phone number (Meta's default is 80, inbound included),
-shared by every worker through the rate limiter (Redis when configured)."""
+shared by every worker through Redis when configured.
+
+Sends are paced, not counted in fixed windows: a window counter lets a whole second's sends
+leave in its first milliseconds, and those granted at the end of one of our windows arrive in
+Meta's next one, on top of that window's full quota (measured: 0.35% of a 20,000-message run
+answered 130429). The pacer gives each send a slot (the generic cell rate algorithm: one
+timestamp per number, the next free slot), at PACE_SHARE of the cap with at most BURST_SECONDS
+of unused time spent at once, so no one-second span holds more sends than the cap.
+"""
 
 from __future__ import annotations
 
-import random
+import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Protocol
 
-from recete_app.backend.config import get_settings
-from recete_app.backend.security.rate_limits import Limit, RateLimiter, shared_rate_limiter
+from recete_app.backend.config import Settings, get_settings
 
-# A send waits at most this many one-second windows for a slot, then gives up (retried later).
-MAX_WAIT_WINDOWS = 30
+PACE_SHARE = 0.9  # of the number's cap: the rest absorbs network jitter and the burst
+BURST_SECONDS = 0.05  # an idle number may send this much of its pace at once
+MAX_WAIT_SECONDS = 30.0  # a send waits at most this long for its slot, then is retried later
 
 
 class NoSendingSlot(Exception):
-    """The number stayed at its limit for MAX_WAIT_WINDOWS seconds."""
+    """The number's next free slot is further away than MAX_WAIT_SECONDS."""
+
+
+class SendPacer(Protocol):
+    def reserve(self, number: str, per_second: float) -> float | None:
+        """Take the number's next slot: seconds to wait for it, or None (further than
+        MAX_WAIT_SECONDS away; nothing reserved)."""
+        ...
+
+
+def next_slot(
+    last: float, now: float, per_second: float
+) -> tuple[float, float] | tuple[None, float]:
+    """(wait, the number's new last slot) for a send asked for at `now`, or (None, last)."""
+    interval = 1.0 / per_second
+    slot = max(last + interval, now - BURST_SECONDS)
+    wait = max(0.0, slot - now)
+    if wait > MAX_WAIT_SECONDS:
+        return None, last
+    return wait, slot
+
+
+class MemoryPacer:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    def reserve(self, number: str, per_second: float) -> float | None:
+        with self._lock:
+            now = self._clock()
+            wait, last = next_slot(self._last.get(number, float("-inf")), now, per_second)
+            self._last[number] = last
+        return wait
+
+
+# The same arithmetic as next_slot, on Redis's clock so every worker shares one timeline.
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local interval = 1 / tonumber(ARGV[1])
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1e18')
+local slot = math.max(last + interval, now - tonumber(ARGV[2]))
+local wait = math.max(0, slot - now)
+if wait > tonumber(ARGV[3]) then return '-1' end
+redis.call('SET', KEYS[1], string.format('%.6f', slot), 'PX', math.ceil((wait + 2) * 1000))
+return string.format('%.6f', wait)
+"""
+
+
+class RedisPacer:
+    def __init__(self, client: Any) -> None:
+        self._reserve = client.register_script(_RESERVE)
+
+    def reserve(self, number: str, per_second: float) -> float | None:
+        wait = float(
+            self._reserve(
+                keys=[f"recete:pace:whatsapp:{number}"],
+                args=[per_second, BURST_SECONDS, MAX_WAIT_SECONDS],
+            )
+        )
+        return None if wait < 0 else wait
+
+
+def build_pacer(settings: Settings) -> SendPacer:
+    if settings.redis_url:
+        import redis
+
+        return RedisPacer(redis.Redis.from_url(settings.redis_url))
+    return MemoryPacer()
+
+
+@lru_cache(maxsize=1)
+def shared_pacer() -> SendPacer:
+    return build_pacer(get_settings())
 
 
 def wait_for_slot(
     phone_number_id: str,
     *,
     per_second: int | None = None,
-    limiter: RateLimiter | None = None,
+    pacer: SendPacer | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.time,
 ) -> None:
-    limit = Limit("whatsapp_send", per_second or get_settings().whatsapp_messages_per_second, 1)
-    limiter = limiter or shared_rate_limiter()
-    for _ in range(MAX_WAIT_WINDOWS):
-        if limiter.hit(limit, phone_number_id).allowed:
-            return
-        # Sleep into the next window; the jitter keeps waiting workers from arriving together.
-        sleep(1.0 - clock() % 1.0 + random.uniform(0.0, 0.05))  # noqa: S311
-    raise NoSendingSlot(f"{phone_number_id} stayed at its send limit for {MAX_WAIT_WINDOWS} s")
+    """Block until this send's slot on the number; NoSendingSlot if it is too far away."""
+    cap = per_second or get_settings().whatsapp_messages_per_second
+    wait = (pacer or shared_pacer()).reserve(phone_number_id, cap * PACE_SHARE)
+    if wait is None:
+        raise NoSendingSlot(f"{phone_number_id} has no free send slot in {MAX_WAIT_SECONDS:.0f} s")
+    if wait > 0:
+        sleep(wait)
