@@ -29,11 +29,15 @@ from tests.support import owner_sql
 CUSTOMERS = 25  # three waves of sending.WAVE (10)
 
 
-def merchant_with_due_customers(graph: FakeGraphApi, customers: int) -> uuid.UUID:
-    """A merchant whose `customers` customers each have their day-3 step due now."""
-    merchant_id = new_merchant()
+def merchant_with_due_customers(
+    graph: FakeGraphApi | None, customers: int, email: str = "owner@lalekozmetik.com"
+) -> uuid.UUID:
+    """A merchant whose `customers` customers each have their day-3 step due now (on the
+    sandbox without a graph)."""
+    merchant_id = new_merchant(email)
     send_around_the_clock(merchant_id)
-    connect_whatsapp(merchant_id, graph.token)
+    if graph is not None:
+        connect_whatsapp(merchant_id, graph.token)
     delivered = datetime.now(UTC) - timedelta(days=3)
     for n in range(customers):
         deliver(
@@ -46,7 +50,7 @@ def merchant_with_due_customers(graph: FakeGraphApi, customers: int) -> uuid.UUI
         )
     owner_sql(
         "UPDATE scheduled_messages SET due_at = now() - interval '1 second' "
-        "WHERE due_at < now() + interval '4 days'"
+        f"WHERE due_at < now() + interval '4 days' AND merchant_id = '{merchant_id}'"
     )
     return merchant_id
 
@@ -170,3 +174,20 @@ def test_a_row_taken_back_from_a_slow_sender_is_sent_by_its_new_owner_only(
     (claims,) = owner_sql("SELECT claims FROM scheduled_messages WHERE id = :i", i=taken[0])[0]
     assert sending.send_scheduled(merchant_id, taken[0], int(str(claims))) == "sent"
     assert set(accepted_per_row(graph).values()) == {1} and len(graph.sent_messages()) == 15
+
+
+def test_a_claim_takes_each_waiting_merchants_oldest_rows_not_the_oldest_rows_overall(
+    graph: FakeGraphApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sender runs are one merchant's rows: a claim that took the oldest rows overall would
+    give a busy merchant all of it, and spread over many merchants it made runs of 2-3 rows."""
+    monkeypatch.setattr("recete_app.backend.journeys.dispatch.PER_MERCHANT", 3)
+    busy = merchant_with_due_customers(graph, 5)
+    owner_sql(
+        f"UPDATE scheduled_messages SET due_at = now() - interval '1 hour' "
+        f"WHERE merchant_id = '{busy}' AND due_at < now()"
+    )
+    other = merchant_with_due_customers(None, 2, email="owner@ikinci.example")
+    claims = claim_due(batch=4)
+    assert Counter(claim.merchant_id for claim in claims) == {busy: 3, other: 1}
+    assert [len(order.rows) for order in send_orders(claims, size=3)] == [3, 1]
