@@ -18,15 +18,31 @@ log = logging.getLogger(__name__)
 
 # An idle Redis consumer polls with a growing back-off up to this many milliseconds. Dramatiq's
 # default (1,000) made each queue hop of a customer's message wait ~0.5 s on average when
-# traffic is light (bench/agent_latency.py); 100 costs a few Redis round trips a second.
-IDLE_POLL_MS = 100
+# traffic is light (bench/agent_latency.py), so the queues a customer waits on poll every
+# 100 ms. Every other queue (and every delay queue: a retry waits seconds anyway) keeps 1,000:
+# at 100 ms the 12 consumers of a worker made ~120 Redis calls a second, a quarter of a busy
+# sending worker's Python time (bench/dispatch.py, profiled).
+PROMPT_POLL_MS = 100
+IDLE_POLL_MS = 1000
+PROMPT_QUEUES = frozenset({"agent", "messages"})
+
+
+class Worker(dramatiq.Worker):
+    def _add_consumer(self, queue_name: str, *, delay: bool = False) -> None:
+        # The consumer thread keeps the timeout it is built with; the worker threads built
+        # after the consumers get the default back.
+        self.worker_timeout = PROMPT_POLL_MS if queue_name in PROMPT_QUEUES else IDLE_POLL_MS
+        try:
+            super()._add_consumer(queue_name, delay=delay)
+        finally:
+            self.worker_timeout = IDLE_POLL_MS
 
 
 class WorkerRuntime:
     """Dramatiq worker threads plus the periodic-job loop, started and stopped together."""
 
     def __init__(self, threads: int, periodic: bool = True) -> None:
-        self.worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=IDLE_POLL_MS)
+        self.worker = Worker(broker, worker_threads=threads, worker_timeout=IDLE_POLL_MS)
         self.stop_event = threading.Event()
         self.periodic = periodic
         self._loops: list[threading.Thread] = []

@@ -6,7 +6,7 @@ from recete_app.backend.jobs import claim_due_job
 from tasks import maintenance
 from tasks.broker import broker, is_embedded
 from tasks.periodic import enqueue_due_jobs
-from tasks.runtime import WorkerRuntime
+from tasks.runtime import IDLE_POLL_MS, PROMPT_POLL_MS, WorkerRuntime
 from tests.support import owner_sql
 
 
@@ -55,3 +55,18 @@ def test_due_periodic_jobs_are_enqueued_once() -> None:
     ]
     assert enqueue_due_jobs() == []
     broker.flush_all()
+
+
+def test_only_the_queues_a_customer_waits_on_poll_quickly_when_idle() -> None:
+    runtime = WorkerRuntime(threads=1, periodic=False)
+    runtime.start()
+    try:
+        polls = {name: c.worker_timeout for name, c in runtime.worker.consumers.items()}
+        threads = {thread.timeout for thread in runtime.worker.workers}
+    finally:
+        runtime.stop()
+    assert polls["agent"] == polls["messages"] == PROMPT_POLL_MS
+    slow = {name for name, poll in polls.items() if poll == IDLE_POLL_MS}
+    assert {"commerce", "journeys", "maintenance", "agent.DQ", "messages.DQ"} <= slow
+    assert set(polls) == slow | {"agent", "messages"}
+    assert threads == {IDLE_POLL_MS / 1000}
