@@ -177,3 +177,19 @@ def test_the_journey_window_is_the_merchants_own() -> None:
         journey.window_start, journey.window_end = time(10, 0), time(18, 0)
     deliver(merchant_id, datetime(2026, 11, 2, 5, 0, tzinfo=UTC))  # 08:00 in Istanbul
     assert local(rows(merchant_id)[0].due_at) == datetime(2026, 11, 5, 10, 0)
+
+
+def test_a_send_in_doubt_still_takes_its_day() -> None:
+    """An `unknown` row may have reached the customer: a new plan does not put another
+    proactive message on the day it was attempted."""
+    merchant_id = new_merchant()
+    delivered = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+    deliver(merchant_id, delivered, order="1001")
+    first = rows(merchant_id)[0]
+    attempted = first.due_at + timedelta(hours=1)
+    with session_scope(merchant_id) as session:
+        row = session.get_one(ScheduledMessage, first.id)
+        row.status, row.request_started_at = "unknown", attempted
+    deliver(merchant_id, delivered, order="1002")
+    planned = [r for r in rows(merchant_id) if r.id != first.id and r.status == "scheduled"]
+    assert local(attempted).date() not in {local(r.due_at).date() for r in planned}

@@ -246,3 +246,15 @@ def test_a_cancelled_order_sends_nothing_even_if_already_queued(graph: FakeGraph
     owner_sql("UPDATE orders SET cancelled_at = now()")
     assert send_scheduled(claim.merchant_id, claim.scheduled_id, claim.claim) == "cancelled"
     assert graph.requests == []
+
+
+def test_a_number_without_an_access_token_pauses_its_sends_without_a_request(
+    graph: FakeGraphApi,
+) -> None:
+    merchant_id = merchant_with_planned_order(graph)
+    make_first_due()
+    owner_sql("UPDATE integrations SET secrets = NULL WHERE merchant_id = :m", m=merchant_id)
+    assert dispatch_and_send() == ["paused"]
+    row = first_row(merchant_id)
+    assert row.status == "paused" and "reconnect" in (row.last_error or "")
+    assert graph.requests == []

@@ -889,3 +889,13 @@ def test_a_body_naming_two_merchants_numbers_only_touches_the_one_it_was_routed_
     with session_scope(merchant_id) as session:
         ids = session.exec(select(Message.provider_message_id).order_by(col(Message.created_at)))
         assert list(ids) == ["wamid.for-a"]
+
+
+def test_an_error_about_the_number_is_shown_on_its_integration_and_stores_no_message(
+    client: TestClient, merchant_id: uuid.UUID
+) -> None:
+    deliver(client, merchant_id, fixture_json("whatsapp", "value_errors.json"))
+    ((last_error,),) = owner_sql("SELECT last_error FROM integrations WHERE kind = 'whatsapp'")
+    assert isinstance(last_error, str)
+    assert "131051: Message type unknown (Message type is currently not supported.)" in last_error
+    assert inbound_messages() == []

@@ -312,3 +312,12 @@ def test_phone_number_ids_of_junk_is_empty(body: Any) -> None:
 
 def test_phone_number_ids_lists_each_number_once_in_order() -> None:
     assert phone_number_ids(fixture("status_failed.json")) == [PHONE_ID]
+
+
+def test_errors_about_the_number_itself_are_kept_apart_from_messages_and_statuses() -> None:
+    batch = parse_webhook(fixture("value_errors.json"))
+    assert batch.statuses == () and batch.messages == ()
+    [error] = batch.number_errors
+    assert error.phone_number_id == "106540352242922"
+    assert (error.error.code, error.error.title) == (131051, "Message type unknown")
+    assert error.error.details == "Message type is currently not supported."

@@ -26,6 +26,7 @@ from recete_app.backend.journeys.schedule import (
     SCHEDULED,
     SENDING,
     SENT,
+    UNKNOWN,
     cancel_pending,
     customer_zone,
 )
@@ -157,15 +158,24 @@ def _busy_days(
         REPLANNABLE
     )
     rows = session.exec(
-        select(ScheduledMessage.due_at, ScheduledMessage.sent_at).where(
+        select(
+            ScheduledMessage.status,
+            ScheduledMessage.due_at,
+            ScheduledMessage.sent_at,
+            ScheduledMessage.request_started_at,
+        ).where(
             ScheduledMessage.customer_id == customer_id,
             ScheduledMessage.kind == JOURNEY_STEP,
-            col(ScheduledMessage.status).in_((SCHEDULED, QUEUED, SENDING, SENT, PAUSED)),
+            col(ScheduledMessage.status).in_((SCHEDULED, QUEUED, SENDING, SENT, PAUSED, UNKNOWN)),
             col(ScheduledMessage.due_at) >= now - timedelta(days=2),
             sa.not_(own_movable),
         )
     ).all()
-    return {local_day(sent_at or due_at, zone) for due_at, sent_at in rows}
+    # A send in doubt may have reached the customer on the day it was attempted.
+    return {
+        local_day(sent or (started if status == UNKNOWN else None) or due, zone)
+        for status, due, sent, started in rows
+    }
 
 
 def _put(session: Session, order: Order, plan: StepPlan, row: ScheduledMessage | None) -> None:

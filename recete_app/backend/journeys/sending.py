@@ -36,6 +36,7 @@ from recete_app.backend.models import Message, ScheduledMessage
 SEND_LEASE = timedelta(seconds=60)
 WAVE = 10  # requests in flight at once per batch: what a crash can leave in doubt
 CALLBACK_PREFIX = "sm:"
+NUMBER_NEEDS_RECONNECT = "The WhatsApp number's access token expired or is missing: reconnect it."
 # Room for every wave of a worker's sender threads at once (a request waiting for its number's
 # send slot holds its thread while it sleeps).
 _requests = ThreadPoolExecutor(max_workers=16 * WAVE, thread_name_prefix="whatsapp-send")
@@ -109,7 +110,7 @@ def _start(
         channel = channel_for(session)
         if channel is None:
             for row in rows:
-                settle(row, PAUSED, "The WhatsApp number's access token expired: reconnect it.")
+                settle(row, PAUSED, NUMBER_NEEDS_RECONNECT)
                 outcome[row.id] = PAUSED
             return None
         batch = SendBatch(session, now)

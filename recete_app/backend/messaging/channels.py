@@ -110,16 +110,19 @@ def whatsapp_integration(session: Session) -> Integration | None:
 
 
 def channel_for(session: Session) -> Channel | None:
-    """The merchant's channel; None while their number is broken (token expired): sends wait."""
+    """The merchant's channel; None while their number is broken (token expired) or has no
+    token at all (every request would be refused): sends wait for a reconnect."""
     integration = whatsapp_integration(session)
     if integration is None:
         return SandboxChannel()
     if integration.status == BROKEN:
         return None
     secrets = read_secrets(integration)
+    if not secrets.get("access_token"):
+        return None
     client = WhatsAppClient(
         graph_client(),
         phone_number_id=integration.external_id,
-        access_token=secrets.get("access_token", ""),
+        access_token=secrets["access_token"],
     )
     return WhatsAppChannel(client)

@@ -7,14 +7,18 @@ proof that it left: the message is recorded then, once.
 
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
 from recete_app.backend.journeys.schedule import FAILED, SENDING, UNKNOWN
 from recete_app.backend.journeys.sending import CALLBACK_PREFIX, record_delivery
-from recete_app.backend.messaging.whatsapp.payloads import StatusUpdate
-from recete_app.backend.models import Message, ScheduledMessage
+from recete_app.backend.messaging.whatsapp.payloads import NumberError, StatusError, StatusUpdate
+from recete_app.backend.models import Integration, Message, ScheduledMessage
+
+log = logging.getLogger(__name__)
 
 RANK = {"failed": 0, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
 
@@ -60,13 +64,7 @@ def _reconciled(session: Session, update: StatusUpdate) -> Message | None:
 def _failed(session: Session, message: Message, update: StatusUpdate) -> str:
     if RANK.get(message.status, 0) >= RANK["delivered"]:
         return "unchanged"  # it reached the phone; a late failure report changes nothing
-    reason = (
-        "; ".join(
-            f"{error.code}: {error.title}" + (f" ({error.details})" if error.details else "")
-            for error in update.errors
-        )
-        or "WhatsApp reported the message as failed."
-    )
+    reason = describe_errors(update.errors) or "WhatsApp reported the message as failed."
     message.status = "failed"
     message.error = reason[:1000]
     message.status_updated_at = update.timestamp
@@ -77,3 +75,30 @@ def _failed(session: Session, message: Message, update: StatusUpdate) -> str:
     if row is not None:
         row.status, row.last_error = FAILED, reason[:1000]
     return "failed"
+
+
+def describe_errors(errors: tuple[StatusError, ...]) -> str:
+    return "; ".join(
+        f"{error.code}: {error.title}" + (f" ({error.details})" if error.details else "")
+        for error in errors
+    )
+
+
+def note_number_errors(session: Session, errors: list[NumberError]) -> None:
+    """Errors Meta reports about a number rather than a message (`value.errors[]`): shown on
+    the number's integration card until the next one, and logged for the operator."""
+    for error in errors:
+        integration = session.exec(
+            select(Integration).where(
+                Integration.kind == "whatsapp", Integration.external_id == error.phone_number_id
+            )
+        ).first()
+        if integration is None:
+            continue
+        reason = f"WhatsApp reported an error for this number: {describe_errors((error.error,))}"
+        integration.last_error = reason[:1000]
+        integration.updated_at = datetime.now(UTC)
+        log.warning(
+            "whatsapp number error",
+            extra={"phone_number_id": error.phone_number_id, "code": error.error.code},
+        )

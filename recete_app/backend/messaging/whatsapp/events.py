@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from recete_app.backend.agent.service import answer_after_commit
 from recete_app.backend.messaging.inbound import STORED, receive
-from recete_app.backend.messaging.statuses import apply_status
+from recete_app.backend.messaging.statuses import apply_status, note_number_errors
 from recete_app.backend.messaging.whatsapp.payloads import InvalidWebhookPayload, parse_webhook
 from recete_app.backend.models import ExternalEvent, Integration
 
@@ -22,6 +22,7 @@ def handle(session: Session, event: ExternalEvent) -> str:
     own = set(
         session.exec(select(Integration.external_id).where(Integration.kind == "whatsapp")).all()
     )
+    note_number_errors(session, [e for e in batch.number_errors if e.phone_number_id in own])
     for update in batch.statuses:
         if update.phone_number_id in own:
             apply_status(session, update)

@@ -60,9 +60,18 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class NumberError:
+    """An error Meta reports about the number itself (`value.errors[]`), not about a message."""
+
+    phone_number_id: str
+    error: StatusError
+
+
+@dataclass(frozen=True)
 class WebhookBatch:
     statuses: tuple[StatusUpdate, ...]
     messages: tuple[InboundMessage, ...]
+    number_errors: tuple[NumberError, ...] = ()
 
 
 def parse_webhook(body: Any) -> WebhookBatch:
@@ -73,10 +82,14 @@ def parse_webhook(body: Any) -> WebhookBatch:
         raise InvalidWebhookPayload("webhook body has no entry list")
     statuses: list[StatusUpdate] = []
     messages: list[InboundMessage] = []
+    number_errors: list[NumberError] = []
     for value in _message_values(entries):
         phone_number_id = _text(_dict(value.get("metadata")).get("phone_number_id"))
         if phone_number_id is None:
             continue
+        for raw in _list(value.get("errors")):
+            if _dict(raw):
+                number_errors.append(NumberError(phone_number_id, _status_error(_dict(raw))))
         for raw in _list(value.get("statuses")):
             status = _status(phone_number_id, raw)
             if status is not None:
@@ -86,7 +99,7 @@ def parse_webhook(body: Any) -> WebhookBatch:
             message = _message(phone_number_id, raw, names)
             if message is not None:
                 messages.append(message)
-    return WebhookBatch(statuses=tuple(statuses), messages=tuple(messages))
+    return WebhookBatch(tuple(statuses), tuple(messages), tuple(number_errors))
 
 
 def phone_number_ids(body: Any) -> list[str]:
