@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.cpu import CpuMeter, own_seconds, postmaster_pid
 from bench.database import fresh_database
 from bench.seeding import create_merchants, seed_due_messages
 from tests.fakes.graph_api import FakeGraphApi, RecordedRequest
@@ -147,12 +149,15 @@ def run_phase(
     graph: FakeGraphApi,
     env: dict[str, str],
     serial: int,
+    services: dict[str, list[int]],
     kill: bool = False,
 ) -> dict[str, object]:
     reset_rows()
     graph_start = len(graph.requests)
     seed_due_messages(merchants, count, datetime.now(UTC), serial)
     workers = [start_worker(env), start_worker(env)]
+    meter = CpuMeter({**services, "workers": [w.pid for w in workers]})
+    meter.start()
     killed_at: float | None = None
     resumed: dict[str, float] = {}
 
@@ -166,6 +171,8 @@ def run_phase(
 
     started = time.monotonic()
     elapsed = wait_settled(count, timeout=1800, on_progress=progress)
+    # A killed worker's CPU is lost with it: only whole runs say what a message costs.
+    cpu = {} if kill else {"cpu_ms_per_message": meter.per_message_ms(count)}
     for worker in workers:
         os.killpg(worker.pid, signal.SIGTERM)
     for worker in workers:
@@ -193,6 +200,44 @@ def run_phase(
         if sent
         else 0,
         **resumed,
+        **cpu,
+    }
+
+
+def run_baseline(count: int, graph: FakeGraphApi) -> dict[str, object]:
+    """The ceiling for this machine: 2 processes sending the same payloads with the same client
+    and no database, queue or pacing (bench/bare_sender.py)."""
+    graph_start = len(graph.requests)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    fake_before = own_seconds()
+
+    def sender_args(n: int) -> list[str]:
+        return [str(count // 2), str(THREADS), str(90_000_000 + n * count)]
+
+    senders = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.bare_sender", graph.url, graph.token, *sender_args(n)],
+            cwd=ROOT,
+        )
+        for n in range(2)
+    ]
+    for sender in senders:
+        sender.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    senders_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    fake_s = own_seconds() - fake_before
+    accepted = [r for r in graph.requests[graph_start:] if r.status == 200]
+    times = sorted(r.received_at for r in accepted)
+    return {
+        "phase": "baseline (bare sends, no database)",
+        "messages": count,
+        "sent_per_s": round(len(accepted) / (times[-1] - times[0]), 1),
+        "rate_limited_130429": sum(1 for r in graph.requests[graph_start:] if r.status == 400),
+        "cpu_ms_per_message": {
+            "senders": round(1000 * senders_s / count, 2),
+            "graph_fake_and_bench": round(1000 * fake_s / count, 2),
+            "total": round(1000 * (senders_s + fake_s) / count, 2),
+        },
     }
 
 
@@ -201,26 +246,32 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--kill", type=int, default=20_000)
+    parser.add_argument("--baseline", type=int, default=20_000)
     args = parser.parse_args()
     redis, redis_url = start_redis()
-    graph = FakeGraphApi(rate_limit_per_second=80)
+    graph = FakeGraphApi(rate_limit_per_second=80, lean=True)
     graph.start()
     try:
-        _data, _server, url = fresh_database(
+        data, _server, url = fresh_database(
             "recete-bench-dispatch-",
             {"RECETE_REDIS_URL": redis_url, "RECETE_WHATSAPP_GRAPH_URL": graph.url},
         )
         env = {**os.environ, "RECETE_DATABASE_URL": url}
         merchants = create_merchants(NUMBERS, graph.token)
+        services = {"postgres": [postmaster_pid(data / "pg")], "redis": [redis.pid]}
         results: list[dict[str, object]] = []
+        if args.baseline:
+            results.append(run_baseline(args.baseline, graph))
+            print(results[-1], flush=True)
         for name, count, kill in (
             ("burst", args.burst, False),
             ("bulk", args.messages, False),
             ("kill", args.kill, True),
         ):
+            serial = len(results) * 10_000_000
             if count:
                 results.append(
-                    run_phase(name, count, merchants, graph, env, len(results) * 10_000_000, kill)
+                    run_phase(name, count, merchants, graph, env, serial, services, kill)
                 )
                 print(results[-1], flush=True)
     finally:

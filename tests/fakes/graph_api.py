@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any, cast
 
+from tests.fakes.asyncio_server import AsyncioProviderServer
 from tests.fakes.http_server import ProviderServer
 
 DEFAULT_TITLES = {
@@ -61,8 +62,10 @@ class FakeGraphApi:
         token: str = "EAAG-test-token",
         rate_limit_per_second: int | None = None,
         version: str = "v23.0",
+        lean: bool = False,
     ) -> None:
         self.token = token
+        self.lean = lean  # served by the asyncio server (benchmarks), not a thread per client
         self.rate_limit_per_second = rate_limit_per_second
         self.version = version
         self._lock = threading.Lock()
@@ -71,7 +74,7 @@ class FakeGraphApi:
         self._drops = 0
         self._buckets: Counter[tuple[str, int]] = Counter()
         self._ids = itertools.count(1)
-        self._server: ProviderServer | None = None
+        self._server: ProviderServer | AsyncioProviderServer | None = None
 
     @property
     def url(self) -> str:
@@ -83,7 +86,10 @@ class FakeGraphApi:
     def start(self) -> None:
         if self._server is not None:
             return
-        self._server = ProviderServer.serve(_Handler, self)
+        if self.lean:
+            self._server = AsyncioProviderServer.serve(self.handle, _json_object)
+        else:
+            self._server = ProviderServer.serve(_Handler, self)
 
     def stop(self) -> None:
         server = self._server

@@ -364,9 +364,10 @@ def test_errors_survive_pickling_for_job_queues() -> None:
 # -- against the socket fake ------------------------------------------------------------------
 
 
-@pytest.fixture()
-def graph_api() -> Iterator[FakeGraphApi]:
-    with FakeGraphApi(token=TOKEN, rate_limit_per_second=2) as fake:
+@pytest.fixture(params=[False, True], ids=["threaded", "lean"])
+def graph_api(request: pytest.FixtureRequest) -> Iterator[FakeGraphApi]:
+    """Both servers the fake runs on: the benchmark's lean one must answer as the tests' does."""
+    with FakeGraphApi(token=TOKEN, rate_limit_per_second=2, lean=request.param) as fake:
         yield fake
 
 
