@@ -23,6 +23,7 @@ from recete_app.state.journeys import JourneysState
 from recete_app.state.order_imports import OrderImportState
 from recete_app.state.products import ProductsState
 from recete_app.state.scrape_jobs import ScrapeJobState
+from recete_app.state.sends_in_doubt import SendsInDoubtState
 from recete_app.state.simulator import SimulatorState
 
 prepare_process()
@@ -74,7 +75,7 @@ app.add_page(
     journeys.settings_page,
     route=routes.SETTINGS,
     title="Settings · Recete",
-    on_load=[AuthState.require_session, JourneysState.load],
+    on_load=[AuthState.require_session, JourneysState.load, SendsInDoubtState.load],
 )
 app.add_page(
     simulator.simulator_page,

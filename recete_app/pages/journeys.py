@@ -10,6 +10,7 @@ from recete_app.pages.components.journey_parts import field, step_card
 from recete_app.pages.layout import dashboard_page
 from recete_app.state.auth import AuthState
 from recete_app.state.journeys import JourneysState, PlannedRow
+from recete_app.state.sends_in_doubt import DoubtRow, SendsInDoubtState
 
 
 def store_card() -> rx.Component:
@@ -143,6 +144,64 @@ def _planned_row(row: PlannedRow) -> rx.Component:
     )
 
 
+def _doubt_row(row: DoubtRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.customer),
+        rx.table.cell(row.what),
+        rx.table.cell(rx.text(row.attempted_at, white_space="nowrap")),
+        rx.table.cell(rx.text(row.text, size="1")),
+        rx.table.cell(
+            rx.hstack(
+                rx.button("Send again", size="1", on_click=SendsInDoubtState.send_again(row.id)),
+                rx.button(
+                    "Leave it", size="1", variant="soft", on_click=SendsInDoubtState.leave(row.id)
+                ),
+            )
+        ),
+        class_name="doubt-row",
+    )
+
+
+def sends_in_doubt() -> rx.Component:
+    """Shown only while a send's fate is unknown: nothing is resent without a person."""
+    return rx.cond(
+        (SendsInDoubtState.rows.length() > 0) | (SendsInDoubtState.notice != ""),
+        rx.box(
+            section(
+                "Sends in doubt",
+                rx.text(
+                    "A worker stopped while these messages may have been on their way, and "
+                    "WhatsApp never reported them. Recete does not resend on its own: the "
+                    "customer may already have them. Send again (they may get it twice) or "
+                    "leave it.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.cond(SendsInDoubtState.notice != "", rx.callout(SendsInDoubtState.notice)),
+                rx.cond(
+                    SendsInDoubtState.error != "",
+                    rx.callout(SendsInDoubtState.error, color_scheme="red"),
+                ),
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            *[
+                                rx.table.column_header_cell(label)
+                                for label in ("Customer", "Message", "Attempted", "Text", "")
+                            ]
+                        )
+                    ),
+                    rx.table.body(rx.foreach(SendsInDoubtState.rows, _doubt_row)),
+                    size="1",
+                    width="100%",
+                ),
+            ),
+            id="sends-in-doubt",
+            width="100%",
+        ),
+    )
+
+
 def planned_table() -> rx.Component:
     return section(
         "Planned messages",
@@ -200,6 +259,7 @@ def settings_page() -> rx.Component:
         journey_form(),
         rx.heading("Journey steps", size="4"),
         rx.foreach(JourneysState.steps, step_card),
+        sends_in_doubt(),
         planned_table(),
         spacing="4",
         width="100%",

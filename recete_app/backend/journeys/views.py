@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from recete_app.backend.journeys.composing import Ready, Stop, render_step
 from recete_app.backend.journeys.send_batch import SendBatch
@@ -55,15 +56,20 @@ def preview_step(session: Session, step_id: uuid.UUID) -> Preview | None:
     return Preview(reason, order.name, name, "", False)
 
 
-def planned_messages(session: Session, limit: int = 50) -> list[PlannedMessage]:
-    """The schedule, soonest first: waiting rows, then the latest outcomes."""
-    rows = session.exec(
+def with_names() -> Select[ScheduledMessage, str, str, int]:
+    """Scheduled rows with what a person knows them by: (row, first name, order, step)."""
+    return (
         select(ScheduledMessage, Customer.first_name, Order.name, JourneyStep.position)
         .join(Customer, col(Customer.id) == ScheduledMessage.customer_id)
         .join(Order, col(Order.id) == ScheduledMessage.order_id, isouter=True)
         .join(JourneyStep, col(JourneyStep.id) == ScheduledMessage.step_id, isouter=True)
-        .order_by(col(ScheduledMessage.due_at).desc())
-        .limit(limit)
+    )
+
+
+def planned_messages(session: Session, limit: int = 50) -> list[PlannedMessage]:
+    """The schedule, soonest first: waiting rows, then the latest outcomes."""
+    rows = session.exec(
+        with_names().order_by(col(ScheduledMessage.due_at).desc()).limit(limit)
     ).all()
     return [
         PlannedMessage(

@@ -1,0 +1,85 @@
+"""Settings → Journeys → Sends in doubt: messages whose fate is unknown, for the merchant to
+send again or leave."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC
+from typing import Any
+
+import reflex as rx
+
+from recete_app.backend.db import session_scope
+from recete_app.backend.errors import RecetError
+from recete_app.backend.journeys import review
+from recete_app.backend.journeys.schedule import TEXT_REPLY
+from recete_app.pages import routes
+from recete_app.state.session import current_principal
+
+
+@dataclasses.dataclass
+class DoubtRow:
+    id: str = ""
+    customer: str = ""
+    what: str = ""  # "Step 1 · #1001" or "Reply"
+    attempted_at: str = ""
+    text: str = ""
+
+
+def _row(doubt: review.SendInDoubt) -> DoubtRow:
+    if doubt.step_position is not None:
+        order = f" · {doubt.order_name}" if doubt.order_name else ""
+        what = f"Step {doubt.step_position}{order}"
+    else:
+        what = "Reply" if doubt.kind == TEXT_REPLY else doubt.kind
+    attempted = (
+        doubt.attempted_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if doubt.attempted_at
+        else ""
+    )
+    return DoubtRow(str(doubt.id), doubt.customer_name or "—", what, attempted, doubt.text)
+
+
+class SendsInDoubtState(rx.State):
+    rows: list[DoubtRow] = []
+    notice: str = ""
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.notice = self.error = ""
+        self._refresh(principal.merchant_id)
+        return None
+
+    def _refresh(self, merchant_id: uuid.UUID) -> None:
+        with session_scope(merchant_id) as session:
+            self.rows = [_row(doubt) for doubt in review.sends_in_doubt(session)]
+
+    @rx.event
+    async def send_again(self, row_id: str) -> Any:
+        return await self._settle(row_id, send_again=True)
+
+    @rx.event
+    async def leave(self, row_id: str) -> Any:
+        return await self._settle(row_id, send_again=False)
+
+    async def _settle(self, row_id: str, *, send_again: bool) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.notice = self.error = ""
+        try:
+            with session_scope(principal.merchant_id) as session:
+                review.settle_in_doubt(
+                    session, principal.actor, uuid.UUID(row_id), send_again=send_again
+                )
+        except RecetError as exc:
+            self.error = exc.message
+        else:
+            self.notice = "Scheduled to go out again now." if send_again else "Left as it is."
+        self._refresh(principal.merchant_id)
+        return None
