@@ -92,3 +92,10 @@ def test_redis_pacer_gives_workers_one_timeline_per_number() -> None:
     expected = [max(0.0, i / 10 - BURST_SECONDS) for i in range(8)]
     assert all(abs(wait - slot) < 0.02 for wait, slot in zip(waits, expected, strict=True))
     assert first.reserve(f"{number}-other", 10.0) == 0.0
+    # A wave takes its slots in one call, on the same timeline.
+    wave = second.reserve_many(number, 10.0, 3)
+    assert all(
+        abs(wait - (i / 10 - BURST_SECONDS)) < 0.03
+        for i, wait in zip(range(8, 11), wave, strict=True)
+    )
+    assert len(second.reserve_many(f"{number}-slow", 0.1, 10)) == 4  # 0, 10, 20, 30 s

@@ -13,7 +13,8 @@ from recete_app.backend.messaging.throughput import (
     PACE_SHARE,
     MemoryPacer,
     NoSendingSlot,
-    wait_for_slot,
+    reserve_slots,
+    wait_for,
 )
 
 
@@ -82,13 +83,31 @@ def test_a_slot_too_far_away_is_refused_and_not_taken() -> None:
     assert pacer.reserve("n1", per_second) is not None
 
 
-def test_wait_for_slot_sleeps_until_the_slot_or_raises() -> None:
+def test_a_send_sleeps_until_its_slot_or_raises_without_one() -> None:
     clock = FakeClock()
     pacer = MemoryPacer(clock)
     for _ in range(9):
-        wait_for_slot("n1", per_second=80, pacer=pacer, sleep=clock.sleep)
+        [slot] = reserve_slots("n1", 1, per_second=80, pacer=pacer)
+        wait_for(slot, "n1", sleep=clock.sleep)
     assert clock.now > 1000.0  # the tenth waited for its slot
     slow = MemoryPacer(clock)
     with pytest.raises(NoSendingSlot):
         for _ in range(100):
-            wait_for_slot("n2", per_second=1, pacer=slow, sleep=lambda _s: None)
+            [slot] = reserve_slots("n2", 1, per_second=1, pacer=slow)
+            wait_for(slot, "n2", sleep=lambda _s: None)
+
+
+def test_a_wave_takes_the_same_slots_as_its_sends_one_by_one() -> None:
+    one_by_one, at_once = MemoryPacer(FakeClock()), MemoryPacer(FakeClock())
+    singles = [one_by_one.reserve("n1", 72.0) for _ in range(10)]
+    assert at_once.reserve_many("n1", 72.0, 10) == singles
+    assert at_once.reserve("n1", 72.0) == one_by_one.reserve("n1", 72.0)
+
+
+def test_a_wave_past_the_longest_wait_gets_no_slot_for_the_rest() -> None:
+    pacer = MemoryPacer(FakeClock())
+    slots = reserve_slots("n1", 80, per_second=1, pacer=pacer)  # 0.9 a second: 30 s holds ~27
+    taken = [s for s in slots if s is not None]
+    assert slots == [*taken, *([None] * (80 - len(taken)))]
+    assert max(taken) <= MAX_WAIT_SECONDS
+    assert pacer.reserve("n1", 0.9) is None  # what was refused was not taken either

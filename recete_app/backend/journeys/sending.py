@@ -178,15 +178,17 @@ def _stamp(merchant_id: uuid.UUID, wave: list[Leaving], rest: list[Leaving]) -> 
 
 
 def _send_wave(channel: Channel, wave: list[Leaving]) -> list[tuple[Leaving, Result]]:
-    def send(item: Leaving) -> tuple[Leaving, Result]:
+    slots = channel.pace(len(wave))  # the wave's send slots on the number, taken at once
+
+    def send(item: Leaving, slot: float | None) -> tuple[Leaving, Result]:
         try:
-            return item, channel.send(item.ready.outgoing, callback_data(item.row_id))
+            return item, channel.send(item.ready.outgoing, callback_data(item.row_id), slot)
         except (WhatsAppError, ValueError) as exc:
             return item, exc
 
     if len(wave) == 1 or channel.name == SANDBOX:
-        return [send(item) for item in wave]
-    return list(_requests.map(send, wave))
+        return [send(item, slot) for item, slot in zip(wave, slots, strict=True)]
+    return list(_requests.map(send, wave, slots))
 
 
 def _record(

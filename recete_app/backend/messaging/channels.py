@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from recete_app.backend.commerce.integrations import read_secrets
 from recete_app.backend.config import get_settings
 from recete_app.backend.http_client import build_client
-from recete_app.backend.messaging.throughput import NoSendingSlot, wait_for_slot
+from recete_app.backend.messaging.throughput import NoSendingSlot, reserve_slots, wait_for
 from recete_app.backend.messaging.whatsapp.client import (
     SentMessage,
     TemplateMessage,
@@ -40,14 +40,23 @@ class Channel(Protocol):
     # The sandbox "delivers" as it stores; WhatsApp reports delivery later by webhook.
     status_on_send: str
 
-    def send(self, outgoing: Outgoing, callback_data: str) -> SentMessage: ...
+    def pace(self, count: int) -> list[float | None]:
+        """Send slots for `count` messages: seconds to wait for each, None for no slot."""
+        ...
+
+    def send(self, outgoing: Outgoing, callback_data: str, slot: float | None) -> SentMessage:
+        """Send at a slot `pace` gave."""
+        ...
 
 
 class SandboxChannel:
     name = SANDBOX
     status_on_send = "delivered"
 
-    def send(self, outgoing: Outgoing, callback_data: str) -> SentMessage:
+    def pace(self, count: int) -> list[float | None]:
+        return [0.0] * count
+
+    def send(self, outgoing: Outgoing, callback_data: str, slot: float | None) -> SentMessage:
         return SentMessage(message_id=f"sandbox.{uuid.uuid4().hex}", wa_id=None)
 
 
@@ -58,9 +67,12 @@ class WhatsAppChannel:
     def __init__(self, client: WhatsAppClient) -> None:
         self.client = client
 
-    def send(self, outgoing: Outgoing, callback_data: str) -> SentMessage:
+    def pace(self, count: int) -> list[float | None]:
+        return reserve_slots(self.client.phone_number_id, count)
+
+    def send(self, outgoing: Outgoing, callback_data: str, slot: float | None) -> SentMessage:
         try:
-            wait_for_slot(self.client.phone_number_id)
+            wait_for(slot, self.client.phone_number_id)
         except NoSendingSlot as exc:
             raise WhatsAppTransportError(str(exc), request_sent=False) from exc
         if outgoing.template is not None:

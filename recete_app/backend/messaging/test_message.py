@@ -30,8 +30,9 @@ def send_test_message(merchant_id: uuid.UUID, phone: str) -> str:
             "Connect a WhatsApp number first (or reconnect it: its token expired).",
             code="no_whatsapp",
         )
+    test = Outgoing(to=to, text=SAMPLE_TEXT, template=SAMPLE_TEMPLATE)
     try:
-        sent = channel.send(Outgoing(to=to, text=SAMPLE_TEXT, template=SAMPLE_TEMPLATE), "test")
+        sent = channel.send(test, "test", channel.pace(1)[0])
     except WhatsAppError as exc:
         raise InvalidInput(f"WhatsApp refused the test message: {exc}", code="test_failed") from exc
     return sent.message_id

@@ -34,6 +34,12 @@ class SendPacer(Protocol):
         MAX_WAIT_SECONDS away; nothing reserved)."""
         ...
 
+    def reserve_many(self, number: str, per_second: float, count: int) -> list[float]:
+        """Take the number's next `count` slots at once (a wave: one Redis call, not one per
+        send): the waits of those within MAX_WAIT_SECONDS, in order; none past the first
+        that is too far away is taken."""
+        ...
+
 
 def next_slot(
     last: float, now: float, per_second: float
@@ -54,24 +60,43 @@ class MemoryPacer:
         self._clock = clock
 
     def reserve(self, number: str, per_second: float) -> float | None:
+        waits = self.reserve_many(number, per_second, 1)
+        return waits[0] if waits else None
+
+    def reserve_many(self, number: str, per_second: float, count: int) -> list[float]:
+        waits: list[float] = []
         with self._lock:
             now = self._clock()
-            wait, last = next_slot(self._last.get(number, float("-inf")), now, per_second)
+            last = self._last.get(number, float("-inf"))
+            for _ in range(count):
+                wait, last = next_slot(last, now, per_second)
+                if wait is None:
+                    break
+                waits.append(wait)
             self._last[number] = last
-        return wait
+        return waits
 
 
-# The same arithmetic as next_slot, on Redis's clock so every worker shares one timeline.
+# The same arithmetic as next_slot, on Redis's clock so every worker shares one timeline:
+# up to ARGV[4] slots, stopping at the first one too far away.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local interval = 1 / tonumber(ARGV[1])
 local last = tonumber(redis.call('GET', KEYS[1]) or '-1e18')
-local slot = math.max(last + interval, now - tonumber(ARGV[2]))
-local wait = math.max(0, slot - now)
-if wait > tonumber(ARGV[3]) then return '-1' end
-redis.call('SET', KEYS[1], string.format('%.6f', slot), 'PX', math.ceil((wait + 2) * 1000))
-return string.format('%.6f', wait)
+local waits = {}
+for i = 1, tonumber(ARGV[4]) do
+  local slot = math.max(last + interval, now - tonumber(ARGV[2]))
+  local wait = math.max(0, slot - now)
+  if wait > tonumber(ARGV[3]) then break end
+  last = slot
+  waits[#waits + 1] = string.format('%.6f', wait)
+end
+if #waits > 0 then
+  local ttl = math.ceil((tonumber(waits[#waits]) + 2) * 1000)
+  redis.call('SET', KEYS[1], string.format('%.6f', last), 'PX', ttl)
+end
+return waits
 """
 
 
@@ -80,13 +105,15 @@ class RedisPacer:
         self._reserve = client.register_script(_RESERVE)
 
     def reserve(self, number: str, per_second: float) -> float | None:
-        wait = float(
-            self._reserve(
-                keys=[f"recete:pace:whatsapp:{number}"],
-                args=[per_second, BURST_SECONDS, MAX_WAIT_SECONDS],
-            )
+        waits = self.reserve_many(number, per_second, 1)
+        return waits[0] if waits else None
+
+    def reserve_many(self, number: str, per_second: float, count: int) -> list[float]:
+        waits = self._reserve(
+            keys=[f"recete:pace:whatsapp:{number}"],
+            args=[per_second, BURST_SECONDS, MAX_WAIT_SECONDS, count],
         )
-        return None if wait < 0 else wait
+        return [float(wait) for wait in waits]
 
 
 def build_pacer(settings: Settings) -> SendPacer:
@@ -102,16 +129,23 @@ def shared_pacer() -> SendPacer:
     return build_pacer(get_settings())
 
 
-def wait_for_slot(
+def reserve_slots(
     phone_number_id: str,
+    count: int,
     *,
     per_second: int | None = None,
     pacer: SendPacer | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """Block until this send's slot on the number; NoSendingSlot if it is too far away."""
+) -> list[float | None]:
+    """A wait for each of `count` sends on the number; None for those with no slot in time."""
     cap = per_second or get_settings().whatsapp_messages_per_second
-    wait = (pacer or shared_pacer()).reserve(phone_number_id, cap * PACE_SHARE)
+    waits = (pacer or shared_pacer()).reserve_many(phone_number_id, cap * PACE_SHARE, count)
+    return [*waits, *([None] * (count - len(waits)))]
+
+
+def wait_for(
+    wait: float | None, phone_number_id: str, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """Block until a reserved slot; NoSendingSlot if the send got none."""
     if wait is None:
         raise NoSendingSlot(f"{phone_number_id} has no free send slot in {MAX_WAIT_SECONDS:.0f} s")
     if wait > 0:
