@@ -135,6 +135,14 @@ def texts_sent(graph: FakeGraphApi) -> list[dict[str, Any]]:
     return [r.body for r in graph.sent_messages() if r.body.get("type") == "text"]
 
 
+def read_receipts(graph: FakeGraphApi) -> list[str]:
+    return [
+        str(r.body["message_id"])
+        for r in graph.requests
+        if r.status == 200 and r.body.get("status") == "read"
+    ]
+
+
 def test_a_question_is_answered_from_the_bought_products_page_through_the_graph_api(
     client: TestClient, graph: FakeGraphApi, queued: list[dict[str, str]]
 ) -> None:
@@ -158,6 +166,7 @@ def test_a_question_is_answered_from_the_bought_products_page_through_the_graph_
     assert owner_sql(
         "SELECT status, intent FROM messages WHERE provider_message_id = 'wamid.q1'"
     ) == [("handled", "usage")]
+    assert read_receipts(graph) == ["wamid.q1"]  # blue ticks once it was answered
 
 
 def test_a_redelivered_message_and_a_repeated_run_answer_once(
@@ -201,6 +210,7 @@ def test_an_adverse_reaction_escalates_urgently_pauses_journeys_and_silences_the
     (silent,) = answer_queued(queued)
     assert silent.action == "silent" and silent.urgent
     assert len(texts_sent(graph)) == 1  # the AI stays silent once a person is needed
+    assert read_receipts(graph) == ["wamid.r1"]  # and leaves the ticks to the person
 
 
 def test_two_workers_answer_each_message_once_in_arrival_order(

@@ -26,6 +26,7 @@ from recete_app.backend.journeys.schedule import TEXT_REPLY
 from recete_app.backend.journeys.sending import send_due_now
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.messaging.inbound import RECEIVED
+from recete_app.backend.messaging.read_receipts import mark_read
 from recete_app.backend.models import Conversation, Message
 
 AGENT_LEASE = timedelta(seconds=60)
@@ -77,6 +78,8 @@ def _answer_next(
         recorded = record_decision(session, inquiry, decision)
     if recorded:
         send_due_now(merchant_id, inquiry.customer_id, (TEXT_REPLY,))
+        if decision.reply:  # answered, declined or handed over: not while a person owns it
+            mark_read(merchant_id, inquiry.provider_message_id)
     return decision
 
 
