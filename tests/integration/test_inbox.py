@@ -90,7 +90,11 @@ def test_urgent_conversations_come_first_and_search_finds_by_name_or_phone() -> 
     assert [r.id for r in _rows(merchant, view="needs_human")] == [urgent, refund]
     assert [r.id for r in _rows(merchant, search="ayşe")] == [urgent]
     assert [r.id for r in _rows(merchant, search="+90 533 111 22 33")] == [refund]
-    assert [r.id for r in _rows(merchant, search="905441112233")] == []  # no "+": not a phone
+    # Part of a number: any run of its digits, however it is spaced.
+    assert [r.id for r in _rows(merchant, search="905441112233")] == [thanks]
+    assert [r.id for r in _rows(merchant, search="544 111")] == [thanks]
+    assert [r.id for r in _rows(merchant, search="1122")] == [refund, thanks]
+    assert _rows(merchant, search="112") == []  # too few digits to mean anyone
     assert _rows(merchant, search="nobody") == []
     assert _rows(merchant, search="%") == []
 
