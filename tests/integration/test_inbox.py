@@ -267,6 +267,11 @@ def test_api_answers_hands_back_and_closes(client: TestClient) -> None:
 
     back = client.post(f"{url}/hand-back", headers=auth).json()
     assert (back["status"], back["urgent"], back["escalation_reason"]) == ("ai", False, None)
+    assert back["proactive_paused_reason"]  # handing back leaves the journeys paused
+    resumed = client.post(f"{url}/resume-journeys", headers=auth)
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["restored"] == 2
+    assert resumed.json()["thread"]["proactive_paused_reason"] is None
     assert client.post(f"{url}/close", headers=auth).json()["status"] == "closed"
 
 
@@ -285,6 +290,7 @@ def test_api_needs_authentication_and_hides_other_merchants_conversations(
         ("POST", "/take-over"),
         ("POST", "/hand-back"),
         ("POST", "/close"),
+        ("POST", "/resume-journeys"),
     ):
         response = client.request(method, f"/api/conversations/{conversation}{path}", headers=other)
         assert response.status_code == 404, (path, response.text)

@@ -70,6 +70,11 @@ class ThreadView(BaseModel):
     messages: list[MessageView]
 
 
+class ResumedView(BaseModel):
+    restored: int  # journey steps the pause had cancelled, planned again
+    thread: ThreadView
+
+
 class SentView(BaseModel):
     outcome: str  # sent, or why not (failed, skipped, moved, ...)
     thread: ThreadView
@@ -155,6 +160,18 @@ def close(caller: Caller, conversation_id: uuid.UUID) -> ThreadView:
     with session_scope(caller.merchant_id) as session:
         inbox.close(session, conversation_id, caller.account_id, actor=caller.actor)
     return _read(caller, conversation_id)
+
+
+@router.post("/{conversation_id}/resume-journeys")
+def resume_journeys(caller: Caller, conversation_id: uuid.UUID) -> ResumedView:
+    """Lift the pause an adverse reaction put on this customer's journey messages (a person
+    has checked on them): the steps it cancelled are planned again."""
+    with session_scope(caller.merchant_id) as session:
+        thread = inbox.read_thread(session, conversation_id)
+        restored = inbox.resume_proactive(
+            session, thread.customer_id, caller.account_id, actor=caller.actor
+        )
+    return ResumedView(restored=restored, thread=_read(caller, conversation_id))
 
 
 def _sent(caller: Principal, queued: inbox.Queued) -> SentView:
