@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -87,7 +88,10 @@ class WhatsAppChannel:
 # Requests one number may have in flight in a process: its pace (80/s by default) times Meta's
 # answer time (~0.2 s) is ~16, and a sender run sends waves of 10.
 CONNECTIONS_PER_NUMBER = 20
-_graph: dict[str, httpx.Client] = {}
+# Numbers whose clients a process keeps; past it the least recently used is let go (not
+# closed: a thread may be sending with it; its idle connections expire on their own).
+MAX_CLIENTS = 512
+_graph: OrderedDict[str, httpx.Client] = OrderedDict()
 _graph_lock = threading.Lock()
 
 
@@ -109,6 +113,10 @@ def graph_client(phone_number_id: str) -> httpx.Client:
                     max_keepalive_connections=CONNECTIONS_PER_NUMBER,
                 ),
             )
+            while len(_graph) > MAX_CLIENTS:
+                _graph.popitem(last=False)
+        else:
+            _graph.move_to_end(phone_number_id)
         return client
 
 
