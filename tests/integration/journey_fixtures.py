@@ -34,6 +34,7 @@ def deliver(
     customer: str = "c-1",
     now: datetime | None = None,
     updated_at: datetime | None = None,
+    country: str | None = None,
 ) -> uuid.UUID:
     """Apply a delivered order (with its customer and one item) and plan its journey."""
     consents = (
@@ -49,7 +50,11 @@ def deliver(
         placed_at=datetime(2026, 1, 1, tzinfo=UTC),
         delivered_at=delivered_at,
         customer=CustomerInfo(
-            external_id=customer, first_name=first_name, phone=phone, consent=consents
+            external_id=customer,
+            first_name=first_name,
+            phone=phone,
+            country_code=country,
+            consent=consents,
         ),
         line_items=(LineItem("li-1", title="Gül Suyu Tonik", quantity=1),),
     )

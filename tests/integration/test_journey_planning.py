@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
@@ -21,6 +22,7 @@ from recete_app.backend.journeys.settings import (
 )
 from recete_app.backend.models import Customer, ScheduledMessage
 from tests.integration.journey_fixtures import deliver, new_merchant
+from tests.support import owner_sql
 
 ISTANBUL = timedelta(hours=3)
 
@@ -193,3 +195,15 @@ def test_a_send_in_doubt_still_takes_its_day() -> None:
     deliver(merchant_id, delivered, order="1002")
     planned = [r for r in rows(merchant_id) if r.id != first.id and r.status == "scheduled"]
     assert local(attempted).date() not in {local(r.due_at).date() for r in planned}
+
+
+def test_the_shipping_country_narrows_a_number_valid_in_many_zones() -> None:
+    """A US toll-free number shipped to Canada: quiet hours follow a Canadian zone."""
+    merchant_id = new_merchant()
+    deliver(
+        merchant_id, datetime(2026, 11, 2, 17, 0, tzinfo=UTC), phone="+18005551234", country="CA"
+    )
+    ((zone,),) = owner_sql("SELECT timezone FROM customers")
+    assert zone in {"America/Halifax", "America/Toronto", "America/Winnipeg", "America/Vancouver"}
+    due = rows(merchant_id)[0].due_at.astimezone(ZoneInfo(str(zone)))
+    assert time(9, 0) <= due.time() <= time(20, 0)

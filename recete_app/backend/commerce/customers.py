@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo
 from recete_app.backend.db import current_merchant_id
+from recete_app.backend.messaging.windows import customer_timezone
 from recete_app.backend.models import ConsentEvent, Customer
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
 from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field
@@ -114,6 +115,16 @@ def _refresh(customer: Customer, info: CustomerInfo, phone: str | None, source: 
     if info.external_id and customer.external_id is None:
         customer.external_id = info.external_id
         customer.source = source
+    if phone and info.country_code and customer.timezone is None:
+        _remember_zone(customer, phone, info.country_code)
+
+
+def _remember_zone(customer: Customer, phone: str, country_code: str) -> None:
+    """The shipping country is only known here: it narrows a number valid in many zones (a US
+    toll-free number shipped to Canada). Without it the sender reads the zone from the phone."""
+    zone = customer_timezone(phone, country_code, fallback="")
+    if zone.key != "UTC":  # UTC here means nothing was known: the merchant's zone stays the rule
+        customer.timezone = zone.key
 
 
 def record_consent(session: Session, customer: Customer, consent: ConsentInfo) -> bool:
