@@ -28,7 +28,7 @@ from recete_app.backend.http.app import create_api
 from recete_app.backend.journeys.dispatch import claim_due
 from recete_app.backend.journeys.sending import send_scheduled
 from recete_app.backend.messaging.channels import forget_graph_client
-from recete_app.backend.messaging.conversations import new_outbound, open_conversation
+from recete_app.backend.messaging.conversations import open_conversation
 from recete_app.backend.messaging.opt_out import opt_out_confirmation
 from recete_app.backend.models import (
     Conversation,
@@ -261,14 +261,17 @@ def outbound(merchant_id: uuid.UUID, provider_message_id: str, status: str = "se
     with session_scope(merchant_id) as session:
         customer = customer_for_phone(session, CUSTOMER_PHONE)
         conversation = open_conversation(session, customer)
-        new_outbound(
-            session,
-            conversation,
-            body="Serumunuz nasıl gidiyor?",
-            kind="template",
-            author="system",
-            provider_message_id=provider_message_id,
-            status=status,
+        session.add(
+            Message(
+                merchant_id=merchant_id,
+                conversation_id=conversation.id,
+                direction="outbound",
+                author="system",
+                body="Serumunuz nasıl gidiyor?",
+                kind="template",
+                status=status,
+                provider_message_id=provider_message_id,
+            )
         )
 
 

@@ -66,10 +66,6 @@ class SendBatch:
         self._load_conversations(customers)
         self._load_busy(customers)
 
-    def prefetch_conversations(self, customer_ids: set[uuid.UUID]) -> None:
-        self._load(Customer, customer_ids, self.customers)
-        self._load_conversations(customer_ids)
-
     # --- lookups ---------------------------------------------------------------------------
 
     def customer(self, customer_id: uuid.UUID) -> Customer | None:

@@ -19,19 +19,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.journeys.composing import Later, Ready, Stop, compose
 from recete_app.backend.journeys.dispatch import claim_for_customer
+from recete_app.backend.journeys.recording import record_deliveries
 from recete_app.backend.journeys.schedule import PAUSED, QUEUED, SCHEDULED, SENDING, SENT
 from recete_app.backend.journeys.send_batch import SendBatch
 from recete_app.backend.journeys.send_failures import record_failure, settle
 from recete_app.backend.messaging.channels import SANDBOX, Channel, channel_for
-from recete_app.backend.messaging.conversations import new_outbound
 from recete_app.backend.messaging.whatsapp.client import SentMessage
 from recete_app.backend.messaging.whatsapp.errors import WhatsAppError
-from recete_app.backend.models import Message, ScheduledMessage
+from recete_app.backend.models import ScheduledMessage
 
 SEND_LEASE = timedelta(seconds=60)
 WAVE = 10  # requests in flight at once per batch: what a crash can leave in doubt
@@ -216,50 +216,3 @@ def _record(
                 outcome[row.id] = record_failure(session, row, result)
         record_deliveries(session, delivered, status)
     return outcome
-
-
-def record_delivery(
-    session: Session, row: ScheduledMessage, provider_message_id: str, status: str
-) -> None:
-    """The row went out as `provider_message_id` (also the reconciliation path: a status
-    webhook for a row whose answer was lost)."""
-    record_deliveries(session, [(row, provider_message_id)], status)
-
-
-def record_deliveries(
-    session: Session, delivered: list[tuple[ScheduledMessage, str]], status: str
-) -> None:
-    """Store each row's message in its customer's conversation, from what `_decide` kept on
-    the row before the request; a message a status webhook already recorded is kept."""
-    if not delivered:
-        return
-    now = datetime.now(UTC)
-    batch = SendBatch(session, now)
-    batch.prefetch_conversations({row.customer_id for row, _id in delivered})
-    existing = {
-        message.provider_message_id: message
-        for message in session.exec(
-            select(Message).where(
-                col(Message.provider_message_id).in_([pid for _row, pid in delivered])
-            )
-        ).all()
-    }
-    for row, provider_message_id in delivered:
-        kept, customer = row.payload, batch.customer(row.customer_id)
-        if customer is None:  # deleted meanwhile, and its rows with it
-            continue
-        message = existing.get(provider_message_id) or new_outbound(
-            session,
-            batch.conversation(customer),
-            body=str(kept.get("text", "")),
-            kind=str(kept.get("message_kind", "template")),
-            author=str(kept.get("author", "system")),
-            intent=kept.get("intent"),
-            sources=kept.get("sources") or [],
-            provider_message_id=provider_message_id,
-            status=status,
-            details={**(kept.get("details") or {}), "scheduled_message_id": str(row.id)},
-        )
-        row.status, row.message_id, row.sent_at = SENT, message.id, now
-        row.lease_until, row.last_error, row.updated_at = None, None, now
-    session.flush()

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from recete_app.backend.journeys.recording import record_delivery
 from recete_app.backend.journeys.schedule import FAILED, SENDING, UNKNOWN
-from recete_app.backend.journeys.sending import CALLBACK_PREFIX, record_delivery
+from recete_app.backend.journeys.sending import CALLBACK_PREFIX
 from recete_app.backend.messaging.whatsapp.payloads import NumberError, StatusError, StatusUpdate
 from recete_app.backend.models import Integration, Message, ScheduledMessage
 
