@@ -4,7 +4,6 @@ Read in one transaction; nothing here writes."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from recete_app.backend.agent.naming import POINTS_AT_PURCHASE, named_product
 from recete_app.backend.agent.responders import Purchase, Source, Turn
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.search import Hit, search
@@ -162,12 +162,12 @@ def _purchases(session: Session, orders: list[Order]) -> list[Purchase]:
 def _named_product(
     session: Session, question: str, hits: list[Hit], bought: set[uuid.UUID]
 ) -> uuid.UUID | None:
-    """A product the customer names ("your hair mask") that is not one they bought: the answer
-    is about it, not about their own purchase."""
-    ids = list({hit.product_id for hit in hits if hit.product_id is not None} | bought)
+    """A product the customer names ("your hair mask") that is not one they bought."""
+    ranked = list(dict.fromkeys(hit.product_id for hit in hits if hit.product_id is not None))
+    ids = ranked + [pid for pid in bought if pid not in ranked]
     if not ids:
         return None
-    titles: dict[uuid.UUID, str] = {}
+    titles: dict[uuid.UUID, str] = dict.fromkeys(ids, "")
     for product_id, title in session.execute(
         sa.text(
             "SELECT id, title FROM products WHERE id = ANY(:ids) UNION ALL "
@@ -176,20 +176,8 @@ def _named_product(
         ),
         {"ids": ids},
     ):
-        titles[product_id] = f"{titles.get(product_id, '')} {title}"
-    asked = {w[:5] for w in words(question) if len(w) > 2 and not w.isdigit()} - _BODY_WORDS
-    score = {pid: len(asked & {w[:5] for w in words(title)}) for pid, title in titles.items()}
-    best = max(score, key=lambda pid: score[pid])
-    mine = max((score.get(pid, 0) for pid in bought), default=0)
-    # "is it ok for sensitive skin" is about what they bought, whatever else is for sensitive
-    # skin: a question that points at its product needs a clearer name to mean another one.
-    needed = 2 if bought and _POINTS_AT_PURCHASE.search(fold(question)) else 1
-    named = best not in bought and score[best] > mine and score[best] >= needed
-    return best if named else None
-
-
-_BODY_WORDS = {"skin", "cilt", "cilde", "cildi", "hair", "face", "yuz", "body", "vucut"}
-_POINTS_AT_PURCHASE = re.compile(r"\b(it|this|these|bu|bunu|bunlar|mine)\b")
+        titles[product_id] = f"{titles[product_id]} {title}"
+    return named_product(question, titles, bought)
 
 
 def find_sources(
@@ -202,7 +190,7 @@ def find_sources(
     named = _named_product(session, question, search(session, question, embedder, k=10), bought)
     prefer = {named} if named is not None else bought
     hits = search(session, question, embedder, k=2 * SOURCES, prefer_products=prefer)
-    if named is None and bought and _POINTS_AT_PURCHASE.search(fold(question)):
+    if named is None and bought and POINTS_AT_PURCHASE.search(fold(question)):
         # "is it ok for sensitive skin?": "it" is what they bought, however well another
         # product's page matches the rest of the question.
         hits = [hit for hit in hits if hit.product_id in bought] or hits
