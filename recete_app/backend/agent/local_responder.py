@@ -11,263 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from recete_app.backend.agent.answer_words import hinted, stems
 from recete_app.backend.agent.guardrails import INJECTION, MEDICAL_CLAIMS
 from recete_app.backend.agent.responders import Draft, DraftRequest, Source
 from recete_app.backend.knowledge.chunking import SECTION_CUES
-from recete_app.backend.knowledge.embeddings import STOP_WORDS
 from recete_app.backend.knowledge.search import section_prior
-from recete_app.backend.knowledge.text import fold, words
+from recete_app.backend.knowledge.text import fold
 
 MAX_SENTENCES = 3
 MAX_BODY_CHARS = 520
 MIN_COVERAGE = 0.25  # share of the question's own words the product's sources must speak to
 # With no intent from the rules (maybe small talk), the sources must speak to more of it.
 MIN_COVERAGE_UNSURE = 0.6
-# What kind of words answer a kind of question: "how long" is answered by minutes and hours.
-_HINTS = (
-    (
-        re.compile(r"\bhow long\b|\bne kadar (sure|kal|bekle)\w*|\bkalmasi\b|\bkac dakika\b"),
-        "minutes minute hours hour leave wait dakika saat bekletin bekleyin birakin kalsin",
-    ),
-    (
-        re.compile(
-            r"\bhow often\b|\bhow many times\b|\bkac (kez|kere|defa)\b|\bsiklik\w*|"
-            r"\bback on\b|\btekrar\b"
-        ),
-        "once twice times daily every week reapply hours kez gunde haftada her yenileyin saatte",
-    ),
-    (
-        re.compile(r"\bhow (much|many)\b|\bamount\b|\bkac damla\b|\bne kadar\b|\bmiktar\w*"),
-        "drops drop pump pumps amount pea size walnut almond ml damla pompa miktar boyutunda",
-    ),
-    (
-        re.compile(r"\bmorning\b|\bevening\b|\bnight\b|\bsabah\w*|\baksam\w*|\bgece\w*"),
-        "morning evening night sabah aksam gece",
-    ),
-    (
-        re.compile(r"\b(bigger|larger|smaller|size|sizes|bottle)\b|\bboyut\w*|\bbuyuk\w*"),
-        "ml size sizes boyut",
-    ),
-    (
-        re.compile(r"\bstrength\b|\bstrong\b|\bpercent\b|\bkac yuzde\b|\boran\w*|\bguclu\b"),
-        "percent concentration yuzde oran",
-    ),
-)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÇĞİÖŞÜ0-9])")
 _FAQ_ANSWER = re.compile(r"(?:^|\s)(?:A|C|Cevap)\s*[:.)-]\s*", re.IGNORECASE)
-# Words every question about a product shares: they say nothing about which fact is wanted.
-_GENERIC = frozenset(
-    [
-        "use",
-        "using",
-        "used",
-        "product",
-        "products",
-        "thing",
-        "stuff",
-        "please",
-        "hi",
-        "hello",
-        "help",
-        "tell",
-        "know",
-        "want",
-        "need",
-        "would",
-        "will",
-        "just",
-        "also",
-        "really",
-        "much",
-        "very",
-        "get",
-        "got",
-        "one",
-        "bought",
-        "ordered",
-        "buy",
-        "kullan",
-        "kullanim",
-        "urun",
-        "urunu",
-        "merhaba",
-        "selam",
-        "lutfen",
-        "acaba",
-        "bana",
-        "bunu",
-        "bunun",
-        "sunu",
-        "aldim",
-        "aldigim",
-        "siparis",
-        "istiyorum",
-        "olur",
-        "mu",
-        "mi",
-        "nasil",
-        "ne",
-        "hey",
-        "which",
-        "what",
-        "whats",
-        "where",
-        "who",
-        "why",
-        "when",
-        "im",
-        "ive",
-        "dont",
-        "doesnt",
-        "cant",
-        "isnt",
-        "new",
-        "anything",
-        "something",
-        "too",
-        "still",
-        "lot",
-        "lots",
-        "next",
-        "week",
-        "day",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "going",
-        "go",
-        "goes",
-        "think",
-        "thinking",
-        "getting",
-        "guys",
-        "your",
-        "you",
-        "yours",
-        "our",
-        "we",
-        "they",
-        "them",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "its",
-        "thats",
-        "there",
-        "here",
-        "some",
-        "any",
-        "each",
-        "every",
-        "other",
-        "another",
-        "same",
-        "first",
-        "second",
-        "time",
-        "times",
-        "way",
-        "make",
-        "made",
-        "like",
-        "okay",
-        "ok",
-        "thanks",
-        "thank",
-        "can",
-        "could",
-        "should",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "yes",
-        "no",
-        "not",
-        "more",
-        "most",
-        "less",
-        "little",
-        "bit",
-        "quite",
-        "onu",
-        "da",
-        "de",
-        "ki",
-        "ben",
-        "sen",
-        "siz",
-        "biz",
-        "bir",
-        "iki",
-        "ayni",
-        "gibi",
-        "icin",
-        "ile",
-        "ama",
-        "fakat",
-        "veya",
-        "hem",
-        "almayi",
-        "almak",
-        "dusunuyorum",
-        "dusunuyordum",
-        "isterim",
-        "olurmu",
-        "oluyor",
-        "mı",
-        "musun",
-        "misin",
-        "miyim",
-        "yine",
-        "daha",
-        "yeni",
-        "cok",
-        "az",
-        "biraz",
-        "simdi",
-        "sonra",
-        "once",
-        "zaman",
-        "gun",
-        "hafta",
-        "var",
-        "yok",
-        "evet",
-        "hayir",
-        "tamam",
-        "gercekten",
-        "hala",
-        "beni",
-        "benim",
-        "sizin",
-        "sizde",
-        "aldik",
-        "geldi",
-        "he",
-        "she",
-        "him",
-        "her",
-        "his",
-        "hers",
-        "has",
-        "had",
-        "is",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "am",
-        "come",
-        "comes",
-        "fast",
-        "quick",
-        "soon",
-    ]
-)
 _FRAMES = {
     "en": {
         "how_to_use": "How to use {product}: {body}",
@@ -292,17 +49,6 @@ _FRAMES = {
 }
 
 
-_GLUED_UNIT = re.compile(r"(\d)([a-z])")
-
-
-def _stems(text: str) -> set[str]:
-    """Question and source words as comparable stems ("30ml" is "30" and "ml")."""
-    separated = _GLUED_UNIT.sub(r"\1 \2", fold(text))
-    return {
-        w[:5] for w in words(separated) if len(w) > 1 and w not in STOP_WORDS and w not in _GENERIC
-    }
-
-
 class LocalResponder:
     name = "local"
 
@@ -310,7 +56,7 @@ class LocalResponder:
         intent = request.intent or "product_question"
         if not request.sources:
             return Draft("", request.intent or "other", [], 0.0)
-        if request.intent is None and not _stems(request.message):
+        if request.intent is None and not stems(request.message):
             return Draft("", "other", [], 0.0)  # "hi there": nothing to look up
         top = request.sources[0]
         pool = [s for s in request.sources if s.product_id == top.product_id]
@@ -336,26 +82,26 @@ Pick = tuple[Source, str]
 
 
 def _coverage(question: str, pool: list[Source]) -> float:
-    asked = _stems(question)
+    asked = stems(question)
     if not asked:
         return 1.0
     known: set[str] = set()
     for source in pool:
         cues = SECTION_CUES.get(source.section, "")
-        known |= _stems(f"{source.product} {source.text} {cues}")
+        known |= stems(f"{source.product} {source.text} {cues}")
     return len(asked & known) / len(asked)
 
 
 def _sentences(question: str, intent: str, pool: list[Source]) -> list[Pick]:
     """The sentences of the product's sources that speak most to the question."""
-    asked = _stems(question) | _hinted(question)
+    asked = stems(question) | hinted(question)
     prior = dict(section_prior(question))
     if intent == "usage":
         prior["how_to_use"] = prior.get("how_to_use", 0.0) + 2.5
     scored: list[tuple[float, int, Pick]] = []
     for rank, source in enumerate(pool):
         for position, sentence in enumerate(_split(source)):
-            overlap = len(asked & _stems(sentence))
+            overlap = len(asked & stems(sentence))
             score = overlap + 0.8 * prior.get(source.section, 0.0) + 0.3 / (1 + rank)
             scored.append((score, -(rank * 100 + position), (source, sentence)))
     scored.sort(reverse=True)
@@ -370,15 +116,6 @@ def _sentences(question: str, intent: str, pool: list[Source]) -> list[Pick]:
         source, sentence = scored[0][2]
         chosen.append((source, sentence[:MAX_BODY_CHARS].rsplit(" ", 1)[0] + " …"))
     return chosen
-
-
-def _hinted(question: str) -> set[str]:
-    folded = fold(question)
-    hinted: set[str] = set()
-    for pattern, answer_words in _HINTS:
-        if pattern.search(folded):
-            hinted |= {w[:5] for w in answer_words.split()}
-    return hinted
 
 
 def _split(source: Source) -> list[str]:
