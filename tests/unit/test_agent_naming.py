@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from recete_app.backend.agent.naming import named_product
+from recete_app.backend.agent.naming import asks_about_several, named_product, other_names
 
 VITAMIN_C = uuid.uuid4()
 SUNSCREEN = uuid.uuid4()
@@ -48,3 +48,16 @@ def test_without_a_pointing_word_one_shared_name_word_is_enough() -> None:
 def test_two_products_named_alike_go_to_the_one_retrieval_ranked_first() -> None:
     titles = {HAIR_MASK: "Intensive Repair Hair Mask", CLAY_MASK: "Green Clay Purifying Mask"}
     assert named_product("how long does your hair mask stay on", titles, {TONER}) == HAIR_MASK
+
+
+def test_both_them_and_ikisi_ask_about_several_products() -> None:
+    assert asks_about_several("how do i use them both, same days?")
+    assert asks_about_several("ikisini ayni anda surebilir miyim")
+    assert not asks_about_several("how many drops do i use")
+
+
+def test_the_other_products_are_named_by_what_sets_them_apart_not_their_kind_or_size() -> None:
+    assert other_names("Niacinamide 10% Serum - 30 ml", ["Vitamin C 15% Serum - 30 ml"]) == {
+        "vitam"
+    }
+    assert other_names("Peptide Scalp Serum", ["Rosemary Scalp & Hair Oil - 50 ml"]) == {"rosem"}

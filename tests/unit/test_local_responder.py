@@ -10,11 +10,13 @@ import pytest
 
 from recete_app.backend.agent.guardrails import check_draft
 from recete_app.backend.agent.local_responder import LocalResponder
-from recete_app.backend.agent.responders import Draft, DraftRequest, Source, Turn
+from recete_app.backend.agent.responders import Draft, DraftRequest, Purchase, Source, Turn
 
 MASK_ID = uuid.uuid4()
 OIL_ID = uuid.uuid4()
 GEL_ID = uuid.uuid4()
+NIACINAMIDE_ID = uuid.uuid4()
+VITAMIN_C_ID = uuid.uuid4()
 
 MASK_STEPS = [
     "Apply a generous amount to damp hair after shampooing.",
@@ -71,6 +73,7 @@ def ask(
     language: str = "en",
     first_name: str = "Emma",
     history: list[Turn] | None = None,
+    purchases: list[Purchase] | None = None,
 ) -> Draft:
     request = DraftRequest(
         message=message,
@@ -78,7 +81,7 @@ def ask(
         intent=intent,
         store_name="Glow Lab",
         customer_first_name=first_name,
-        purchases=[],
+        purchases=purchases or [],
         history=history or [],
         sources=sources,
     )
@@ -203,3 +206,59 @@ def test_a_long_ingredients_list_still_answers_whether_an_ingredient_is_in_it() 
     gel = [source("S1", "ingredients", inci + ".", product="Clear Skin Gel", product_id=GEL_ID)]
     draft = ask("does the gel contain niacinamide", gel)
     assert "Niacinamide" in draft.text
+
+
+NIACINAMIDE = "Niacinamide 10% Serum"
+VITAMIN_C = "Vitamin C 15% Serum"
+SERUMS = [
+    source(
+        "S1",
+        "how_to_use",
+        "Use morning and evening after cleansing. Apply 2-3 drops to the whole face.",
+        product=NIACINAMIDE,
+        product_id=NIACINAMIDE_ID,
+    ),
+    source(
+        "S2",
+        "how_to_use",
+        "Use in the morning only, on dry skin. Apply 3-4 drops to the face and neck.",
+        product=VITAMIN_C,
+        product_id=VITAMIN_C_ID,
+    ),
+    source(
+        "S3",
+        "faq",
+        "Q: Can I use it with vitamin C? A: Yes. Apply the vitamin C first, then the niacinamide.",
+        product=NIACINAMIDE,
+        product_id=NIACINAMIDE_ID,
+    ),
+]
+BOTH_SERUMS = [
+    Purchase(NIACINAMIDE_ID, NIACINAMIDE, "#1001", None),
+    Purchase(VITAMIN_C_ID, VITAMIN_C, "#1001", None),
+]
+
+
+def test_a_question_about_both_bought_products_answers_for_each_of_them() -> None:
+    draft = ask("can i put both on in the morning?", SERUMS, purchases=BOTH_SERUMS)
+    parts = draft.text.split("\n\n")[0].split("\n")
+    assert len(parts) == 2
+    assert NIACINAMIDE in parts[0] and VITAMIN_C not in parts[0].split(": ", 1)[0]
+    assert f"How to use {VITAMIN_C}: Use in the morning only, on dry skin." in parts[1]
+    assert draft.used_sources == ["S1", "S2", "S3"]
+
+
+def test_what_one_product_page_says_about_the_other_bought_one_answers_a_both_question() -> None:
+    draft = ask(
+        "can i put both on in the morning? which one goes first",
+        SERUMS,
+        intent="usage",
+        purchases=BOTH_SERUMS,
+    )
+    assert "Apply the vitamin C first, then the niacinamide." in draft.text
+
+
+def test_a_question_about_one_product_is_answered_for_the_best_source_only() -> None:
+    draft = ask("how many drops in the morning?", SERUMS, intent="usage", purchases=BOTH_SERUMS)
+    assert VITAMIN_C not in draft.text
+    assert draft.used_sources == ["S1", "S3"] or draft.used_sources == ["S1"]

@@ -4,6 +4,7 @@ Read in one transaction; nothing here writes."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from recete_app.backend.agent.naming import POINTS_AT_PURCHASE, named_product
+from recete_app.backend.agent.naming import (
+    POINTS_AT_PURCHASE,
+    asks_about_several,
+    name_words,
+    named_product,
+)
 from recete_app.backend.agent.responders import Purchase, Source, Turn
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.search import Hit, search
@@ -29,6 +35,7 @@ from recete_app.backend.models import (
 HISTORY = 10  # earlier messages shown to the responder
 ORDERS = 5  # the customer's latest orders
 SOURCES = 5
+DEEP = 40  # chunks searched for one product's own
 
 
 @dataclass(frozen=True)
@@ -180,6 +187,23 @@ def _named_product(
     return named_product(question, titles, bought)
 
 
+def _hits_per_purchase(
+    session: Session, question: str, embedder: Embedder, purchases: list[Purchase]
+) -> list[Hit]:
+    """ "Can I use both?": each bought product's best chunks, taking turns, each searched with
+    the other products' names so that what its page says about them comes first."""
+    titles = {p.product_id: p.title for p in purchases if p.product_id is not None}
+    per_product = []
+    for product_id in titles:
+        others = " ".join(
+            " ".join(name_words(title)) for other, title in titles.items() if other != product_id
+        )
+        query = f"{question} {others}"
+        ranked = search(session, query, embedder, k=DEEP, prefer_products={product_id})
+        per_product.append([hit for hit in ranked if hit.product_id == product_id])
+    return [hit for turn in itertools.zip_longest(*per_product) for hit in turn if hit is not None]
+
+
 def find_sources(
     session: Session, inquiry: Inquiry, embedder: Embedder, query: str | None = None
 ) -> list[Source]:
@@ -189,7 +213,10 @@ def find_sources(
     bought = {p.product_id for p in inquiry.purchases if p.product_id is not None}
     named = _named_product(session, question, search(session, question, embedder, k=10), bought)
     prefer = {named} if named is not None else bought
-    hits = search(session, question, embedder, k=2 * SOURCES, prefer_products=prefer)
+    if named is None and len(bought) > 1 and asks_about_several(question):
+        hits = _hits_per_purchase(session, question, embedder, inquiry.purchases)
+    else:
+        hits = search(session, question, embedder, k=2 * SOURCES, prefer_products=prefer)
     if named is None and bought and POINTS_AT_PURCHASE.search(fold(question)):
         # "is it ok for sensitive skin?": "it" is what they bought, however well another
         # product's page matches the rest of the question.

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from recete_app.backend.agent.answer_words import hinted, stems
 from recete_app.backend.agent.guardrails import INJECTION, MEDICAL_CLAIMS
+from recete_app.backend.agent.naming import asks_about_several, other_names
 from recete_app.backend.agent.responders import Draft, DraftRequest, Source
 from recete_app.backend.knowledge.chunking import SECTION_CUES
 from recete_app.backend.knowledge.search import section_prior
@@ -23,6 +25,8 @@ MAX_BODY_CHARS = 520
 MIN_COVERAGE = 0.25  # share of the question's own words the product's sources must speak to
 # With no intent from the rules (maybe small talk), the sources must speak to more of it.
 MIN_COVERAGE_UNSURE = 0.6
+# A sentence naming another of the products asked about together speaks to the pair.
+MENTION_BONUS = 3
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÇĞİÖŞÜ0-9])")
 _FAQ_ANSWER = re.compile(r"(?:^|\s)(?:A|C|Cevap)\s*[:.)-]\s*", re.IGNORECASE)
 _FRAMES = {
@@ -58,27 +62,70 @@ class LocalResponder:
             return Draft("", request.intent or "other", [], 0.0)
         if request.intent is None and not stems(request.message):
             return Draft("", "other", [], 0.0)  # "hi there": nothing to look up
-        top = request.sources[0]
-        pool = [s for s in request.sources if s.product_id == top.product_id]
-        coverage = _coverage(request.message, pool)
+        pools = _pools(request)
+        coverage = _coverage(request.message, [s for pool in pools for s in pool.sources])
         minimum = MIN_COVERAGE if request.intent else MIN_COVERAGE_UNSURE
         if intent != "usage" and coverage < minimum:
             return Draft("", request.intent or "other", [], coverage)
-        chosen = _sentences(request.message, intent, pool)
-        if not chosen:
-            return Draft("", intent, [], 0.0)
-        lead = chosen[0][0]
-        body = " ".join(sentence for _source, sentence in sorted(chosen, key=_reading_order(pool)))
+        budget = Budget(MAX_SENTENCES, MAX_BODY_CHARS) if len(pools) == 1 else PER_PRODUCT
+        picks = [_sentences(request.message, intent, pool, budget) for pool in pools]
         frames = _FRAMES.get(request.language, _FRAMES["en"])
+        parts = [
+            _framed(c, pool.sources, frames) for c, pool in zip(picks, pools, strict=True) if c
+        ]
+        if not parts:
+            return Draft("", intent, [], 0.0)
         hello = frames["hello"].format(name=request.customer_first_name)
         greeting = hello if request.customer_first_name and not request.history else ""
-        frame = frames.get(lead.section, frames["description"])
-        text = f"{greeting}{frame.format(product=lead.product, body=body)}\n\n{frames['closing']}"
-        used = sorted({source.ref for source, _ in chosen})
+        body = "\n".join(parts)
+        text = f"{greeting}{body}\n\n{frames['closing']}"
+        used = sorted({source.ref for chosen in picks for source, _ in chosen})
         return Draft(text, intent, used, max(coverage, 0.5))
 
 
 Pick = tuple[Source, str]
+
+
+@dataclass(frozen=True)
+class Budget:
+    sentences: int
+    chars: int
+
+
+# "Can I use both?": each product gets its own short answer.
+PER_PRODUCT = Budget(2, MAX_BODY_CHARS // 2)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """One product's sources, and the names of the customer's other products it may mention."""
+
+    sources: list[Source]
+    others: frozenset[str] = frozenset()
+
+
+def _pools(request: DraftRequest) -> list[Pool]:
+    """The best source's product; or, asked about several bought products at once, each of
+    them (a sentence naming another of them is about the pair, which is what was asked)."""
+    bought = {p.product_id for p in request.purchases if p.product_id is not None}
+    ranked = list(dict.fromkeys(s.product_id for s in request.sources))
+    several = [pid for pid in ranked if pid in bought]
+    if len(several) < 2 or not asks_about_several(request.message):
+        top = request.sources[0].product_id
+        return [Pool([s for s in request.sources if s.product_id == top])]
+    pools = [[s for s in request.sources if s.product_id == pid] for pid in several]
+    titles = [pool[0].product for pool in pools]
+    return [
+        Pool(pool, frozenset(other_names(title, [t for t in titles if t != title])))
+        for pool, title in zip(pools, titles, strict=True)
+    ]
+
+
+def _framed(chosen: list[Pick], pool: list[Source], frames: dict[str, str]) -> str:
+    lead = chosen[0][0]
+    body = " ".join(sentence for _source, sentence in sorted(chosen, key=_reading_order(pool)))
+    frame = frames.get(lead.section, frames["description"])
+    return frame.format(product=lead.product, body=body)
 
 
 def _coverage(question: str, pool: list[Source]) -> float:
@@ -92,29 +139,30 @@ def _coverage(question: str, pool: list[Source]) -> float:
     return len(asked & known) / len(asked)
 
 
-def _sentences(question: str, intent: str, pool: list[Source]) -> list[Pick]:
+def _sentences(question: str, intent: str, pool: Pool, budget: Budget) -> list[Pick]:
     """The sentences of the product's sources that speak most to the question."""
     asked = stems(question) | hinted(question)
     prior = dict(section_prior(question))
     if intent == "usage":
         prior["how_to_use"] = prior.get("how_to_use", 0.0) + 2.5
     scored: list[tuple[float, int, Pick]] = []
-    for rank, source in enumerate(pool):
+    for rank, source in enumerate(pool.sources):
         for position, sentence in enumerate(_split(source)):
-            overlap = len(asked & stems(sentence))
+            said = stems(sentence)
+            overlap = len(asked & said) + (MENTION_BONUS if pool.others & said else 0)
             score = overlap + 0.8 * prior.get(source.section, 0.0) + 0.3 / (1 + rank)
             scored.append((score, -(rank * 100 + position), (source, sentence)))
     scored.sort(reverse=True)
     chosen: list[Pick] = []
     length = 0
     for _score, _order, pick in scored:
-        if len(chosen) == MAX_SENTENCES or length + len(pick[1]) > MAX_BODY_CHARS:
+        if len(chosen) == budget.sentences or length + len(pick[1]) > budget.chars:
             break
         chosen.append(pick)
         length += len(pick[1]) + 1
     if not chosen and scored:  # one long sentence (an ingredient list): its start, cut at a word
         source, sentence = scored[0][2]
-        chosen.append((source, sentence[:MAX_BODY_CHARS].rsplit(" ", 1)[0] + " …"))
+        chosen.append((source, sentence[: budget.chars].rsplit(" ", 1)[0] + " …"))
     return chosen
 
 

@@ -21,14 +21,24 @@ _KINDS = (
 )
 KIND_WORDS = frozenset(w[:5] for w in _KINDS.split())
 POINTS_AT_PURCHASE = re.compile(r"\b(it|this|these|bu|bunu|bunlar|mine)\b")
+# "Can I use both?", "ikisini birlikte": a question about more than one of their products.
+SEVERAL = re.compile(
+    r"\b(both|them|they|together|each|all of them|ikisi\w*|ikisin\w*|hepsi\w*|birlikte|"
+    r"beraber|ayni anda)\b"
+)
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a title that can name it: not its size ("30 ml"), not "for", not "skin"."""
+    return [
+        w
+        for w in words(text)
+        if len(w) > 2 and not w.isdigit() and w not in STOP_WORDS and w not in BODY_WORDS
+    ]
 
 
 def name_stems(text: str) -> set[str]:
-    return {
-        w[:5]
-        for w in words(text)
-        if len(w) > 2 and not w.isdigit() and w not in STOP_WORDS and w not in BODY_WORDS
-    }
+    return {w[:5] for w in name_words(text)}
 
 
 def named_product(
@@ -52,3 +62,15 @@ def named_product(
 def _name_score(asked: set[str], title: str) -> int:
     shared = asked & name_stems(title)
     return len(shared) + len(shared & KIND_WORDS)
+
+
+def asks_about_several(question: str) -> bool:
+    return SEVERAL.search(fold(question)) is not None
+
+
+def other_names(title: str, others: Collection[str]) -> set[str]:
+    """The words that name the other products and not this one ("vitamin", not "serum", for a
+    niacinamide serum bought with a vitamin C serum)."""
+    names = set().union(*(name_stems(other) for other in others)) - name_stems(title)
+    # "rosemary", not "oil": every castor oil in an ingredient list is not the rosemary oil.
+    return names - KIND_WORDS or names
