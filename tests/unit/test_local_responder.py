@@ -262,3 +262,22 @@ def test_a_question_about_one_product_is_answered_for_the_best_source_only() -> 
     draft = ask("how many drops in the morning?", SERUMS, intent="usage", purchases=BOTH_SERUMS)
     assert VITAMIN_C not in draft.text
     assert draft.used_sources == ["S1", "S3"] or draft.used_sources == ["S1"]
+
+
+def test_a_question_about_a_child_picks_the_sentence_about_ages() -> None:
+    shampoo = [
+        source(
+            "S1",
+            "how_to_use",
+            "Use 2-3 times a week against flakes. Massage into wet scalp. Leave on for 2 minutes.",
+            product="Anti-Dandruff Shampoo",
+        ),
+        source(
+            "S2",
+            "faq",
+            "Q: Can children use it? A: It is recommended for ages 12 and up.",
+            product="Anti-Dandruff Shampoo",
+        ),
+    ]
+    draft = ask("my son is 10 and has flakes too can he use it", shampoo)
+    assert "It is recommended for ages 12 and up." in draft.text

@@ -9,8 +9,23 @@ import re
 from recete_app.backend.knowledge.embeddings import STOP_WORDS
 from recete_app.backend.knowledge.text import fold, words
 
+# Questions that ask for a part of the page the question's own words may not reach.
+SEARCH_HINTS = (
+    (
+        re.compile(
+            r"\b(son|daughter|kids?|child|children|baby|toddler|teens?|teenager)\b|"
+            r"\b(years?|yrs?) old\b|\b(cocu\w*|oglum\w*|kizim\w*|bebe\w*|yasinda\w*)\b"
+        ),
+        "children child kids ages age years cocuk cocuklar yas yasindan",
+    ),
+    (
+        re.compile(r"\b(bigger|larger|smaller|size|sizes|bottle)\b|\bboyut\w*|\bbuyuk\w*"),
+        "size sizes boyut ml",
+    ),
+)
 # What kind of words answer a kind of question: "how long" is answered by minutes and hours.
 HINTS = (
+    *SEARCH_HINTS,
     (
         re.compile(r"\bhow long\b|\bne kadar (sure|kal|bekle)\w*|\bkalmasi\b|\bkac dakika\b"),
         "minutes minute hours hour leave wait dakika saat bekletin bekleyin birakin kalsin",
@@ -29,10 +44,6 @@ HINTS = (
     (
         re.compile(r"\bmorning\b|\bevening\b|\bnight\b|\bsabah\w*|\baksam\w*|\bgece\w*"),
         "morning evening night sabah aksam gece",
-    ),
-    (
-        re.compile(r"\b(bigger|larger|smaller|size|sizes|bottle)\b|\bboyut\w*|\bbuyuk\w*"),
-        "ml size sizes boyut",
     ),
     (
         re.compile(r"\bstrength\b|\bstrong\b|\bpercent\b|\bkac yuzde\b|\boran\w*|\bguclu\b"),
@@ -265,9 +276,16 @@ def stems(text: str) -> set[str]:
 
 
 def hinted(question: str) -> set[str]:
+    """The stems of the words that answer this kind of question ("how long": minutes...)."""
+    return {w[:5] for w in _hint_words(question, HINTS)}
+
+
+def search_hints(question: str) -> list[str]:
+    """Words to search the store's pages with besides the question's own: "can my son use
+    it" is answered by a page that says "children", "a bigger bottle" by its sizes."""
+    return _hint_words(question, SEARCH_HINTS)
+
+
+def _hint_words(question: str, hints: tuple[tuple[re.Pattern[str], str], ...]) -> list[str]:
     folded = fold(question)
-    hinted: set[str] = set()
-    for pattern, answer_words in HINTS:
-        if pattern.search(folded):
-            hinted |= {w[:5] for w in answer_words.split()}
-    return hinted
+    return [w for pattern, answer in hints if pattern.search(folded) for w in answer.split()]

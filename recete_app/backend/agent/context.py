@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from recete_app.backend.agent.answer_words import search_hints
 from recete_app.backend.agent.naming import (
     POINTS_AT_PURCHASE,
     asks_about_several,
@@ -213,10 +214,12 @@ def find_sources(
     bought = {p.product_id for p in inquiry.purchases if p.product_id is not None}
     named = _named_product(session, question, search(session, question, embedder, k=10), bought)
     prefer = {named} if named is not None else bought
+    # "can my son use it" is answered by a page that says "children": look for those words too.
+    wanted = " ".join([question, *search_hints(question)])
     if named is None and len(bought) > 1 and asks_about_several(question):
-        hits = _hits_per_purchase(session, question, embedder, inquiry.purchases)
+        hits = _hits_per_purchase(session, wanted, embedder, inquiry.purchases)
     else:
-        hits = search(session, question, embedder, k=2 * SOURCES, prefer_products=prefer)
+        hits = search(session, wanted, embedder, k=2 * SOURCES, prefer_products=prefer)
     if named is None and bought and POINTS_AT_PURCHASE.search(fold(question)):
         # "is it ok for sensitive skin?": "it" is what they bought, however well another
         # product's page matches the rest of the question.
