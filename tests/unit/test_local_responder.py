@@ -47,6 +47,14 @@ def source(
     return Source(ref, uuid.uuid4(), product_id, product, section, language, text)
 
 
+def page(product: str, *sections: tuple[str, str]) -> list[Source]:
+    """One product's sources, S1, S2... in the order given: (section, text) each."""
+    return [
+        source(f"S{number}", section, text, product=product)
+        for number, (section, text) in enumerate(sections, start=1)
+    ]
+
+
 MASK = [
     source("S1", "how_to_use", " ".join(MASK_STEPS)),
     source("S2", "description", " ".join(MASK_DESCRIPTION)),
@@ -265,19 +273,40 @@ def test_a_question_about_one_product_is_answered_for_the_best_source_only() -> 
 
 
 def test_a_question_about_a_child_picks_the_sentence_about_ages() -> None:
-    shampoo = [
-        source(
-            "S1",
-            "how_to_use",
-            "Use 2-3 times a week against flakes. Massage into wet scalp. Leave on for 2 minutes.",
-            product="Anti-Dandruff Shampoo",
-        ),
-        source(
-            "S2",
-            "faq",
-            "Q: Can children use it? A: It is recommended for ages 12 and up.",
-            product="Anti-Dandruff Shampoo",
-        ),
-    ]
+    shampoo = page(
+        "Anti-Dandruff Shampoo",
+        ("how_to_use", "Use 2-3 times a week against flakes. Massage into wet scalp. Rinse."),
+        ("faq", "Q: Can children use it? A: It is recommended for ages 12 and up."),
+    )
     draft = ask("my son is 10 and has flakes too can he use it", shampoo)
     assert "It is recommended for ages 12 and up." in draft.text
+
+
+RETINOL = page(
+    "Retinol Night Serum",
+    ("warnings", "Do not use during pregnancy. Retinol increases sun sensitivity: use SPF 30+."),
+    ("faq", "Q: Can I use it with niacinamide? A: Yes, both go well with retinol."),
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "roakutan kullaniyorum retinol serumu da ayni anda surebilir miyim",
+        "im on accutane can i still use the retinol serum",
+        "i take antibiotics for my skin, is the retinol ok",
+    ],
+)
+def test_a_question_about_a_medicine_the_page_does_not_mention_gets_an_empty_draft(
+    question: str,
+) -> None:
+    assert ask(question, RETINOL).text == ""
+
+
+def test_a_question_about_a_medicine_the_page_speaks_about_is_answered() -> None:
+    roaccutane = page(
+        "Retinol Night Serum",
+        ("warnings", "Do not use while taking isotretinoin (Roaccutane) or other oral retinoids."),
+    )
+    draft = ask("im on roaccutane can i use the retinol serum", roaccutane)
+    assert "Do not use while taking isotretinoin (Roaccutane)" in draft.text

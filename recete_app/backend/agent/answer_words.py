@@ -23,6 +23,13 @@ SEARCH_HINTS = (
         "size sizes boyut ml",
     ),
 )
+# Medicines a customer may be taking: whether a product goes with one is for the store's page
+# to say, never for the responder to guess from the product's other facts.
+MEDICINES = re.compile(
+    r"\b((ro)?accutane|roakutan|isotretinoin\w*|zoretanin|tretinoin|adapalen\w*|"
+    r"antibiotics?|antibiyoti\w*|doxycyclin\w*|minocyclin\w*|spironolacton\w*|"
+    r"cortisone|kortizon\w*|steroids?|medication\w*|medicines?|ilac\w*)\b"
+)
 # What kind of words answer a kind of question: "how long" is answered by minutes and hours.
 HINTS = (
     *SEARCH_HINTS,

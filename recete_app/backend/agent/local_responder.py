@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from recete_app.backend.agent.answer_words import hinted, stems
+from recete_app.backend.agent.answer_words import MEDICINES, hinted, stems
 from recete_app.backend.agent.guardrails import INJECTION, MEDICAL_CLAIMS
 from recete_app.backend.agent.naming import asks_about_several, other_names
 from recete_app.backend.agent.responders import Draft, DraftRequest, Source
@@ -63,6 +63,8 @@ class LocalResponder:
         if request.intent is None and not stems(request.message):
             return Draft("", "other", [], 0.0)  # "hi there": nothing to look up
         pools = _pools(request)
+        if _unanswered_medicine(request.message, pools):
+            return Draft("", intent, [], 0.0)
         coverage = _coverage(request.message, [s for pool in pools for s in pool.sources])
         minimum = MIN_COVERAGE if request.intent else MIN_COVERAGE_UNSURE
         if intent != "usage" and coverage < minimum:
@@ -119,6 +121,16 @@ def _pools(request: DraftRequest) -> list[Pool]:
         Pool(pool, frozenset(other_names(title, [t for t in titles if t != title])))
         for pool, title in zip(pools, titles, strict=True)
     ]
+
+
+def _unanswered_medicine(question: str, pools: list[Pool]) -> bool:
+    """ "I'm on roaccutane, can I use the retinol?": a person answers, unless the page itself
+    speaks about that medicine."""
+    asked = MEDICINES.search(fold(question))
+    if asked is None:
+        return False
+    texts = " ".join(fold(source.text) for pool in pools for source in pool.sources)
+    return asked.group(0) not in texts
 
 
 def _framed(chosen: list[Pick], pool: list[Source], frames: dict[str, str]) -> str:
