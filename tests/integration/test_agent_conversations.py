@@ -160,6 +160,30 @@ def test_a_question_is_answered_from_the_bought_products_page_through_the_graph_
     ) == [("handled", "usage")]
 
 
+def test_a_question_about_both_bought_products_is_answered_for_each_from_what_their_pages_say(
+    client: TestClient, graph: FakeGraphApi, queued: list[dict[str, str]]
+) -> None:
+    merchant_id = store_with_customer(("niacinamide-10-serum", "vitamin-c-15-serum"))
+    write(client, merchant_id, "i got both serums, which one do i put on first?", "wamid.b1")
+    (decision,) = answer_queued(queued)
+    assert decision.action == "answer"
+    (sent,) = texts_sent(graph)
+    body = sent["text"]["body"]
+    assert "apply the vitamin C first" in body  # the niacinamide's FAQ about vitamin C
+    assert "Niacinamide 10%" in body and "Vitamin C 15%" in body
+
+
+def test_a_question_about_a_child_reaches_what_the_page_says_about_children(
+    client: TestClient, graph: FakeGraphApi, queued: list[dict[str, str]]
+) -> None:
+    merchant_id = store_with_customer(("anti-dandruff-shampoo",))
+    write(client, merchant_id, "is it ok for my daughter? she is 9", "wamid.c1")
+    (decision,) = answer_queued(queued)
+    assert decision.action == "answer"
+    (sent,) = texts_sent(graph)
+    assert "ages 12 and up" in sent["text"]["body"]
+
+
 def test_a_redelivered_message_and_a_repeated_run_answer_once(
     client: TestClient, graph: FakeGraphApi, queued: list[dict[str, str]]
 ) -> None:

@@ -272,13 +272,15 @@ def test_a_question_about_one_product_is_answered_for_the_best_source_only() -> 
     assert draft.used_sources == ["S1", "S3"] or draft.used_sources == ["S1"]
 
 
+SHAMPOO = page(
+    "Anti-Dandruff Shampoo",
+    ("how_to_use", "Use 2-3 times a week against flakes. Massage into wet scalp. Rinse."),
+    ("faq", "Q: Can children use it? A: It is recommended for ages 12 and up."),
+)
+
+
 def test_a_question_about_a_child_picks_the_sentence_about_ages() -> None:
-    shampoo = page(
-        "Anti-Dandruff Shampoo",
-        ("how_to_use", "Use 2-3 times a week against flakes. Massage into wet scalp. Rinse."),
-        ("faq", "Q: Can children use it? A: It is recommended for ages 12 and up."),
-    )
-    draft = ask("my son is 10 and has flakes too can he use it", shampoo)
+    draft = ask("my son is 10 and has flakes too can he use it", SHAMPOO)
     assert "It is recommended for ages 12 and up." in draft.text
 
 
@@ -310,3 +312,9 @@ def test_a_question_about_a_medicine_the_page_speaks_about_is_answered() -> None
     )
     draft = ask("im on roaccutane can i use the retinol serum", roaccutane)
     assert "Do not use while taking isotretinoin (Roaccutane)" in draft.text
+
+
+def test_a_question_in_other_words_than_the_page_is_covered_by_what_its_hint_finds() -> None:
+    # Nothing on the page says "daughter": "children" answers it.
+    draft = ask("is it ok for my daughter? she is 9", SHAMPOO)
+    assert "It is recommended for ages 12 and up." in draft.text

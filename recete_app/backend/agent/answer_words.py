@@ -9,18 +9,20 @@ import re
 from recete_app.backend.knowledge.embeddings import STOP_WORDS
 from recete_app.backend.knowledge.text import fold, words
 
-# Questions that ask for a part of the page the question's own words may not reach.
+# Questions that ask for a part of the page the question's own words may not reach, and the
+# page's words for it in each language (searched in the reply's language only: Turkish words
+# would bring up a Turkish FAQ entry for an English question).
 SEARCH_HINTS = (
     (
         re.compile(
             r"\b(son|daughter|kids?|child|children|baby|toddler|teens?|teenager)\b|"
             r"\b(years?|yrs?) old\b|\b(cocu\w*|oglum\w*|kizim\w*|bebe\w*|yasinda\w*)\b"
         ),
-        "children child kids ages age years cocuk cocuklar yas yasindan",
+        {"en": "children child kids ages age years", "tr": "cocuk cocuklar yas yasindan"},
     ),
     (
         re.compile(r"\b(bigger|larger|smaller|size|sizes|bottle)\b|\bboyut\w*|\bbuyuk\w*"),
-        "size sizes boyut ml",
+        {"en": "size sizes ml", "tr": "boyut ml"},
     ),
 )
 # Medicines a customer may be taking: whether a product goes with one is for the store's page
@@ -32,7 +34,7 @@ MEDICINES = re.compile(
 )
 # What kind of words answer a kind of question: "how long" is answered by minutes and hours.
 HINTS = (
-    *SEARCH_HINTS,
+    *((pattern, " ".join(answer.values())) for pattern, answer in SEARCH_HINTS),
     (
         re.compile(r"\bhow long\b|\bne kadar (sure|kal|bekle)\w*|\bkalmasi\b|\bkac dakika\b"),
         "minutes minute hours hour leave wait dakika saat bekletin bekleyin birakin kalsin",
@@ -58,218 +60,22 @@ HINTS = (
     ),
 )
 # Words every question about a product shares: they say nothing about which fact is wanted.
-GENERIC = frozenset(
-    [
-        "use",
-        "using",
-        "used",
-        "product",
-        "products",
-        "thing",
-        "stuff",
-        "please",
-        "hi",
-        "hello",
-        "help",
-        "tell",
-        "know",
-        "want",
-        "need",
-        "would",
-        "will",
-        "just",
-        "also",
-        "really",
-        "much",
-        "very",
-        "get",
-        "got",
-        "one",
-        "bought",
-        "ordered",
-        "buy",
-        "kullan",
-        "kullanim",
-        "urun",
-        "urunu",
-        "merhaba",
-        "selam",
-        "lutfen",
-        "acaba",
-        "bana",
-        "bunu",
-        "bunun",
-        "sunu",
-        "aldim",
-        "aldigim",
-        "siparis",
-        "istiyorum",
-        "olur",
-        "mu",
-        "mi",
-        "nasil",
-        "ne",
-        "hey",
-        "which",
-        "what",
-        "whats",
-        "where",
-        "who",
-        "why",
-        "when",
-        "im",
-        "ive",
-        "dont",
-        "doesnt",
-        "cant",
-        "isnt",
-        "new",
-        "anything",
-        "something",
-        "too",
-        "still",
-        "lot",
-        "lots",
-        "next",
-        "week",
-        "day",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "going",
-        "go",
-        "goes",
-        "think",
-        "thinking",
-        "getting",
-        "guys",
-        "your",
-        "you",
-        "yours",
-        "our",
-        "we",
-        "they",
-        "them",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "its",
-        "thats",
-        "there",
-        "here",
-        "some",
-        "any",
-        "each",
-        "every",
-        "other",
-        "another",
-        "same",
-        "first",
-        "second",
-        "time",
-        "times",
-        "way",
-        "make",
-        "made",
-        "like",
-        "okay",
-        "ok",
-        "thanks",
-        "thank",
-        "can",
-        "could",
-        "should",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "yes",
-        "no",
-        "not",
-        "more",
-        "most",
-        "less",
-        "little",
-        "bit",
-        "quite",
-        "onu",
-        "da",
-        "de",
-        "ki",
-        "ben",
-        "sen",
-        "siz",
-        "biz",
-        "bir",
-        "iki",
-        "ayni",
-        "gibi",
-        "icin",
-        "ile",
-        "ama",
-        "fakat",
-        "veya",
-        "hem",
-        "almayi",
-        "almak",
-        "dusunuyorum",
-        "dusunuyordum",
-        "isterim",
-        "olurmu",
-        "oluyor",
-        "mı",
-        "musun",
-        "misin",
-        "miyim",
-        "yine",
-        "daha",
-        "yeni",
-        "cok",
-        "az",
-        "biraz",
-        "simdi",
-        "sonra",
-        "once",
-        "zaman",
-        "gun",
-        "hafta",
-        "var",
-        "yok",
-        "evet",
-        "hayir",
-        "tamam",
-        "gercekten",
-        "hala",
-        "beni",
-        "benim",
-        "sizin",
-        "sizde",
-        "aldik",
-        "geldi",
-        "he",
-        "she",
-        "him",
-        "her",
-        "his",
-        "hers",
-        "has",
-        "had",
-        "is",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "am",
-        "come",
-        "comes",
-        "fast",
-        "quick",
-        "soon",
-    ]
+_GENERIC_WORDS = (
+    "use using used product products thing stuff please hi hello help tell know want need "
+    "would will just also really much very get got one bought ordered buy kullan kullanim "
+    "urun urunu merhaba selam lutfen acaba bana bunu bunun sunu aldim aldigim siparis "
+    "istiyorum olur mu mi nasil ne hey which what whats where who why when im ive dont doesnt "
+    "cant isnt new anything something too still lot lots next week day today yesterday "
+    "tomorrow going go goes think thinking getting guys your you yours our we they them their "
+    "this that these those its thats there here some any each every other another same first "
+    "second time times way make made like okay ok thanks thank can could should may might "
+    "must shall yes no not more most less little bit quite onu da de ki ben sen siz biz bir "
+    "iki ayni gibi icin ile ama fakat veya hem almayi almak dusunuyorum dusunuyordum isterim "
+    "olurmu oluyor mı musun misin miyim yine daha yeni cok az biraz simdi sonra once zaman "
+    "gun hafta var yok evet hayir tamam gercekten hala beni benim sizin sizde aldik geldi he "
+    "she him her his hers has had is was were be been being am come comes fast quick soon"
 )
+GENERIC = frozenset(_GENERIC_WORDS.split())
 
 _GLUED_UNIT = re.compile(r"(\d)([a-z])")
 
@@ -284,15 +90,29 @@ def stems(text: str) -> set[str]:
 
 def hinted(question: str) -> set[str]:
     """The stems of the words that answer this kind of question ("how long": minutes...)."""
-    return {w[:5] for w in _hint_words(question, HINTS)}
+    folded = fold(question)
+    return {w[:5] for pattern, answer in HINTS if pattern.search(folded) for w in answer.split()}
 
 
-def search_hints(question: str) -> list[str]:
+def hinted_and_answered(question: str, known: set[str]) -> set[str]:
+    """The question's stems that a hint points away from and the sources answer: "daughter"
+    is covered by a page that speaks of "children"."""
+    folded = fold(question)
+    covered: set[str] = set()
+    for pattern, answer in HINTS:
+        found = pattern.search(folded)
+        if found and {w[:5] for w in answer.split()} & known:
+            covered |= stems(found.group(0))
+    return covered
+
+
+def search_hints(question: str, language: str) -> list[str]:
     """Words to search the store's pages with besides the question's own: "can my son use
     it" is answered by a page that says "children", "a bigger bottle" by its sizes."""
-    return _hint_words(question, SEARCH_HINTS)
-
-
-def _hint_words(question: str, hints: tuple[tuple[re.Pattern[str], str], ...]) -> list[str]:
     folded = fold(question)
-    return [w for pattern, answer in hints if pattern.search(folded) for w in answer.split()]
+    return [
+        word
+        for pattern, answer in SEARCH_HINTS
+        if pattern.search(folded)
+        for word in answer.get(language, answer["en"]).split()
+    ]

@@ -36,7 +36,9 @@ from recete_app.backend.models import (
 HISTORY = 10  # earlier messages shown to the responder
 ORDERS = 5  # the customer's latest orders
 SOURCES = 5
-DEEP = 40  # chunks searched for one product's own
+DEEP = 40  # how far down the store's ranking one bought product's own chunks are looked for
+# Asked about several bought products, at most this many are searched (one search each).
+TOGETHER = 3
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ def _hits_per_purchase(
     """ "Can I use both?": each bought product's best chunks, taking turns, each searched with
     the other products' names so that what its page says about them comes first."""
     titles = {p.product_id: p.title for p in purchases if p.product_id is not None}
+    titles = dict(list(titles.items())[:TOGETHER])
     per_product = []
     for product_id in titles:
         others = " ".join(
@@ -215,7 +218,7 @@ def find_sources(
     named = _named_product(session, question, search(session, question, embedder, k=10), bought)
     prefer = {named} if named is not None else bought
     # "can my son use it" is answered by a page that says "children": look for those words too.
-    wanted = " ".join([question, *search_hints(question)])
+    wanted = " ".join([question, *search_hints(question, inquiry.language)])
     if named is None and len(bought) > 1 and asks_about_several(question):
         hits = _hits_per_purchase(session, wanted, embedder, inquiry.purchases)
     else:

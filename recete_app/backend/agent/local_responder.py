@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from recete_app.backend.agent.answer_words import MEDICINES, hinted, stems
+from recete_app.backend.agent.answer_words import MEDICINES, hinted, hinted_and_answered, stems
 from recete_app.backend.agent.guardrails import INJECTION, MEDICAL_CLAIMS
 from recete_app.backend.agent.naming import asks_about_several, other_names
 from recete_app.backend.agent.responders import Draft, DraftRequest, Source
@@ -148,7 +148,7 @@ def _coverage(question: str, pool: list[Source]) -> float:
     for source in pool:
         cues = SECTION_CUES.get(source.section, "")
         known |= stems(f"{source.product} {source.text} {cues}")
-    return len(asked & known) / len(asked)
+    return len(asked & (known | hinted_and_answered(question, known))) / len(asked)
 
 
 def _sentences(question: str, intent: str, pool: Pool, budget: Budget) -> list[Pick]:
