@@ -56,8 +56,11 @@ def test_both_them_and_ikisi_ask_about_several_products() -> None:
     assert not asks_about_several("how many drops do i use")
 
 
-def test_the_other_products_are_named_by_what_sets_them_apart_not_their_kind_or_size() -> None:
+def test_the_other_products_are_named_by_the_words_they_do_not_share_and_not_their_size() -> None:
     assert other_names("Niacinamide 10% Serum - 30 ml", ["Vitamin C 15% Serum - 30 ml"]) == {
         "vitam"
     }
-    assert other_names("Peptide Scalp Serum", ["Rosemary Scalp & Hair Oil - 50 ml"]) == {"rosem"}
+    assert other_names("Peptide Scalp Serum", ["Rosemary Scalp & Hair Oil - 50 ml"]) == {
+        "rosem",
+        "oil",
+    }

@@ -318,3 +318,37 @@ def test_a_question_in_other_words_than_the_page_is_covered_by_what_its_hint_fin
     # Nothing on the page says "daughter": "children" answers it.
     draft = ask("is it ok for my daughter? she is 9", SHAMPOO)
     assert "It is recommended for ages 12 and up." in draft.text
+
+
+def test_naming_the_other_product_outranks_sharing_only_its_kind() -> None:
+    serum_id, oil_id = uuid.uuid4(), uuid.uuid4()
+    serum = [
+        source(
+            "S1",
+            "ingredients",
+            "INCI: Aqua, Caffeine, Hydrogenated Castor Oil.",
+            product="Peptide Scalp Serum",
+            product_id=serum_id,
+        ),
+        source(
+            "S2",
+            "faq",
+            "Q: Can I use it with the rosemary oil? A: Yes: the serum daily, the rosemary oil "
+            "2-3 times a week.",
+            product="Peptide Scalp Serum",
+            product_id=serum_id,
+        ),
+    ]
+    oil = [
+        source(
+            "S3", "description", "A pre-wash scalp oil.", product="Rosemary Oil", product_id=oil_id
+        )
+    ]
+    bought = [
+        Purchase(serum_id, "Peptide Scalp Serum", "#1", None),
+        Purchase(oil_id, "Rosemary Oil", "#1", None),
+    ]
+    draft = ask("how do i use them both", [*serum, *oil], intent="usage", purchases=bought)
+    serum_part = draft.text.split("\n")[0]
+    assert "the rosemary oil 2-3 times a week" in serum_part
+    assert "Castor Oil" not in serum_part

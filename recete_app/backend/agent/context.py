@@ -191,12 +191,12 @@ def _named_product(
 
 
 def _hits_per_purchase(
-    session: Session, question: str, embedder: Embedder, purchases: list[Purchase]
+    session: Session, question: str, embedder: Embedder, inquiry: Inquiry
 ) -> list[Hit]:
     """ "Can I use both?": each bought product's best chunks, taking turns, each searched with
     the other products' names so that what its page says about them comes first."""
-    titles = {p.product_id: p.title for p in purchases if p.product_id is not None}
-    titles = dict(list(titles.items())[:TOGETHER])
+    ids = list(dict.fromkeys(p.product_id for p in inquiry.purchases if p.product_id))
+    titles = _titles_in(session, ids[:TOGETHER], inquiry.language)
     per_product = []
     for product_id in titles:
         others = " ".join(
@@ -206,6 +206,21 @@ def _hits_per_purchase(
         ranked = search(session, query, embedder, k=DEEP, prefer_products={product_id})
         per_product.append([hit for hit in ranked if hit.product_id == product_id])
     return [hit for turn in itertools.zip_longest(*per_product) for hit in turn if hit is not None]
+
+
+def _titles_in(session: Session, ids: list[uuid.UUID], language: str) -> dict[uuid.UUID, str]:
+    """Product names in the reply's language where the store has them: the names are searched
+    with a question, and "rosemary oil" would find the English FAQ for a Turkish question."""
+    rows = session.execute(
+        sa.text(
+            "SELECT p.id, coalesce(t.body, p.title) FROM products p LEFT JOIN product_sections t "
+            "ON t.product_id = p.id AND t.section = 'title' AND t.language = :language "
+            "WHERE p.id = ANY(:ids)"
+        ),
+        {"ids": ids, "language": language},
+    )
+    names = {product_id: name for product_id, name in rows}
+    return {product_id: names[product_id] for product_id in ids if product_id in names}
 
 
 def find_sources(
@@ -220,7 +235,7 @@ def find_sources(
     # "can my son use it" is answered by a page that says "children": look for those words too.
     wanted = " ".join([question, *search_hints(question, inquiry.language)])
     if named is None and len(bought) > 1 and asks_about_several(question):
-        hits = _hits_per_purchase(session, wanted, embedder, inquiry.purchases)
+        hits = _hits_per_purchase(session, wanted, embedder, inquiry)
     else:
         hits = search(session, wanted, embedder, k=2 * SOURCES, prefer_products=prefer)
     if named is None and bought and POINTS_AT_PURCHASE.search(fold(question)):

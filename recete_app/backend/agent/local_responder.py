@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from recete_app.backend.agent.answer_words import MEDICINES, hinted, hinted_and_answered, stems
 from recete_app.backend.agent.guardrails import INJECTION, MEDICAL_CLAIMS
-from recete_app.backend.agent.naming import asks_about_several, other_names
+from recete_app.backend.agent.naming import KIND_WORDS, asks_about_several, other_names
 from recete_app.backend.agent.responders import Draft, DraftRequest, Source
 from recete_app.backend.knowledge.chunking import SECTION_CUES
 from recete_app.backend.knowledge.search import section_prior
@@ -26,7 +26,8 @@ MIN_COVERAGE = 0.25  # share of the question's own words the product's sources m
 # With no intent from the rules (maybe small talk), the sources must speak to more of it.
 MIN_COVERAGE_UNSURE = 0.6
 # A sentence naming another of the products asked about together speaks to the pair.
-MENTION_BONUS = 3
+MENTION_BONUS = 3.0
+KIND_MENTION_BONUS = 1.0
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÇĞİÖŞÜ0-9])")
 _FAQ_ANSWER = re.compile(r"(?:^|\s)(?:A|C|Cevap)\s*[:.)-]\s*", re.IGNORECASE)
 _FRAMES = {
@@ -92,10 +93,13 @@ Pick = tuple[Source, str]
 class Budget:
     sentences: int
     chars: int
+    # Past the first, only sentences that share a word with the question (an answer for each
+    # of several products has no room for one that merely comes from the right section).
+    relevant_only: bool = False
 
 
 # "Can I use both?": each product gets its own short answer.
-PER_PRODUCT = Budget(2, MAX_BODY_CHARS // 2)
+PER_PRODUCT = Budget(2, MAX_BODY_CHARS // 2, relevant_only=True)
 
 
 @dataclass(frozen=True)
@@ -153,29 +157,47 @@ def _coverage(question: str, pool: list[Source]) -> float:
 
 def _sentences(question: str, intent: str, pool: Pool, budget: Budget) -> list[Pick]:
     """The sentences of the product's sources that speak most to the question."""
+    scored = sorted(_scored(question, intent, pool), reverse=True)
+    chosen: list[Pick] = []
+    length = 0
+    for _score, _order, overlap, pick in scored:
+        if len(chosen) == budget.sentences or length + len(pick[1]) > budget.chars:
+            break
+        if chosen and budget.relevant_only and not overlap:
+            continue
+        chosen.append(pick)
+        length += len(pick[1]) + 1
+    if not chosen and scored:  # one long sentence (an ingredient list): its start, cut at a word
+        source, sentence = scored[0][3]
+        chosen.append((source, sentence[: budget.chars].rsplit(" ", 1)[0] + " …"))
+    return chosen
+
+
+def _scored(question: str, intent: str, pool: Pool) -> list[tuple[float, int, float, Pick]]:
+    """Each sentence with its score, its place on the page (ties read in order) and how much
+    it shares with the question."""
     asked = stems(question) | hinted(question)
     prior = dict(section_prior(question))
     if intent == "usage":
         prior["how_to_use"] = prior.get("how_to_use", 0.0) + 2.5
-    scored: list[tuple[float, int, Pick]] = []
+    scored = []
     for rank, source in enumerate(pool.sources):
         for position, sentence in enumerate(_split(source)):
             said = stems(sentence)
-            overlap = len(asked & said) + (MENTION_BONUS if pool.others & said else 0)
+            # An ingredient list names substances ("castor oil"), never the customer's products.
+            others = pool.others if source.section != "ingredients" else frozenset()
+            overlap = len(asked & said) + _mention(others & said)
             score = overlap + 0.8 * prior.get(source.section, 0.0) + 0.3 / (1 + rank)
-            scored.append((score, -(rank * 100 + position), (source, sentence)))
-    scored.sort(reverse=True)
-    chosen: list[Pick] = []
-    length = 0
-    for _score, _order, pick in scored:
-        if len(chosen) == budget.sentences or length + len(pick[1]) > budget.chars:
-            break
-        chosen.append(pick)
-        length += len(pick[1]) + 1
-    if not chosen and scored:  # one long sentence (an ingredient list): its start, cut at a word
-        source, sentence = scored[0][2]
-        chosen.append((source, sentence[: budget.chars].rsplit(" ", 1)[0] + " …"))
-    return chosen
+            scored.append((score, -(rank * 100 + position), overlap, (source, sentence)))
+    return scored
+
+
+def _mention(named: frozenset[str]) -> float:
+    """How much a sentence naming the other products speaks to the pair: "the rosemary oil"
+    names one, "follow with toner" only its kind."""
+    if named - KIND_WORDS:
+        return MENTION_BONUS
+    return KIND_MENTION_BONUS if named else 0.0
 
 
 def _split(source: Source) -> list[str]:

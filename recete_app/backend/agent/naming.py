@@ -69,8 +69,6 @@ def asks_about_several(question: str) -> bool:
 
 
 def other_names(title: str, others: Collection[str]) -> set[str]:
-    """The words that name the other products and not this one ("vitamin", not "serum", for a
-    niacinamide serum bought with a vitamin C serum)."""
-    names = set().union(*(name_stems(other) for other in others)) - name_stems(title)
-    # "rosemary", not "oil": every castor oil in an ingredient list is not the rosemary oil.
-    return names - KIND_WORDS or names
+    """The words that name the other products and not this one ("vitamin" and "brightening",
+    not "serum", for a niacinamide serum bought with a vitamin C serum)."""
+    return set().union(*(name_stems(other) for other in others)) - name_stems(title)
