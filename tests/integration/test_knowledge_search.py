@@ -189,3 +189,12 @@ def test_search_api_returns_the_merchants_chunks_with_product_section_and_score(
         )
         too_many = client.get("/api/products/search", params={"q": "x", "k": 500}, headers=auth)
         assert too_many.status_code == 422 and too_many.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_turkish_word_with_an_ending_finds_the_shorter_word_on_the_page(
+    demo_merchant: uuid.UUID,
+) -> None:
+    # The page says "Kısa sakalda kullanabilir miyim?"; the customer writes "kisacik".
+    with session_scope(demo_merchant) as session:
+        hits = search(session, "kisacik sakalima olur mu", EMBEDDER, k=2)
+    assert any("Kısa sakal" in hit.text for hit in hits)

@@ -24,6 +24,8 @@ from recete_app.backend.knowledge.text import detect_language
         "sampuanin icinde paraben var mi",
         "Şampuanın içeriğinde sülfat var mı?",
         "retinol ile c vitamini birlikte kullanilir mi",
+        "bunun daha büyük boyu var mı",
+        "ikisini ayni gun kullanabilir miyim",
     ],
 )
 def test_questions_about_a_product_are_product_questions(text: str) -> None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from recete_app.backend.knowledge.chunking import chunk_section
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
-from recete_app.backend.knowledge.text import detect_language, fold, turkish_lower, words
+from recete_app.backend.knowledge.text import (
+    detect_language,
+    fold,
+    turkish_lower,
+    turkish_stem,
+    words,
+)
 
 
 def test_turkish_capitals_lower_to_their_own_letters() -> None:
@@ -64,3 +72,19 @@ def test_local_vectors_are_deterministic_unit_length_and_forgive_typos() -> None
     assert cosine(serum, typo) > 0.4 > cosine(serum, other)
     shampoo, suffixed, cream = embedder.embed(["sampuan", "şampuanı", "krem"])
     assert cosine(shampoo, suffixed) > 0.3 > cosine(shampoo, cream)  # accents and suffixes
+
+
+@pytest.mark.parametrize(
+    ("word", "root"),
+    [
+        ("kisacik", "kisa"),
+        ("sakalda", "sakal"),
+        ("kullanabilir", "kullan"),
+        ("damlasi", "damla"),
+        ("maskeyi", "maske"),
+        ("haftada", "hafta"),  # one ending only: not "haf"
+        ("yag", "yag"),  # a root keeps three letters
+    ],
+)
+def test_a_turkish_word_loses_its_last_ending(word: str, root: str) -> None:
+    assert turkish_stem(word) == root

@@ -10,11 +10,13 @@ import pytest
 
 from recete_app.backend.agent.guardrails import check_draft
 from recete_app.backend.agent.local_responder import LocalResponder
-from recete_app.backend.agent.responders import Draft, DraftRequest, Source, Turn
+from recete_app.backend.agent.responders import Draft, DraftRequest, Purchase, Source, Turn
 
 MASK_ID = uuid.uuid4()
 OIL_ID = uuid.uuid4()
 GEL_ID = uuid.uuid4()
+NIACINAMIDE_ID = uuid.uuid4()
+VITAMIN_C_ID = uuid.uuid4()
 
 MASK_STEPS = [
     "Apply a generous amount to damp hair after shampooing.",
@@ -45,6 +47,14 @@ def source(
     return Source(ref, uuid.uuid4(), product_id, product, section, language, text)
 
 
+def page(product: str, *sections: tuple[str, str]) -> list[Source]:
+    """One product's sources, S1, S2... in the order given: (section, text) each."""
+    return [
+        source(f"S{number}", section, text, product=product)
+        for number, (section, text) in enumerate(sections, start=1)
+    ]
+
+
 MASK = [
     source("S1", "how_to_use", " ".join(MASK_STEPS)),
     source("S2", "description", " ".join(MASK_DESCRIPTION)),
@@ -71,6 +81,7 @@ def ask(
     language: str = "en",
     first_name: str = "Emma",
     history: list[Turn] | None = None,
+    purchases: list[Purchase] | None = None,
 ) -> Draft:
     request = DraftRequest(
         message=message,
@@ -78,7 +89,7 @@ def ask(
         intent=intent,
         store_name="Glow Lab",
         customer_first_name=first_name,
-        purchases=[],
+        purchases=purchases or [],
         history=history or [],
         sources=sources,
     )
@@ -203,3 +214,141 @@ def test_a_long_ingredients_list_still_answers_whether_an_ingredient_is_in_it() 
     gel = [source("S1", "ingredients", inci + ".", product="Clear Skin Gel", product_id=GEL_ID)]
     draft = ask("does the gel contain niacinamide", gel)
     assert "Niacinamide" in draft.text
+
+
+NIACINAMIDE = "Niacinamide 10% Serum"
+VITAMIN_C = "Vitamin C 15% Serum"
+SERUMS = [
+    source(
+        "S1",
+        "how_to_use",
+        "Use morning and evening after cleansing. Apply 2-3 drops to the whole face.",
+        product=NIACINAMIDE,
+        product_id=NIACINAMIDE_ID,
+    ),
+    source(
+        "S2",
+        "how_to_use",
+        "Use in the morning only, on dry skin. Apply 3-4 drops to the face and neck.",
+        product=VITAMIN_C,
+        product_id=VITAMIN_C_ID,
+    ),
+    source(
+        "S3",
+        "faq",
+        "Q: Can I use it with vitamin C? A: Yes. Apply the vitamin C first, then the niacinamide.",
+        product=NIACINAMIDE,
+        product_id=NIACINAMIDE_ID,
+    ),
+]
+BOTH_SERUMS = [
+    Purchase(NIACINAMIDE_ID, NIACINAMIDE, "#1001", None),
+    Purchase(VITAMIN_C_ID, VITAMIN_C, "#1001", None),
+]
+
+
+def test_a_question_about_both_bought_products_answers_for_each_of_them() -> None:
+    draft = ask("can i put both on in the morning?", SERUMS, purchases=BOTH_SERUMS)
+    parts = draft.text.split("\n\n")[0].split("\n")
+    assert len(parts) == 2
+    assert NIACINAMIDE in parts[0] and VITAMIN_C not in parts[0].split(": ", 1)[0]
+    assert f"How to use {VITAMIN_C}: Use in the morning only, on dry skin." in parts[1]
+    assert draft.used_sources == ["S1", "S2", "S3"]
+
+
+def test_what_one_product_page_says_about_the_other_bought_one_answers_a_both_question() -> None:
+    draft = ask(
+        "can i put both on in the morning? which one goes first",
+        SERUMS,
+        intent="usage",
+        purchases=BOTH_SERUMS,
+    )
+    assert "Apply the vitamin C first, then the niacinamide." in draft.text
+
+
+def test_a_question_about_one_product_is_answered_for_the_best_source_only() -> None:
+    draft = ask("how many drops in the morning?", SERUMS, intent="usage", purchases=BOTH_SERUMS)
+    assert VITAMIN_C not in draft.text
+    assert draft.used_sources == ["S1", "S3"] or draft.used_sources == ["S1"]
+
+
+SHAMPOO = page(
+    "Anti-Dandruff Shampoo",
+    ("how_to_use", "Use 2-3 times a week against flakes. Massage into wet scalp. Rinse."),
+    ("faq", "Q: Can children use it? A: It is recommended for ages 12 and up."),
+)
+
+
+def test_a_question_about_a_child_picks_the_sentence_about_ages() -> None:
+    draft = ask("my son is 10 and has flakes too can he use it", SHAMPOO)
+    assert "It is recommended for ages 12 and up." in draft.text
+
+
+RETINOL = page(
+    "Retinol Night Serum",
+    ("warnings", "Do not use during pregnancy. Retinol increases sun sensitivity: use SPF 30+."),
+    ("faq", "Q: Can I use it with niacinamide? A: Yes, both go well with retinol."),
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "roakutan kullaniyorum retinol serumu da ayni anda surebilir miyim",
+        "im on accutane can i still use the retinol serum",
+        "i take antibiotics for my skin, is the retinol ok",
+    ],
+)
+def test_a_question_about_a_medicine_the_page_does_not_mention_gets_an_empty_draft(
+    question: str,
+) -> None:
+    assert ask(question, RETINOL).text == ""
+
+
+def test_a_question_about_a_medicine_the_page_speaks_about_is_answered() -> None:
+    roaccutane = page(
+        "Retinol Night Serum",
+        ("warnings", "Do not use while taking isotretinoin (Roaccutane) or other oral retinoids."),
+    )
+    draft = ask("im on roaccutane can i use the retinol serum", roaccutane)
+    assert "Do not use while taking isotretinoin (Roaccutane)" in draft.text
+
+
+def test_a_question_in_other_words_than_the_page_is_covered_by_what_its_hint_finds() -> None:
+    # Nothing on the page says "daughter": "children" answers it.
+    draft = ask("is it ok for my daughter? she is 9", SHAMPOO)
+    assert "It is recommended for ages 12 and up." in draft.text
+
+
+def test_naming_the_other_product_outranks_sharing_only_its_kind() -> None:
+    serum_id, oil_id = uuid.uuid4(), uuid.uuid4()
+    serum = [
+        source(
+            "S1",
+            "ingredients",
+            "INCI: Aqua, Caffeine, Hydrogenated Castor Oil.",
+            product="Peptide Scalp Serum",
+            product_id=serum_id,
+        ),
+        source(
+            "S2",
+            "faq",
+            "Q: Can I use it with the rosemary oil? A: Yes: the serum daily, the rosemary oil "
+            "2-3 times a week.",
+            product="Peptide Scalp Serum",
+            product_id=serum_id,
+        ),
+    ]
+    oil = [
+        source(
+            "S3", "description", "A pre-wash scalp oil.", product="Rosemary Oil", product_id=oil_id
+        )
+    ]
+    bought = [
+        Purchase(serum_id, "Peptide Scalp Serum", "#1", None),
+        Purchase(oil_id, "Rosemary Oil", "#1", None),
+    ]
+    draft = ask("how do i use them both", [*serum, *oil], intent="usage", purchases=bought)
+    serum_part = draft.text.split("\n")[0]
+    assert "the rosemary oil 2-3 times a week" in serum_part
+    assert "Castor Oil" not in serum_part

@@ -4,7 +4,7 @@ Read in one transaction; nothing here writes."""
 
 from __future__ import annotations
 
-import re
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +12,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from recete_app.backend.agent.answer_words import search_hints
+from recete_app.backend.agent.naming import (
+    POINTS_AT_PURCHASE,
+    asks_about_several,
+    name_words,
+    named_product,
+)
 from recete_app.backend.agent.responders import Purchase, Source, Turn
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.search import Hit, search
@@ -29,6 +36,9 @@ from recete_app.backend.models import (
 HISTORY = 10  # earlier messages shown to the responder
 ORDERS = 5  # the customer's latest orders
 SOURCES = 5
+DEEP = 40  # how far down the store's ranking one bought product's own chunks are looked for
+# Asked about several bought products, at most this many are searched (one search each).
+TOGETHER = 3
 
 
 @dataclass(frozen=True)
@@ -162,12 +172,12 @@ def _purchases(session: Session, orders: list[Order]) -> list[Purchase]:
 def _named_product(
     session: Session, question: str, hits: list[Hit], bought: set[uuid.UUID]
 ) -> uuid.UUID | None:
-    """A product the customer names ("your hair mask") that is not one they bought: the answer
-    is about it, not about their own purchase."""
-    ids = list({hit.product_id for hit in hits if hit.product_id is not None} | bought)
+    """A product the customer names ("your hair mask") that is not one they bought."""
+    ranked = list(dict.fromkeys(hit.product_id for hit in hits if hit.product_id is not None))
+    ids = ranked + [pid for pid in bought if pid not in ranked]
     if not ids:
         return None
-    titles: dict[uuid.UUID, str] = {}
+    titles: dict[uuid.UUID, str] = dict.fromkeys(ids, "")
     for product_id, title in session.execute(
         sa.text(
             "SELECT id, title FROM products WHERE id = ANY(:ids) UNION ALL "
@@ -176,20 +186,41 @@ def _named_product(
         ),
         {"ids": ids},
     ):
-        titles[product_id] = f"{titles.get(product_id, '')} {title}"
-    asked = {w[:5] for w in words(question) if len(w) > 2 and not w.isdigit()} - _BODY_WORDS
-    score = {pid: len(asked & {w[:5] for w in words(title)}) for pid, title in titles.items()}
-    best = max(score, key=lambda pid: score[pid])
-    mine = max((score.get(pid, 0) for pid in bought), default=0)
-    # "is it ok for sensitive skin" is about what they bought, whatever else is for sensitive
-    # skin: a question that points at its product needs a clearer name to mean another one.
-    needed = 2 if bought and _POINTS_AT_PURCHASE.search(fold(question)) else 1
-    named = best not in bought and score[best] > mine and score[best] >= needed
-    return best if named else None
+        titles[product_id] = f"{titles[product_id]} {title}"
+    return named_product(question, titles, bought)
 
 
-_BODY_WORDS = {"skin", "cilt", "cilde", "cildi", "hair", "face", "yuz", "body", "vucut"}
-_POINTS_AT_PURCHASE = re.compile(r"\b(it|this|these|bu|bunu|bunlar|mine)\b")
+def _hits_per_purchase(
+    session: Session, question: str, embedder: Embedder, inquiry: Inquiry
+) -> list[Hit]:
+    """ "Can I use both?": each bought product's best chunks, taking turns, each searched with
+    the other products' names so that what its page says about them comes first."""
+    ids = list(dict.fromkeys(p.product_id for p in inquiry.purchases if p.product_id))
+    titles = _titles_in(session, ids[:TOGETHER], inquiry.language)
+    per_product = []
+    for product_id in titles:
+        others = " ".join(
+            " ".join(name_words(title)) for other, title in titles.items() if other != product_id
+        )
+        query = f"{question} {others}"
+        ranked = search(session, query, embedder, k=DEEP, prefer_products={product_id})
+        per_product.append([hit for hit in ranked if hit.product_id == product_id])
+    return [hit for turn in itertools.zip_longest(*per_product) for hit in turn if hit is not None]
+
+
+def _titles_in(session: Session, ids: list[uuid.UUID], language: str) -> dict[uuid.UUID, str]:
+    """Product names in the reply's language where the store has them: the names are searched
+    with a question, and "rosemary oil" would find the English FAQ for a Turkish question."""
+    rows = session.execute(
+        sa.text(
+            "SELECT p.id, coalesce(t.body, p.title) FROM products p LEFT JOIN product_sections t "
+            "ON t.product_id = p.id AND t.section = 'title' AND t.language = :language "
+            "WHERE p.id = ANY(:ids)"
+        ),
+        {"ids": ids, "language": language},
+    )
+    names = {product_id: name for product_id, name in rows}
+    return {product_id: names[product_id] for product_id in ids if product_id in names}
 
 
 def find_sources(
@@ -201,8 +232,13 @@ def find_sources(
     bought = {p.product_id for p in inquiry.purchases if p.product_id is not None}
     named = _named_product(session, question, search(session, question, embedder, k=10), bought)
     prefer = {named} if named is not None else bought
-    hits = search(session, question, embedder, k=2 * SOURCES, prefer_products=prefer)
-    if named is None and bought and _POINTS_AT_PURCHASE.search(fold(question)):
+    # "can my son use it" is answered by a page that says "children": look for those words too.
+    wanted = " ".join([question, *search_hints(question, inquiry.language)])
+    if named is None and len(bought) > 1 and asks_about_several(question):
+        hits = _hits_per_purchase(session, wanted, embedder, inquiry)
+    else:
+        hits = search(session, wanted, embedder, k=2 * SOURCES, prefer_products=prefer)
+    if named is None and bought and POINTS_AT_PURCHASE.search(fold(question)):
         # "is it ok for sensitive skin?": "it" is what they bought, however well another
         # product's page matches the rest of the question.
         hits = [hit for hit in hits if hit.product_id in bought] or hits

@@ -204,7 +204,8 @@ PRODUCT_QUESTION = _any(
     r"\b(expire|expiry|shelf life|after opening)\b",
     r"\b(good|ok|okay|work) for\b",
     r"\b(icer|icind|icerik)\w*",
-    r"\b(uygun|hassas|hamile|emzir|vegan|parfum|alkol|fiyat|fark|birlikte)\w*",
+    r"\b(uygun|hassas|hamile|emzir|vegan|parfum|alkol|fiyat|fark|birlikte|boyut)\w*",
+    r"\b(buyuk|kucuk) boy\w*",
     r"\b(son kullanma|raf omru|acildiktan)\w*",
     r"\b(ise yarar|iyi gelir|etkili) mi\w*",
 )
@@ -293,7 +294,7 @@ STORE_REFERENCE = _any(
     r"\b(it|this|these|that|them|they|one|both|product|products|order|bottle|tube|jar|you|"
     r"your|ship|shipping|store|shop|brand|formula|serum|serums|cream|toner|cleanser|shampoo|"
     r"conditioner|mask|oil|balm|lotion|sunscreen|spf|gel|spray|moisturi[sz]er|retinol)\b",
-    r"\b(bunu|bunlar\w*|urun\w*|siparis\w*|krem\w*|serum\w*|tonik\w*|sampuan\w*|"
+    r"\b(bu(nu|nun|nda|ndan|na)|bunlar\w*|ikisi\w*|ikisin\w*|hepsi\w*|urun\w*|siparis\w*|krem\w*|serum\w*|tonik\w*|sampuan\w*|"
     r"maske\w*|yag\w*|balm\w*|losyon\w*|sprey\w*|siz\w*|magaza\w*|kargo\w*|sise\w*|"
     r"temizleyici\w*|nemlendirici\w*|gunes kremi\w*)\b",
 )

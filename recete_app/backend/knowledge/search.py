@@ -14,7 +14,7 @@ from recete_app.backend.db import current_merchant_id
 from recete_app.backend.knowledge import vectors
 from recete_app.backend.knowledge.chunking import SECTION_CUES
 from recete_app.backend.knowledge.embeddings import STOP_WORDS, Embedder
-from recete_app.backend.knowledge.text import words
+from recete_app.backend.knowledge.text import detect_language, turkish_stem, words
 
 CANDIDATES = 40  # from each retriever, before fusion
 RRF_K = 60  # the usual reciprocal-rank constant: rank 1 -> 1/61
@@ -90,7 +90,10 @@ def _by_vector(session: Session, query: str, embedder: Embedder) -> list[uuid.UU
 def _by_text(session: Session, query: str) -> list[uuid.UUID]:
     """Any of the query's words (customers write sentences, not keyword lists), each also as a
     prefix so Turkish suffixes still match, stemmed by both languages' configurations."""
-    terms = sorted({w for w in words(query) if w not in STOP_WORDS and len(w) > 1})
+    asked = {w for w in words(query) if w not in STOP_WORDS and len(w) > 1}
+    if detect_language(query) == "tr":  # "kisacik" also as "kisa", which the page says
+        asked |= {turkish_stem(w) for w in asked}
+    terms = sorted(asked)
     if not terms:
         return []
     expression = " | ".join(f"{t}:*" if len(t) >= 4 else t for t in terms)

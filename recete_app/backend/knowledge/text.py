@@ -193,3 +193,24 @@ def detect_language(text: str) -> str:
     )
     english = sum(1 for raw in written if raw.lower().strip("?.!,'\"") in _ENGLISH_WORDS)
     return "tr" if turkish / len(tokens) >= 0.2 and turkish > english else "en"
+
+
+# Turkish endings (folded), longest first. WhatsApp Turkish is mostly a short root and its
+# endings ("kisacik", "sakalim", "yagini"): cutting a word at 5 letters leaves a 4-letter root
+# with part of an ending, and "kisacik" never meets "kisa".
+_ENDINGS = (
+    "abilir ebilir iyorum iyoruz uyorum iyor uyor iyo uyo acak ecek mali meli ilir ulur "
+    "larin lerin lari leri lar ler imiz umuz iniz unuz nin nun dan den tan ten yla yle "
+    "da de ta te cik cuk cak cek im um in un si su yi yu"
+)
+_TURKISH_SUFFIXES = sorted(_ENDINGS.split(), key=len, reverse=True)
+MIN_TURKISH_ROOT = 3
+
+
+def turkish_stem(word: str) -> str:
+    """A folded Turkish word without its last ending ("kisacik" -> "kisa", "sakalda" ->
+    "sakal"); one ending only, so "haftada" stays "hafta", and a root keeps three letters."""
+    for suffix in _TURKISH_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_TURKISH_ROOT:
+            return word[: -len(suffix)]
+    return word
