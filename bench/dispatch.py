@@ -199,9 +199,16 @@ def run_phase(
         )
         if sent
         else 0,
+        # Accepted sends per 10 s since the workers started: a slow start or a stall shows.
+        "sent_per_10s": _timeline([t - started for t in times], 10.0),
         **resumed,
         **cpu,
     }
+
+
+def _timeline(offsets: list[float], width: float) -> list[int]:
+    counts = Counter(int(offset // width) for offset in offsets if offset >= 0)
+    return [counts[i] for i in range(max(counts, default=-1) + 1)]
 
 
 def run_baseline(count: int, graph: FakeGraphApi) -> dict[str, object]:

@@ -151,7 +151,7 @@ class OrderItem(SQLModel, table=True):
     merchant_id: uuid.UUID = merchant_field()
     order_id: uuid.UUID = Field(foreign_key="orders.id", ondelete="CASCADE", index=True)
     product_id: uuid.UUID | None = Field(
-        default=None, foreign_key="products.id", ondelete="SET NULL"
+        default=None, foreign_key="products.id", ondelete="SET NULL", index=True
     )
     external_id: str | None = Field(default=None, max_length=255)
     title: str = Field(default="", max_length=500)
@@ -178,9 +178,11 @@ class DomainEvent(SQLModel, table=True):
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
     name: str = Field(max_length=64)
-    order_id: uuid.UUID | None = Field(default=None, foreign_key="orders.id", ondelete="CASCADE")
+    order_id: uuid.UUID | None = Field(
+        default=None, foreign_key="orders.id", ondelete="CASCADE", index=True
+    )
     customer_id: uuid.UUID | None = Field(
-        default=None, foreign_key="customers.id", ondelete="CASCADE"
+        default=None, foreign_key="customers.id", ondelete="CASCADE", index=True
     )
     payload: dict[str, Any] = json_field()
     created_at: datetime = created_field()

@@ -137,7 +137,9 @@ class ScheduledMessage(SQLModel, table=True):
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
     customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE", index=True)
-    order_id: uuid.UUID | None = Field(default=None, foreign_key="orders.id", ondelete="CASCADE")
+    order_id: uuid.UUID | None = Field(
+        default=None, foreign_key="orders.id", ondelete="CASCADE", index=True
+    )
     idempotency_key: str = Field(max_length=200)
     kind: str = Field(default="journey_step", max_length=32)
     due_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
@@ -153,7 +155,7 @@ class ScheduledMessage(SQLModel, table=True):
     last_error: str | None = None
     payload: dict[str, Any] = json_field()
     message_id: uuid.UUID | None = Field(
-        default=None, foreign_key="messages.id", ondelete="SET NULL"
+        default=None, foreign_key="messages.id", ondelete="SET NULL", index=True
     )
     created_at: datetime = created_field()
     updated_at: datetime | None = timestamp_field()
@@ -168,7 +170,7 @@ class LlmCall(SQLModel, table=True):
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
     message_id: uuid.UUID | None = Field(
-        default=None, foreign_key="messages.id", ondelete="SET NULL"
+        default=None, foreign_key="messages.id", ondelete="SET NULL", index=True
     )
     model: str = Field(max_length=100)
     outcome: str = Field(default="ok", max_length=20)  # ok | failed
