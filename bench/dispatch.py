@@ -1,15 +1,18 @@
 """Durable dispatch benchmark: due journey messages sent through a local Graph API.
 
-    .venv/bin/python -m bench.dispatch [--messages 100000] [--burst 10000] [--kill 20000]
+    .venv/bin/python -m bench.dispatch [--baseline 20000] [--messages 100000] [--burst 10000]
+                                       [--kill 20000]
 
 Starts an embedded PostgreSQL, a private redis-server, a local server answering like the Graph
 API (80 messages/s per number, Meta's 130429 beyond) and 2 `recete worker` processes (Dramatiq
-on Redis + the dispatcher loop each). Three runs over 50 numbers:
+on Redis + the dispatcher loop each). First the baseline: 2 processes sending the same payloads
+with nothing else (bench/bare_sender.py). Then three runs over 50 numbers:
   burst  N messages due at the same moment: time until the last one went out (target ≤ 60 s);
   bulk   N due messages: messages/s, the per-number cap, 130429 answers, duplicates;
   kill   N due messages, one worker SIGKILLed at 30% and restarted: lost, duplicates, and how
          long until every message the dead worker held was settled.
-Prints a Markdown block for bench/RESULTS.md.
+Each phase reports CPU milliseconds per message per part (bench/cpu.py), which hold on a shared
+machine where rates do not. Prints a Markdown block for bench/RESULTS.md.
 """
 
 from __future__ import annotations
