@@ -19,12 +19,13 @@ log = logging.getLogger(__name__)
 # An idle Redis consumer polls with a growing back-off up to this many milliseconds. Dramatiq's
 # default (1,000) made each queue hop of a customer's message wait ~0.5 s on average when
 # traffic is light (bench/agent_latency.py), so the queues a customer waits on poll every
-# 100 ms. Every other queue (and every delay queue: a retry waits seconds anyway) keeps 1,000:
-# at 100 ms the 12 consumers of a worker made ~120 Redis calls a second, a quarter of a busy
-# sending worker's Python time (bench/dispatch.py, profiled).
+# 100 ms: "commerce" (their WhatsApp message is processed there, with the stores' webhooks),
+# "agent" and "messages". Every other queue (and every delay queue: a retry waits seconds
+# anyway) keeps 1,000: at 100 ms the 12 consumers of a worker made ~120 Redis calls a second,
+# a quarter of a busy sending worker's Python time (bench/dispatch.py, profiled).
 PROMPT_POLL_MS = 100
 IDLE_POLL_MS = 1000
-PROMPT_QUEUES = frozenset({"agent", "messages"})
+PROMPT_QUEUES = frozenset({"commerce", "agent", "messages"})
 
 
 class Worker(dramatiq.Worker):
