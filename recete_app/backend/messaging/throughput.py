@@ -32,7 +32,8 @@ class SendPacer(Protocol):
     def reserve(self, number: str, per_second: float) -> float | None:
         """Take the number's next slot: seconds to wait for it, or None (further than
         MAX_WAIT_SECONDS away; nothing reserved)."""
-        ...
+        waits = self.reserve_many(number, per_second, 1)
+        return waits[0] if waits else None
 
     def reserve_many(self, number: str, per_second: float, count: int) -> list[float]:
         """Take the number's next `count` slots at once (a wave: one Redis call, not one per
@@ -53,15 +54,11 @@ def next_slot(
     return wait, slot
 
 
-class MemoryPacer:
+class MemoryPacer(SendPacer):
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
         self._clock = clock
-
-    def reserve(self, number: str, per_second: float) -> float | None:
-        waits = self.reserve_many(number, per_second, 1)
-        return waits[0] if waits else None
 
     def reserve_many(self, number: str, per_second: float, count: int) -> list[float]:
         waits: list[float] = []
@@ -100,13 +97,9 @@ return waits
 """
 
 
-class RedisPacer:
+class RedisPacer(SendPacer):
     def __init__(self, client: Any) -> None:
         self._reserve = client.register_script(_RESERVE)
-
-    def reserve(self, number: str, per_second: float) -> float | None:
-        waits = self.reserve_many(number, per_second, 1)
-        return waits[0] if waits else None
 
     def reserve_many(self, number: str, per_second: float, count: int) -> list[float]:
         waits = self._reserve(
