@@ -25,6 +25,7 @@ from recete_app.backend.db import session_scope
 from recete_app.backend.journeys.schedule import TEXT_REPLY
 from recete_app.backend.journeys.sending import send_due_now
 from recete_app.backend.knowledge.embeddings import Embedder
+from recete_app.backend.messaging.channels import channel_for
 from recete_app.backend.messaging.inbound import RECEIVED
 from recete_app.backend.messaging.read_receipts import mark_read
 from recete_app.backend.models import Conversation, Message
@@ -76,10 +77,12 @@ def _answer_next(
     decision = decide(inquiry, guess, sources, responder)
     with session_scope(merchant_id) as session:
         recorded = record_decision(session, inquiry, decision)
+        # Answered, declined or handed over (not while a person owns it): the receipt's channel
+        # is read in this transaction rather than in one of its own.
+        receipt = channel_for(session) if recorded and decision.reply else None
     if recorded:
         send_due_now(merchant_id, inquiry.customer_id, (TEXT_REPLY,))
-        if decision.reply:  # answered, declined or handed over: not while a person owns it
-            mark_read(merchant_id, inquiry.provider_message_id)
+        mark_read(receipt, inquiry.provider_message_id)
     return decision
 
 
