@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bench.cpu import CpuMeter, postmaster_pid
 from bench.database import fresh_database
 from bench.dispatch import ROOT, free_port, start_redis
 from bench.webhooks import start_server
@@ -142,9 +143,16 @@ def replies(graph: FakeGraphApi) -> dict[str, float]:
 
 
 def run(
-    name: str, api: str, graph: FakeGraphApi, first: int, count: int, rate: float
+    name: str,
+    api: str,
+    graph: FakeGraphApi,
+    span: tuple[int, int],
+    rate: float,
+    meter: CpuMeter,
 ) -> dict[str, Any]:
+    first, count = span
     posted: dict[str, float] = {}
+    meter.start()
     with httpx.Client(base_url=api, timeout=10) as client:
         start = time.monotonic()
         for i in range(count):
@@ -159,6 +167,7 @@ def run(
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(set(posted) & set(replies(graph))) < count:
         time.sleep(0.2)
+    cpu = meter.per_message_ms(count)
     answered = replies(graph)
     latencies = sorted(answered[w] - posted[w] for w in posted if w in answered)
     elapsed = max(answered[w] for w in posted if w in answered) - min(posted.values())
@@ -169,6 +178,7 @@ def run(
         "p50_ms": round(1000 * statistics.median(latencies)),
         "p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))]),
         "replies_per_s": round(len(latencies) / elapsed, 1),
+        "cpu_ms_per_reply": cpu,
     }
 
 
@@ -215,20 +225,23 @@ def main() -> None:
             "RECETE_WHATSAPP_GRAPH_URL": graph.url,
             "RECETE_RATE_LIMIT_IP_PER_MINUTE": "10000000",
         }
-        _data, _server, url = fresh_database("recete-bench-agent-", settings)
+        data, _server, url = fresh_database("recete-bench-agent-", settings)
         total = 2 * args.messages + args.burst
         prepare(total, graph.token)
         env = {**os.environ, "RECETE_DATABASE_URL": url}
         port = free_port()
         api = start_server("bench.servers:recete_app", port, env)
+        services = {"postgres": [postmaster_pid(data / "pg")], "api": [api.pid]}
         workers = start_workers(env, args.threads)
         try:
             time.sleep(3)
             base = f"http://127.0.0.1:{port}"
-            results.append(run("local", base, graph, 0, args.messages, args.rate))
+            meter = CpuMeter({**services, "workers": [w.pid for w in workers]})
+            results.append(run("local", base, graph, (0, args.messages), args.rate, meter))
             print(results[-1], flush=True)
             if args.burst:
-                results.append(run("burst", base, graph, args.messages, args.burst, 0))
+                span = (args.messages, args.burst)
+                results.append(run("burst", base, graph, span, 0, meter))
                 print(results[-1], flush=True)
         finally:
             stop(workers)
@@ -243,8 +256,9 @@ def main() -> None:
             workers = start_workers(model_env, args.model_threads)
             try:
                 time.sleep(3)
-                first = args.messages + args.burst
-                result = run("model", base, graph, first, args.messages, args.rate)
+                meter = CpuMeter({**services, "workers": [w.pid for w in workers]})
+                span = (args.messages + args.burst, args.messages)
+                result = run("model", base, graph, span, args.rate, meter)
                 result["model_delay_ms"] = round(1000 * args.model_delay)
                 result["pipeline_p50_ms"] = result["p50_ms"] - result["model_delay_ms"]
                 result["pipeline_p95_ms"] = result["p95_ms"] - result["model_delay_ms"]

@@ -4,13 +4,16 @@ row the sweeper took back from a slow sender is sent by its new owner alone."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from recete_app.backend import db
 from recete_app.backend.db import session_scope
 from recete_app.backend.journeys import sending
 from recete_app.backend.journeys.dispatch import SendOrder, claim_due, release_stale, send_orders
@@ -191,3 +194,31 @@ def test_a_claim_takes_each_waiting_merchants_oldest_rows_not_the_oldest_rows_ov
     claims = claim_due(batch=4)
     assert Counter(claim.merchant_id for claim in claims) == {busy: 3, other: 1}
     assert [len(order.rows) for order in send_orders(claims, size=3)] == [3, 1]
+
+
+def test_a_claimed_row_another_transaction_holds_for_a_moment_is_sent_now_not_after_its_lease(
+    graph: FakeGraphApi,
+) -> None:
+    # A dispatcher's claim statement can lock a row it then does not take (its snapshot saw the
+    # row still `scheduled`); a sender that skipped such a row left it `queued` for a whole lease.
+    merchant_id = merchant_with_due_customers(graph, 3)
+    order = one_order()
+    held = order.rows[1][0]
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row() -> None:
+        with db.get_engine(owner=True).begin() as conn:
+            conn.execute(
+                sa.text("SELECT 1 FROM scheduled_messages WHERE id = :i FOR UPDATE"), {"i": held}
+            )
+            locked.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    assert locked.wait(5)
+    threading.Timer(0.3, release.set).start()
+    outcome = sending.send_batch(merchant_id, order.rows)
+    holder.join()
+    assert Counter(outcome.values()) == {"sent": 3}
+    assert len(accepted_per_row(graph)) == 3

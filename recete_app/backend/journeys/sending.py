@@ -12,6 +12,7 @@ reconciles them. Nothing is resent blindly, and a crash leaves at most one wave 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.journeys.composing import Later, Ready, Stop, compose
@@ -34,6 +35,10 @@ from recete_app.backend.messaging.whatsapp.errors import WhatsAppError
 from recete_app.backend.models import ScheduledMessage
 
 SEND_LEASE = timedelta(seconds=60)
+# A claimed row another transaction holds is looked at again every LOCK_PAUSE seconds, up to
+# LOCK_LOOKS times: far longer than the short transactions that touch a row.
+LOCK_PAUSE = 0.02
+LOCK_LOOKS = 100
 WAVE = 10  # requests in flight at once per batch: what a crash can leave in doubt
 CALLBACK_PREFIX = "sm:"
 NUMBER_NEEDS_RECONNECT = "The WhatsApp number's access token expired or is missing: reconnect it."
@@ -93,18 +98,7 @@ def _start(
 ) -> tuple[Channel, list[Leaving]] | None:
     now = datetime.now(UTC)
     with session_scope(merchant_id) as session:
-        rows = [
-            row
-            for row in session.exec(
-                select(ScheduledMessage)
-                .where(
-                    col(ScheduledMessage.id).in_(list(claims)), ScheduledMessage.status == QUEUED
-                )
-                .order_by(col(ScheduledMessage.due_at))  # the earlier step wins the day
-                .with_for_update(skip_locked=True)
-            ).all()
-            if row.claims == claims[row.id]  # else re-claimed since: another sender's
-        ]
+        rows = _lock_owned(session, claims)
         if not rows:
             return None
         channel = channel_for(session)
@@ -117,6 +111,46 @@ def _start(
         batch.prefetch(rows)
         leaving = [item for row in rows if (item := _decide(batch, row, outcome))]
     return (channel, leaving) if leaving else None
+
+
+def _lock_owned(session: Session, claims: dict[uuid.UUID, int]) -> list[ScheduledMessage]:
+    """The claimed rows this claim still owns, locked, the earliest due first (the earlier step
+    wins the day). A row another transaction holds is skipped, never waited on, so two senders
+    cannot deadlock; but while it is still `queued` under this claim it is looked at again
+    shortly. A dispatcher's claim statement can lock a row it then does not take, and a row
+    skipped for good would sit `queued` until its lease ran out: a reply a minute late."""
+    owned: list[ScheduledMessage] = []
+    waiting = dict(claims)
+    for _look in range(LOCK_LOOKS):
+        for row in session.exec(
+            select(ScheduledMessage)
+            .where(col(ScheduledMessage.id).in_(list(waiting)), ScheduledMessage.status == QUEUED)
+            .with_for_update(skip_locked=True)
+        ).all():
+            if row.claims == waiting.pop(row.id):  # else re-claimed since: another sender's
+                owned.append(row)
+        held = _held_elsewhere(session, waiting)
+        if not held:
+            break
+        waiting = {row_id: waiting[row_id] for row_id in held}
+        time.sleep(LOCK_PAUSE)
+    return sorted(owned, key=lambda row: row.due_at)
+
+
+def _held_elsewhere(session: Session, waiting: dict[uuid.UUID, int]) -> list[uuid.UUID]:
+    """Of the rows the locking read skipped, those still queued under this claim (read without
+    a lock: another transaction holds them)."""
+    if not waiting:
+        return []
+    return [
+        row_id
+        for row_id, claims in session.exec(
+            select(ScheduledMessage.id, ScheduledMessage.claims).where(
+                col(ScheduledMessage.id).in_(list(waiting)), ScheduledMessage.status == QUEUED
+            )
+        ).all()
+        if claims == waiting[row_id]
+    ]
 
 
 def _decide(
