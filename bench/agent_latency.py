@@ -5,12 +5,15 @@
 
 Starts an embedded PostgreSQL (the demo catalogue, one store, one customer per message), a
 private redis-server, a local server answering like the Graph API, the API under uvicorn (the
-webhook route) and 2 `recete worker` processes. Each signed webhook carries one question; the
+webhook route) and 2 `recete worker` processes; the runs start once the workers have planned the
+seeded orders' journeys (printed). Each signed webhook carries one question; the
 time is taken from posting it until the fake Graph API receives the reply that quotes its id.
 Runs: `local` (the default responder) at a steady rate: p50/p95; `burst`: replies per second
 when `--burst` messages arrive at once; `model` (with --model-delay): the same steady run with
 the openai provider against a local OpenAI-compatible server that waits a fixed time, giving
-what the pipeline adds to the model's own time. Prints a Markdown block for bench/RESULTS.md.
+what the pipeline adds to the model's own time. Each run also gives the CPU milliseconds per
+reply of PostgreSQL, the API, the workers and this process (the fakes). Prints a Markdown block
+for bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -87,6 +90,26 @@ def prepare(customers: int, token: str) -> uuid.UUID:
             )
             apply_order_event(session, event)
     return merchant_id
+
+
+def wait_for_planning(merchant_id: uuid.UUID, limit: float = 300) -> float:
+    """Seconds until the workers have planned the seeded orders' journeys: a store's history is
+    planned once, not while its customers write, so the runs start after it."""
+    from sqlmodel import col, func, select
+
+    from recete_app.backend.db import session_scope
+    from recete_app.backend.models import DomainEvent
+
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        with session_scope(merchant_id) as session:
+            unplanned = session.exec(
+                select(func.count()).where(col(DomainEvent.handled_at).is_(None))
+            ).one()
+        if not unplanned:
+            break
+        time.sleep(0.5)
+    return round(time.monotonic() - start, 1)
 
 
 def phone(n: int) -> str:
@@ -227,13 +250,14 @@ def main() -> None:
         }
         data, _server, url = fresh_database("recete-bench-agent-", settings)
         total = 2 * args.messages + args.burst
-        prepare(total, graph.token)
+        merchant_id = prepare(total, graph.token)
         env = {**os.environ, "RECETE_DATABASE_URL": url}
         port = free_port()
         api = start_server("bench.servers:recete_app", port, env)
         services = {"postgres": [postmaster_pid(data / "pg")], "api": [api.pid]}
         workers = start_workers(env, args.threads)
         try:
+            print(f"seeded orders planned in {wait_for_planning(merchant_id)} s", flush=True)
             time.sleep(3)
             base = f"http://127.0.0.1:{port}"
             meter = CpuMeter({**services, "workers": [w.pid for w in workers]})

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import dramatiq
 
 import tasks  # noqa: F401  (registers every actor on the broker)
+from recete_app.backend import db
 from tasks.broker import broker
 from tasks.dispatcher import run_dispatch_loop
 from tasks.periodic import run_periodic_loop
@@ -43,6 +44,8 @@ class WorkerRuntime:
     """Dramatiq worker threads plus the periodic-job loop, started and stopped together."""
 
     def __init__(self, threads: int, periodic: bool = True) -> None:
+        self.connections = threads + (2 if periodic else 0)
+        db.reserve_connections(self.connections)
         self.worker = Worker(broker, worker_threads=threads, worker_timeout=IDLE_POLL_MS)
         self.stop_event = threading.Event()
         self.periodic = periodic
@@ -67,6 +70,7 @@ class WorkerRuntime:
         for thread in self._loops:
             thread.join(timeout=5)
         self.worker.stop(timeout=10_000)
+        db.reserve_connections(-self.connections)
 
 
 def run_until(stop: Callable[[], bool], threads: int) -> None:

@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     # The non-owner role the application runs as so that row-level security binds it.
     db_app_role: str = "recete_app"
-    db_pool_size: int = 5
+    # Connections each process keeps (and as many more opened per use past them). Unset: 5, or
+    # a worker's threads + its 2 loops if more (db.reserve_connections).
+    db_pool_size: int | None = None
 
     llm_provider: Literal["local", "openai"] = "local"
     llm_model: str = "gpt-4o-mini"

@@ -43,6 +43,8 @@ _lock = threading.Lock()
 _url: str | None = None
 _embedded_server: Any = None
 _engines: dict[tuple[str, bool], sa.Engine] = {}
+DEFAULT_POOL_SIZE = 5
+_reserved = 0  # connections this process's worker threads need at once
 
 
 def database_url(settings: Settings | None = None) -> str:
@@ -99,14 +101,29 @@ def get_engine(*, owner: bool = False) -> sa.Engine:
         return engine
 
 
+def reserve_connections(count: int) -> None:
+    """This process runs `count` more threads that use the database at once (a worker's threads
+    and loops; negative when they stop): its pool keeps that many connections unless
+    RECETE_DB_POOL_SIZE says otherwise (a pool grows, never shrinks).
+    Connections past the pool are opened and closed for every use; a worker of 32 threads on a
+    pool of 5 spent a quarter of its CPU reconnecting (bench/agent_latency.py)."""
+    global _reserved
+    with _lock:
+        _reserved += count
+        for key, engine in list(_engines.items()):
+            if engine.pool.size() < pool_size():  # type: ignore[attr-defined]
+                del _engines[key]  # in-use connections finish on the old pool
+                engine.dispose()
+
+
+def pool_size() -> int:
+    return get_settings().db_pool_size or max(DEFAULT_POOL_SIZE, _reserved)
+
+
 def _create_engine(url: str, *, owner: bool) -> sa.Engine:
     settings = get_settings()
-    engine = sa.create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
-    )
+    size = pool_size()
+    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=size)
     if not owner:
         install_app_role(engine, settings.db_app_role)
     return engine

@@ -279,6 +279,36 @@ def test_two_workers_answer_each_message_once_in_arrival_order(
     assert replies == ["wamid.c0", "wamid.c1", "wamid.c2"]
 
 
+def test_a_message_stored_as_the_worker_gives_the_conversation_back_is_answered_by_that_worker(
+    client: TestClient,
+    graph: FakeGraphApi,
+    queued: list[dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    merchant_id = store_with_customer()
+    write(client, merchant_id, "how do i use the retinol", "wamid.l1")
+    conversation_id = uuid.UUID(queued.pop()["conversation_id"])
+    oldest = handling._oldest_waiting  # type: ignore[attr-defined]
+    arrived: list[str] = []
+
+    def a_second_message_arrives_once_the_first_is_answered(
+        session: Any, conversation: uuid.UUID
+    ) -> uuid.UUID | None:
+        found = oldest(session, conversation)
+        if found is None and not arrived:
+            arrived.append("wamid.l2")
+            write(client, merchant_id, "can i use it every night?", "wamid.l2")
+            assert answer_queued(queued) == []  # its own run: the conversation is still held
+        return found
+
+    monkeypatch.setattr(
+        handling, "_oldest_waiting", a_second_message_arrives_once_the_first_is_answered
+    )
+    assert len(service.answer(merchant_id, conversation_id)) == 2
+    assert [body["context"]["message_id"] for body in texts_sent(graph)] == ["wamid.l1", "wamid.l2"]
+    assert owner_sql("SELECT agent_lease_until FROM conversations") == [(None,)]
+
+
 def test_a_reply_recorded_before_a_crash_is_sent_by_the_dispatcher_exactly_once(
     client: TestClient,
     graph: FakeGraphApi,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from recete_app.backend import db
+from recete_app.backend.config import get_settings
 from recete_app.backend.jobs import claim_due_job
 from tasks import maintenance
 from tasks.broker import broker, is_embedded
@@ -72,3 +76,33 @@ def test_only_the_queues_a_customer_waits_on_poll_quickly_when_idle() -> None:
     assert {"journeys", "maintenance", "commerce.DQ", "agent.DQ", "messages.DQ"} <= slow
     assert set(polls) == slow | {"commerce", "agent", "messages"}
     assert threads == {IDLE_POLL_MS / 1000}
+
+
+def test_a_worker_keeps_a_pooled_connection_for_each_of_its_threads_and_loops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RECETE_DB_POOL_SIZE", raising=False)
+    get_settings.cache_clear()
+    runtime = WorkerRuntime(threads=30)  # not started: the pool is sized when it is built
+    try:
+        engine = db.get_engine()
+        connections = [engine.connect() for _ in range(32)]
+        # None of them past the pool: those are opened and closed on every use.
+        assert engine.pool.overflow() <= 0  # type: ignore[attr-defined]
+        for connection in connections:
+            connection.close()
+    finally:
+        db.reserve_connections(-runtime.connections)
+
+
+def test_the_configured_pool_size_wins_over_the_worker_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RECETE_DB_POOL_SIZE", "7")
+    get_settings.cache_clear()
+    try:
+        db.reserve_connections(30)
+        assert db.pool_size() == 7
+    finally:
+        db.reserve_connections(-30)
+        get_settings.cache_clear()

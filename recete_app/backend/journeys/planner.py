@@ -32,7 +32,14 @@ from recete_app.backend.journeys.schedule import (
 )
 from recete_app.backend.journeys.settings import journey_for, journey_steps
 from recete_app.backend.messaging.windows import SendingWindow, first_free_day, local_day
-from recete_app.backend.models import Customer, DomainEvent, Journey, Order, ScheduledMessage
+from recete_app.backend.models import (
+    Customer,
+    DomainEvent,
+    Journey,
+    JourneyStep,
+    Order,
+    ScheduledMessage,
+)
 
 # A step whose day passed this long before the order was planned (an imported history, a
 # delivery reported late) is not sent at all: a "how to use it" three weeks late is noise.
@@ -59,7 +66,7 @@ class StepPlan:
 
 def apply_domain_events(session: Session, now: datetime | None = None) -> int:
     """Act on this merchant's unhandled domain events, oldest first; rows another worker holds
-    are left to it."""
+    are left to it. The journey and the events' orders are read once for the whole batch."""
     events = session.exec(
         select(DomainEvent)
         .where(col(DomainEvent.handled_at).is_(None))
@@ -67,14 +74,33 @@ def apply_domain_events(session: Session, now: datetime | None = None) -> int:
         .limit(EVENT_BATCH)
         .with_for_update(skip_locked=True)
     ).all()
+    delivered = [e.order_id for e in events if e.order_id and e.name == ORDER_DELIVERED]
+    if delivered:  # loaded into the session: plan_order's own reads of them cost nothing
+        session.exec(select(Order).where(col(Order.id).in_(delivered))).all()
+    journey = current_journey(session) if delivered else None
     for event in events:
         if event.order_id is not None and event.name == ORDER_DELIVERED:
-            plan_order(session, event.order_id, now)
+            plan_order(session, event.order_id, now, journey)
         elif event.order_id is not None and event.name in (ORDER_CANCELLED, ORDER_REFUNDED):
             reason = "order_cancelled" if event.name == ORDER_CANCELLED else "order_refunded"
             cancel_pending(session, reason, order_id=event.order_id)
         event.handled_at = datetime.now(UTC)
     return len(events)
+
+
+@dataclass(frozen=True)
+class CurrentJourney:
+    journey: Journey
+    steps: list[JourneyStep]  # the enabled ones, in the order they are sent
+
+
+def current_journey(session: Session) -> CurrentJourney:
+    journey = journey_for(session)
+    steps = sorted(
+        (step for step in journey_steps(session, journey) if step.enabled),
+        key=lambda step: (step.offset_days, step.position),
+    )
+    return CurrentJourney(journey, steps)
 
 
 def merchants_with_events(session: Session) -> list[uuid.UUID]:
@@ -87,13 +113,17 @@ def merchants_with_events(session: Session) -> list[uuid.UUID]:
 
 
 def plan_order(
-    session: Session, order_id: uuid.UUID, now: datetime | None = None
+    session: Session,
+    order_id: uuid.UUID,
+    now: datetime | None = None,
+    current: CurrentJourney | None = None,
 ) -> list[StepPlan]:
     now = now or datetime.now(UTC)
     order = session.get(Order, order_id)
     if order is None or order.delivered_at is None or order.customer_id is None:
         return []
-    journey = journey_for(session)
+    current = current or current_journey(session)
+    journey = current.journey
     if not journey.enabled:
         return []
     customer = session.get_one(Customer, order.customer_id, with_for_update=True)
@@ -109,12 +139,8 @@ def plan_order(
         ).all()
     }
     busy = _busy_days(session, customer.id, order.id, zone, now)
-    steps = sorted(
-        (step for step in journey_steps(session, journey) if step.enabled),
-        key=lambda step: (step.offset_days, step.position),
-    )
     plans = []
-    for step in steps:
+    for step in current.steps:
         due = order.delivered_at + timedelta(days=step.offset_days)
         reason = blocked or ("step_passed" if due < now - STALE_AFTER else None)
         if reason is None:

@@ -1,9 +1,10 @@
 """Sending due messages exactly once, a batch of one merchant's rows at a time.
 
-The first transaction checks and renders every row of the batch (reads in bulk, `SendBatch`)
-and moves the sendable ones from `queued` to `sending`. Then the requests leave in waves of
-WAVE at once; before a wave leaves, its rows are stamped `request_started_at` (and the batch's
-lease renewed) in a short transaction, and after it its results are recorded in another. A
+The first transaction checks and renders every row of the batch (reads in bulk, `SendBatch`),
+moves the sendable ones from `queued` to `sending` and stamps the first wave's
+`request_started_at`: they leave as soon as it commits. The requests leave in waves of WAVE at
+once; before each later wave leaves, its rows are stamped (and the batch's lease renewed) in a
+short transaction, and after each wave its results are recorded in another. A
 worker that dies leaves `sending` rows: unstamped ones never left and go back to the schedule;
 stamped ones may have left, so the sweeper marks them `unknown`, and the status webhook Meta
 sends for every accepted message (tagged with the row's id in `biz_opaque_callback_data`)
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,6 +56,8 @@ class Leaving:
 
 
 Result = SentMessage | Exception
+# Claims the rows to send in the transaction that starts them: (row id -> claim number).
+Claiming = Callable[[Session], dict[uuid.UUID, int]]
 
 
 def callback_data(scheduled_id: uuid.UUID) -> str:
@@ -65,17 +68,7 @@ def send_batch(
     merchant_id: uuid.UUID, claims: Sequence[tuple[uuid.UUID, int]]
 ) -> dict[uuid.UUID, str]:
     """Send the rows these claims still own; what became of each, by row id."""
-    outcome: dict[uuid.UUID, str] = {row_id: "not_queued" for row_id, _claim in claims}
-    started = _start(merchant_id, dict(claims), outcome)
-    if started is None:
-        return outcome
-    channel, leaving = started
-    for first in range(0, len(leaving), WAVE):
-        wave = leaving[first : first + WAVE]
-        owned = _stamp(merchant_id, wave, leaving[first:])
-        results = _send_wave(channel, [item for item in wave if item.row_id in owned])
-        outcome.update(_record(merchant_id, results, channel.status_on_send))
-    return outcome
+    return _send(merchant_id, lambda _session: dict(claims))
 
 
 def send_scheduled(merchant_id: uuid.UUID, scheduled_id: uuid.UUID, claim: int) -> str:
@@ -87,18 +80,38 @@ def send_due_now(
     merchant_id: uuid.UUID, customer_id: uuid.UUID, kinds: tuple[str, ...]
 ) -> dict[uuid.UUID, str]:
     """Send a customer's due rows of these kinds at once (a reply, a person's message), not on
-    the dispatcher's next tick: what became of each, by row id. The caller has committed them."""
-    with session_scope(merchant_id) as session:
-        claims = claim_for_customer(session, customer_id, kinds)
-    return send_batch(merchant_id, claims) if claims else {}
+    the dispatcher's next tick: what became of each, by row id. The caller has committed them.
+    They are claimed in the transaction that starts them: a reply costs one transaction less."""
+    return _send(merchant_id, lambda session: dict(claim_for_customer(session, customer_id, kinds)))
+
+
+def _send(merchant_id: uuid.UUID, claim: Claiming) -> dict[uuid.UUID, str]:
+    outcome: dict[uuid.UUID, str] = {}
+    started = _start(merchant_id, claim, outcome)
+    if started is None:
+        return outcome
+    channel, leaving = started
+    for first in range(0, len(leaving), WAVE):
+        wave = leaving[first : first + WAVE]
+        # The first wave was stamped by the transaction that started the batch.
+        owned = _stamp(merchant_id, wave, leaving[first:]) if first else set(_ids(wave))
+        results = _send_wave(channel, [item for item in wave if item.row_id in owned])
+        outcome.update(_record(merchant_id, results, channel.status_on_send))
+    return outcome
+
+
+def _ids(items: list[Leaving]) -> list[uuid.UUID]:
+    return [item.row_id for item in items]
 
 
 def _start(
-    merchant_id: uuid.UUID, claims: dict[uuid.UUID, int], outcome: dict[uuid.UUID, str]
+    merchant_id: uuid.UUID, claim: Claiming, outcome: dict[uuid.UUID, str]
 ) -> tuple[Channel, list[Leaving]] | None:
     now = datetime.now(UTC)
     with session_scope(merchant_id) as session:
-        rows = _lock_owned(session, claims)
+        claims = claim(session)
+        outcome.update({row_id: "not_queued" for row_id in claims})
+        rows = _lock_owned(session, claims) if claims else []
         if not rows:
             return None
         channel = channel_for(session)
@@ -110,6 +123,10 @@ def _start(
         batch = SendBatch(session, now)
         batch.prefetch(rows)
         leaving = [item for row in rows if (item := _decide(batch, row, outcome))]
+        first_wave = set(_ids(leaving[:WAVE]))  # they leave as soon as this commits
+        for row in rows:
+            if row.id in first_wave:
+                row.request_started_at = now
     return (channel, leaving) if leaving else None
 
 
