@@ -1,12 +1,15 @@
 """Agent latency benchmark: a customer's WhatsApp message to the reply handed to the Graph API.
 
     .venv/bin/python -m bench.agent_latency [--messages 300] [--rate 10] [--burst 600]
-                                            [--model-delay 1.0]
+                                            [--model-delay 1.0] [--warmup 50]
 
 Starts an embedded PostgreSQL (the demo catalogue, one store, one customer per message), a
 private redis-server, a local server answering like the Graph API, the API under uvicorn (the
 webhook route) and 2 `recete worker` processes; the runs start once the workers have planned the
-seeded orders' journeys (printed). Each signed webhook carries one question; the
+seeded orders' journeys (printed), and each steady run after a warm-up of `--warmup` messages
+at the same rate (reported apart: freshly started workers open connections and import lazily,
+which a handful of messages measured right after a start would mistake for the pipeline's
+cost). Each signed webhook carries one question; the
 time is taken from posting it until the fake Graph API receives the reply that quotes its id.
 Runs: `local` (the default responder) at a steady rate: p50/p95; `burst`: replies per second
 when `--burst` messages arrive at once; `model` (with --model-delay): the same steady run with
@@ -226,12 +229,41 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
         process.wait(timeout=30)
 
 
+class Customers:
+    """Hands out the seeded customers: each run's messages come from customers of their own."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def take(self, count: int) -> tuple[int, int]:
+        self.used += count
+        return self.used - count, count
+
+
+def measured(
+    name: str,
+    base: str,
+    graph: FakeGraphApi,
+    spans: Customers,
+    args: argparse.Namespace,
+    meter: CpuMeter,
+) -> list[dict[str, Any]]:
+    """A warm-up (freshly started workers open their connections and import lazily: their
+    first seconds are reported, not mixed into the steady state), then the measured run."""
+    warmup = run(f"{name} warm-up", base, graph, spans.take(args.warmup), args.rate, meter)
+    print(warmup, flush=True)
+    result = run(name, base, graph, spans.take(args.messages), args.rate, meter)
+    print(result, flush=True)
+    return [warmup, result]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--burst", type=int, default=600)
     parser.add_argument("--model-delay", type=float, default=1.0)
+    parser.add_argument("--warmup", type=int, default=50, help="messages before each steady run")
     parser.add_argument("--threads", type=int, default=8, help="per worker (local run)")
     # A thread waits out each model call: model-backed workers run more of them.
     parser.add_argument("--model-threads", type=int, default=32, help="per worker (model run)")
@@ -242,6 +274,7 @@ def main() -> None:
     model = FakeOpenAIChat(delay_seconds=args.model_delay)
     model.start()
     results = []
+    spans = Customers()
     try:
         settings = {
             "RECETE_REDIS_URL": redis_url,
@@ -249,23 +282,20 @@ def main() -> None:
             "RECETE_RATE_LIMIT_IP_PER_MINUTE": "10000000",
         }
         data, _server, url = fresh_database("recete-bench-agent-", settings)
-        total = 2 * args.messages + args.burst
+        total = 2 * (args.warmup + args.messages) + args.burst
         merchant_id = prepare(total, graph.token)
         env = {**os.environ, "RECETE_DATABASE_URL": url}
         port = free_port()
         api = start_server("bench.servers:recete_app", port, env)
+        base = f"http://127.0.0.1:{port}"
         services = {"postgres": [postmaster_pid(data / "pg")], "api": [api.pid]}
         workers = start_workers(env, args.threads)
         try:
             print(f"seeded orders planned in {wait_for_planning(merchant_id)} s", flush=True)
-            time.sleep(3)
-            base = f"http://127.0.0.1:{port}"
             meter = CpuMeter({**services, "workers": [w.pid for w in workers]})
-            results.append(run("local", base, graph, (0, args.messages), args.rate, meter))
-            print(results[-1], flush=True)
+            results += measured("local", base, graph, spans, args, meter)
             if args.burst:
-                span = (args.messages, args.burst)
-                results.append(run("burst", base, graph, span, 0, meter))
+                results.append(run("burst", base, graph, spans.take(args.burst), 0, meter))
                 print(results[-1], flush=True)
         finally:
             stop(workers)
@@ -279,15 +309,12 @@ def main() -> None:
             }
             workers = start_workers(model_env, args.model_threads)
             try:
-                time.sleep(3)
                 meter = CpuMeter({**services, "workers": [w.pid for w in workers]})
-                span = (args.messages + args.burst, args.messages)
-                result = run("model", base, graph, span, args.rate, meter)
-                result["model_delay_ms"] = round(1000 * args.model_delay)
-                result["pipeline_p50_ms"] = result["p50_ms"] - result["model_delay_ms"]
-                result["pipeline_p95_ms"] = result["p95_ms"] - result["model_delay_ms"]
-                results.append(result)
-                print(results[-1], flush=True)
+                results += measured("model", base, graph, spans, args, meter)
+                for result in results[-2:]:
+                    result["model_delay_ms"] = round(1000 * args.model_delay)
+                    result["pipeline_p50_ms"] = result["p50_ms"] - result["model_delay_ms"]
+                    result["pipeline_p95_ms"] = result["p95_ms"] - result["model_delay_ms"]
             finally:
                 stop(workers)
         stop([api])
