@@ -229,6 +229,11 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
         process.wait(timeout=30)
 
 
+# Time given freshly started workers to import and connect before messages arrive: the warm-up
+# then measures their first messages, not a process that is not consuming yet.
+STARTUP_SECONDS = 5
+
+
 class Customers:
     """Hands out the seeded customers: each run's messages come from customers of their own."""
 
@@ -309,6 +314,7 @@ def main() -> None:
             }
             workers = start_workers(model_env, args.model_threads)
             try:
+                time.sleep(STARTUP_SECONDS)
                 meter = CpuMeter({**services, "workers": [w.pid for w in workers]})
                 results += measured("model", base, graph, spans, args, meter)
                 for result in results[-2:]:

@@ -10,6 +10,7 @@ import dramatiq
 
 import tasks  # noqa: F401  (registers every actor on the broker)
 from recete_app.backend import db
+from recete_app.backend.agent.service import load_models
 from tasks.broker import broker
 from tasks.dispatcher import run_dispatch_loop
 from tasks.periodic import run_periodic_loop
@@ -52,6 +53,7 @@ class WorkerRuntime:
         self._loops: list[threading.Thread] = []
 
     def start(self) -> None:
+        load_models()
         self.worker.start()
         if self.periodic:
             for name, loop in (

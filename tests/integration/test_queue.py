@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recete_app.backend import db
+from recete_app.backend.agent import service
 from recete_app.backend.config import get_settings
 from recete_app.backend.jobs import claim_due_job
 from tasks import maintenance
@@ -106,3 +107,17 @@ def test_the_configured_pool_size_wins_over_the_worker_threads(
     finally:
         db.reserve_connections(-30)
         get_settings.cache_clear()
+
+
+def test_a_worker_builds_the_agents_models_before_its_first_message() -> None:
+    # Built on the first message instead, the openai SDK's import held up the first messages
+    # after a start for seconds.
+    service._responder.cache_clear()
+    service._embedder.cache_clear()
+    runtime = WorkerRuntime(threads=1, periodic=False)
+    runtime.start()
+    try:
+        assert service._responder.cache_info().currsize == 1
+        assert service._embedder.cache_info().currsize == 1
+    finally:
+        runtime.stop()

@@ -33,6 +33,14 @@ def _embedder() -> Embedder:
     return configured_embedder()
 
 
+def load_models() -> None:
+    """Build the responder and the embedder now, as a worker starts, rather than on its first
+    message: importing the openai SDK takes about a second of CPU under the import lock, and the
+    first messages after a start waited 2.5-5.4 s behind it (bench/agent_latency.py, warm-up)."""
+    _responder()
+    _embedder()
+
+
 def answer(
     merchant_id: uuid.UUID,
     conversation_id: uuid.UUID,
