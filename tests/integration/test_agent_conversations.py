@@ -288,7 +288,7 @@ def test_a_message_stored_as_the_worker_gives_the_conversation_back_is_answered_
     merchant_id = store_with_customer()
     write(client, merchant_id, "how do i use the retinol", "wamid.l1")
     conversation_id = uuid.UUID(queued.pop()["conversation_id"])
-    oldest = handling._oldest_waiting  # type: ignore[attr-defined]
+    oldest = handling._oldest_waiting
     arrived: list[str] = []
 
     def a_second_message_arrives_once_the_first_is_answered(
