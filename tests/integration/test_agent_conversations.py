@@ -28,6 +28,7 @@ from recete_app.backend.journeys.planner import apply_domain_events
 from recete_app.backend.journeys.sending import send_scheduled
 from recete_app.backend.knowledge.demo import install_demo_catalogue
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
+from recete_app.backend.messaging import inbox_actions
 from recete_app.backend.messaging.channels import forget_graph_client
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.openai_chat import FakeOpenAIChat
@@ -258,6 +259,22 @@ def test_an_adverse_reaction_escalates_urgently_pauses_journeys_and_silences_the
     assert silent.action == "silent" and silent.urgent
     assert len(texts_sent(graph)) == 1  # the AI stays silent once a person is needed
     assert read_receipts(graph) == ["wamid.r1"]  # and leaves the ticks to the person
+
+
+def test_a_persons_reply_shows_the_customers_messages_as_read(
+    client: TestClient, graph: FakeGraphApi, queued: list[dict[str, str]]
+) -> None:
+    merchant_id = store_with_customer()
+    write(client, merchant_id, "my face is red and burning after the serum", "wamid.p1")
+    write(client, merchant_id, "hello? the burning is getting worse", "wamid.p2")
+    answer_queued(queued)
+    assert read_receipts(graph) == ["wamid.p1"]  # the AI answered the first one only
+    with session_scope(merchant_id) as session:
+        reply = inbox_actions.reply_as_person(
+            session, only_conversation(), None, "So sorry, please rinse with water.", actor="test"
+        )
+    assert inbox_actions.send_now(merchant_id, reply.customer_id) == {reply.scheduled_id: "sent"}
+    assert read_receipts(graph) == ["wamid.p1", "wamid.p2"]  # the newest, once a person wrote
 
 
 def test_two_workers_answer_each_message_once_in_arrival_order(

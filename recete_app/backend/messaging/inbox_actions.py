@@ -13,17 +13,20 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
-from recete_app.backend.db import current_merchant_id
+from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import Conflict, InvalidInput, NotFound
 from recete_app.backend.journeys.schedule import (
     CANCELLED,
     JOURNEY_STEP,
     SCHEDULED,
+    SENT,
     TEXT_REPLY,
 )
 from recete_app.backend.journeys.sending import send_due_now
+from recete_app.backend.messaging.channels import channel_for
 from recete_app.backend.messaging.conversations import window_open
 from recete_app.backend.messaging.inbound import schedule_reply
+from recete_app.backend.messaging.read_receipts import latest_from_customer, mark_read
 from recete_app.backend.models import (
     Conversation,
     Customer,
@@ -282,5 +285,12 @@ def _scheduled_id(session: Session, key: str) -> uuid.UUID:
 
 def send_now(merchant_id: uuid.UUID, customer_id: uuid.UUID) -> dict[uuid.UUID, str]:
     """Send the customer's due replies and journey steps now (after the caller committed):
-    what became of each, by scheduled message id."""
-    return send_due_now(merchant_id, customer_id, (TEXT_REPLY, JOURNEY_STEP))
+    what became of each, by scheduled message id. Once one went out, the customer's messages
+    show as read."""
+    outcomes = send_due_now(merchant_id, customer_id, (TEXT_REPLY, JOURNEY_STEP))
+    if SENT in outcomes.values():
+        with session_scope(merchant_id) as session:
+            latest = latest_from_customer(session, customer_id)
+            channel = channel_for(session) if latest else None
+        mark_read(channel, latest)
+    return outcomes

@@ -1,13 +1,18 @@
-"""Blue ticks: the customer sees that the store read their message once it has been answered
-(by the agent, or handed to a person with a reply saying so). Best effort: a receipt that fails
-is logged, never retried — it changes nothing but two ticks' colour."""
+"""Blue ticks: the customer sees that the store read their messages once they have been
+answered (by the agent, handed to a person with a reply saying so, or by the person's reply).
+Best effort: a receipt that fails is logged, never retried — it changes nothing but two ticks'
+colour."""
 
 from __future__ import annotations
 
 import logging
+import uuid
+
+from sqlmodel import Session, col, select
 
 from recete_app.backend.messaging.channels import Channel, WhatsAppChannel
 from recete_app.backend.messaging.whatsapp.errors import WhatsAppError
+from recete_app.backend.models import Conversation, Message
 
 log = logging.getLogger(__name__)
 
@@ -22,3 +27,19 @@ def mark_read(channel: Channel | None, provider_message_id: str | None) -> bool:
         log.warning("read receipt refused", extra={"code": getattr(exc, "code", None)})
         return False
     return True
+
+
+def latest_from_customer(session: Session, customer_id: uuid.UUID) -> str | None:
+    """The provider id of the customer's newest WhatsApp message: marking it read marks the
+    earlier ones too."""
+    return session.exec(
+        select(Message.provider_message_id)
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .where(
+            Conversation.customer_id == customer_id,
+            Message.direction == "inbound",
+            col(Message.provider_message_id).is_not(None),
+        )
+        .order_by(col(Message.created_at).desc())
+        .limit(1)
+    ).first()
