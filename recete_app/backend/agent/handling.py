@@ -79,8 +79,11 @@ def _next_reading(
         message_id = _oldest_waiting(session, conversation_id) or _last_look(
             session, conversation_id
         )
-        inquiry = read_inquiry(session, message_id) if message_id else None
-        if inquiry is None:
+        if message_id is None:
+            return None
+        inquiry = read_inquiry(session, message_id)
+        if inquiry is None:  # gone since it was found (an erasure): give the lease back too
+            _clear_lease(session, conversation_id)
             return None
         guess = classify(inquiry.text)
         needs_sources = (
