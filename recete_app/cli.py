@@ -120,6 +120,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_app(prod=args.prod, frontend_port=args.frontend_port, backend_port=args.backend_port)
 
 
+def _require_schema() -> None:
+    """Fail with what to do, before a command trips over a missing table or role."""
+    from recete_app.backend.health import schema_problem
+
+    problem = schema_problem()
+    if problem is not None:
+        raise ConfigurationError(f"the database is not ready: {problem}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recete", description="Recete retention agent")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema").add_subparsers(
         dest="db_command", required=True
     )
-    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(
+        handler=cmd_db_upgrade, needs_schema=False
+    )
 
     merchant = sub.add_parser("merchant").add_subparsers(dest="merchant_command", required=True)
     create = merchant.add_parser("create", help="create a merchant and its owner account")
@@ -185,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--prod", action="store_true", help="production build of the frontend")
     run.add_argument("--frontend-port", type=int, default=3000)
     run.add_argument("--backend-port", type=int, default=8000)
-    run.set_defaults(handler=cmd_run)
+    run.set_defaults(handler=cmd_run, needs_schema=False)  # it upgrades the schema itself
     return parser
 
 
@@ -195,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     handler: Handler = args.handler
     try:
+        if getattr(args, "needs_schema", True):
+            _require_schema()
         return handler(args)
     except (RecetError, ConfigurationError) as exc:
         print(f"error: {getattr(exc, 'message', exc)}", file=sys.stderr)

@@ -11,19 +11,28 @@ from recete_app.backend.migrations import current_head
 
 def readiness() -> dict[str, str | None]:
     """Each check's problem, or None when it passes."""
-    checks: dict[str, str | None] = {"database": _database_problem()}
+    checks: dict[str, str | None] = {"database": schema_problem()}
     settings = get_settings()
     if settings.redis_url:
         checks["redis"] = _redis_problem(settings.redis_url)
     return checks
 
 
-def _database_problem() -> str | None:
+def schema_problem() -> str | None:
+    """What keeps the database from serving this code, or None. Read as the owner: on a database
+    no migration has touched, the application role itself does not exist yet."""
     try:
-        with get_engine().connect() as conn:
-            version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        with get_engine(owner=True).connect() as conn:
+            migrated = conn.execute(sa.text("SELECT to_regclass('alembic_version')")).scalar()
+            version = (
+                conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+                if migrated
+                else None
+            )
     except Exception as exc:
         return f"unreachable ({type(exc).__name__})"
+    if not migrated:
+        return "no schema yet: run `recete db upgrade`"
     head = current_head()
     if version != head:
         return f"schema at {version}, expected {head}: run `recete db upgrade`"

@@ -3,8 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from recete_app.backend import db
 from recete_app.backend.config import get_settings
+from recete_app.backend.embedded_db import drop_database, ensure_database
 from recete_app.backend.messaging.channels import forget_graph_client
 from tests.conftest import empty_tables
 from tests.fakes.graph_api import FakeGraphApi
@@ -32,3 +35,19 @@ def graph(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraphApi]:
         yield fake
     forget_graph_client()
     get_settings.cache_clear()
+
+
+@pytest.fixture()
+def unmigrated_database(database_url: str) -> Iterator[str]:
+    """A second, empty database (no migration has touched it) in use for the test's duration;
+    dropped afterwards, and the session's database in use again."""
+    base = make_url(database_url)
+    admin = base.set(database="postgres").render_as_string(hide_password=False)
+    name = f"{base.database}_scratch"
+    ensure_database(admin, name)
+    db.use_database_url(base.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield name
+    finally:
+        db.use_database_url(database_url)
+        drop_database(admin, name)

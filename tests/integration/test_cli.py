@@ -186,3 +186,22 @@ def test_integration_add_refuses_a_bad_shop_domain(capsys: pytest.CaptureFixture
         == 1
     )
     assert "not a Shopify shop domain" in capsys.readouterr().err
+
+
+def test_a_command_on_an_unmigrated_database_says_to_upgrade_and_creates_nothing(
+    unmigrated_database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo"]) == 1
+    err = capsys.readouterr().err
+    assert "no schema yet: run `recete db upgrade`" in err
+    with db.get_engine(owner=True).connect() as conn:
+        tables = conn.execute(
+            sa.text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        ).scalar()
+    assert tables == 0
+
+
+def test_readiness_reports_a_database_without_schema(unmigrated_database: str) -> None:
+    from recete_app.backend.health import readiness
+
+    assert readiness()["database"] == "no schema yet: run `recete db upgrade`"

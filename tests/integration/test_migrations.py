@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from recete_app.backend import db
-from recete_app.backend.embedded_db import drop_database, ensure_database
 from recete_app.backend.migrations import current_head, upgrade_database
 from recete_app.backend.models import metadata
+from recete_app.backend.security.crypto import encrypt_field, phone_grams
+from recete_app.backend.security.fields import PHONE
 
 
 def test_schema_is_at_head_with_pgvector_and_every_table(database_url: str) -> None:
@@ -32,29 +34,51 @@ def test_schema_is_at_head_with_pgvector_and_every_table(database_url: str) -> N
     assert embedding_type == "vector"
 
 
-def test_migrations_downgrade_to_nothing_and_upgrade_again(database_url: str) -> None:
+def test_migrations_downgrade_to_nothing_and_upgrade_again(unmigrated_database: str) -> None:
     from alembic import command
     from recete_app.backend.migrations import alembic_config
 
-    base = make_url(database_url)
-    admin = base.set(database="postgres").render_as_string(hide_password=False)
-    name = f"{base.database}_roundtrip"
-    ensure_database(admin, name)
-    try:
-        db.use_database_url(base.set(database=name).render_as_string(hide_password=False))
-        upgrade_database()
-        command.downgrade(alembic_config(), "base")
-        with db.get_engine(owner=True).connect() as conn:
-            left = set(
-                conn.execute(
-                    sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-                ).scalars()
-            )
-        assert left == {"alembic_version"}
-        upgrade_database()
-    finally:
-        db.use_database_url(database_url)
-        drop_database(admin, name)
+    upgrade_database()
+    command.downgrade(alembic_config(), "base")
+    with db.get_engine(owner=True).connect() as conn:
+        left = set(
+            conn.execute(
+                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+        )
+    assert left == {"alembic_version"}
+    upgrade_database()
+
+
+def test_upgrading_fills_in_the_digit_grams_of_phones_stored_before(
+    unmigrated_database: str,
+) -> None:
+    upgrade_database("0012")
+    merchant_id, customer_id = uuid.uuid4(), uuid.uuid4()
+    with db.get_engine(owner=True).begin() as conn:
+        conn.execute(
+            sa.text("SELECT set_config('app.merchant_id', :id, true)"), {"id": str(merchant_id)}
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO merchants (id, name, default_language, timezone, settings, created_at)"
+                " VALUES (:id, 'Old', 'en', 'UTC', '{}', now())"
+            ),
+            {"id": merchant_id},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO customers (id, merchant_id, phone_encrypted, first_name, last_name,"
+                " consent_state, created_at) VALUES (:id, :m, :phone, 'Ayşe', '', 'unknown', now())"
+            ),
+            {"id": customer_id, "m": merchant_id, "phone": encrypt_field("+905321234567", PHONE)},
+        )
+    upgrade_database()
+    with db.get_engine(owner=True).connect() as conn:
+        grams = conn.execute(
+            sa.text("SELECT phone_grams FROM customers WHERE id = :id"), {"id": customer_id}
+        ).scalar()
+    assert grams == phone_grams("+905321234567")
 
 
 def test_models_and_migrations_describe_the_same_schema(database_url: str) -> None:

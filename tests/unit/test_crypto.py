@@ -8,9 +8,11 @@ from recete_app.backend.security.crypto import (
     DecryptionError,
     blind_index,
     decrypt_field,
+    digit_grams,
     encrypt_field,
     key_id_of,
     needs_reencryption,
+    phone_grams,
 )
 
 OLD = "old-root-secret-" + "a" * 40
@@ -76,3 +78,21 @@ def test_blind_index_matches_equal_phones_only_and_depends_on_the_secret() -> No
     assert blind_index("+905321234567", s) != blind_index("+905321234568", s)
     assert blind_index("+905321234567", s) != blind_index("+905321234567", settings(OLD))
     assert len(blind_index("+905321234567", s)) == 64
+
+
+def test_the_grams_of_a_part_of_a_number_are_among_the_phones_grams() -> None:
+    s = settings(NEW)
+    grams = phone_grams("+905321234567", s)
+    assert set(digit_grams("4567", s)) <= set(grams)
+    assert set(digit_grams("5321234", s)) <= set(grams)
+    assert grams == sorted(set(grams)) and all(len(gram) == 3 for gram in grams)
+    assert len(grams) <= len("905321234567") - 3  # one per run of four digits, at most
+
+
+def test_digit_grams_are_shared_by_runs_and_depend_on_the_secret() -> None:
+    s = settings(NEW)
+    every_run = [f"{n:04d}" for n in range(10_000)]
+    buckets = {gram for run in every_run for gram in digit_grams(run, s)}
+    assert len(buckets) <= 4096  # 10,000 runs share 12-bit grams
+    assert digit_grams("4567", s) != digit_grams("4567", settings(OLD))
+    assert digit_grams("123", s) == []  # too short to have a run

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from recete_app.backend.models.base import (
@@ -73,6 +74,7 @@ class Customer(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "phone_index", name="uq_customers_merchant_phone"),
         sa.Index("ix_customers_external", "merchant_id", "source", "external_id"),
+        sa.Index("ix_customers_phone_grams", "phone_grams", postgresql_using="gin"),
     )
 
     id: uuid.UUID = id_field()
@@ -80,6 +82,10 @@ class Customer(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=255)
     phone_encrypted: str | None = None
     phone_index: str | None = Field(default=None, max_length=64)
+    # Finds a part of a number without decrypting every phone (security.crypto.digit_grams).
+    phone_grams: list[str] | None = Field(
+        default=None, sa_column=sa.Column(postgresql.ARRAY(sa.String(3)), nullable=True)
+    )
     email_encrypted: str | None = None
     first_name: str = Field(default="", max_length=200)
     last_name: str = Field(default="", max_length=200)

@@ -12,6 +12,7 @@ from recete_app.backend.security.crypto import (
     decrypt_field,
     encrypt_field,
     needs_reencryption,
+    phone_grams,
 )
 
 PHONE = "customers.phone"
@@ -48,8 +49,9 @@ def reencrypt_merchant(session: Session) -> int:
         select(Customer).where(col(Customer.phone_encrypted).is_not(None))
     ):
         assert customer.phone_encrypted is not None
-        index = blind_index(decrypt_field(customer.phone_encrypted, PHONE))
-        if customer.phone_index != index:
-            customer.phone_index = index
+        phone = decrypt_field(customer.phone_encrypted, PHONE)
+        index, grams = blind_index(phone), phone_grams(phone)
+        if (customer.phone_index, customer.phone_grams) != (index, grams):
+            customer.phone_index, customer.phone_grams = index, grams
             changed += 1
     return changed
