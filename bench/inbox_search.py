@@ -42,9 +42,10 @@ def seed(customers: int) -> tuple[uuid.UUID, list[str], list[str]]:
     rng = random.Random(7)
     phones = sorted({f"+905{rng.randrange(10**9):09d}" for _ in range(customers)})
     now = datetime.now(UTC)
-    people, talks = [], []
+    people, talks, names = [], [], []
     for phone in phones:
         customer_id = uuid.uuid4()
+        names.append(_name(rng))
         people.append(
             dict(
                 id=customer_id,
@@ -52,7 +53,7 @@ def seed(customers: int) -> tuple[uuid.UUID, list[str], list[str]]:
                 phone_encrypted=encrypt_field(phone, PHONE),
                 phone_index=blind_index(phone),
                 phone_grams=phone_grams(phone),
-                first_name=_name(rng),
+                first_name=names[-1],
                 last_name=_name(rng),
                 consent_state="opted_in",
                 created_at=now,
@@ -68,7 +69,7 @@ def seed(customers: int) -> tuple[uuid.UUID, list[str], list[str]]:
             talks,
         )
         conn.execute(sa.text("ANALYZE customers; ANALYZE conversations"))
-    return merchant_id, phones, [person["first_name"] for person in people]
+    return merchant_id, phones, names
 
 
 def _name(rng: random.Random) -> str:

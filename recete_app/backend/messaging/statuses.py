@@ -2,7 +2,9 @@
 
 A status only moves a message forward (read never goes back to delivered). A report for a send
 whose answer was lost (the row is `sending` or `unknown`, tagged by its callback data) is the
-proof that it left: the message is recorded then, once.
+proof that it left: the message is recorded then, once. So is a report that comes after a person
+reviewed such a send: left as is, the row learns what became of it; sent again but not yet gone,
+the copy is not sent (it arrived; a failure report lets the copy go).
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from recete_app.backend.journeys.recording import record_delivery
-from recete_app.backend.journeys.schedule import FAILED, SENDING, UNKNOWN
+from recete_app.backend.journeys.review import LEFT_AS_IS, SENT_AGAIN
+from recete_app.backend.journeys.schedule import (
+    CANCELLED,
+    FAILED,
+    QUEUED,
+    SCHEDULED,
+    SENDING,
+    UNKNOWN,
+)
 from recete_app.backend.journeys.sending import CALLBACK_PREFIX
 from recete_app.backend.messaging.whatsapp.payloads import NumberError, StatusError, StatusUpdate
 from recete_app.backend.models import Integration, Message, ScheduledMessage
@@ -54,12 +64,26 @@ def _scheduled_row(session: Session, callback_data: str | None) -> ScheduledMess
 
 def _reconciled(session: Session, update: StatusUpdate) -> Message | None:
     row = _scheduled_row(session, update.callback_data)
-    if row is None or row.status not in (SENDING, UNKNOWN):
+    if row is None or not _may_have_left(row, update):
         return None
     record_delivery(session, row, update.message_id, "sent")
     return session.exec(
         select(Message).where(Message.provider_message_id == update.message_id)
     ).one()
+
+
+def _may_have_left(row: ScheduledMessage, update: StatusUpdate) -> bool:
+    """The row's request may have reached WhatsApp without its answer reaching us."""
+    if row.status in (SENDING, UNKNOWN):
+        return True
+    if row.status == CANCELLED:
+        return row.last_error == LEFT_AS_IS
+    # Sent again, not started yet (a copy in flight is `sending`, above).
+    return (
+        row.status in (SCHEDULED, QUEUED)
+        and row.last_error == SENT_AGAIN
+        and (update.status != "failed")
+    )
 
 
 def _failed(session: Session, message: Message, update: StatusUpdate) -> str:
