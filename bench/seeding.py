@@ -39,7 +39,7 @@ def create_merchants(count: int, token: str) -> list[tuple[uuid.UUID, uuid.UUID]
                 {"access_token": token, "app_secret": "bench-secret", "verify_token": f"v{n}"},
             )
             journey = journey_for(session)
-            journey.window_start, journey.window_end = time(0, 0), time(23, 59, 59)
+            journey.window_start, journey.window_end = time.min, time.max
             made.append((merchant_id, journey_steps(session, journey)[0].id))
     return made
 

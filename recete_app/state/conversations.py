@@ -26,7 +26,7 @@ from recete_app.state.conversation_rows import (
     ThreadFacts,
     read_inbox,
 )
-from recete_app.state.session import current_principal
+from recete_app.state.session import MerchantPage, current_principal
 
 POLL_SECONDS = 2.0
 VIEWS = ("needs_human", "human", "ai", "closed", "all")
@@ -40,15 +40,13 @@ def _signed_in(token: str) -> Principal | None:
         return None
 
 
-class ConversationsState(rx.State):
+class ConversationsState(MerchantPage, rx.State):
     view: str = "all"
     search: str = ""
     rows: list[ConversationItem] = []
     thread: ThreadFacts = ThreadFacts()
     templates: list[TemplateOption] = []
     template_step: str = ""
-    notice: str = ""
-    error: str = ""
     empty_inbox: bool = False  # no conversation at all yet (not just none matching a filter)
     _watch: int = 0  # the running watch's number: a newer one (or leaving the page) ends it
 
@@ -64,13 +62,8 @@ class ConversationsState(rx.State):
     def _refresh(self, merchant_id: uuid.UUID) -> None:
         self._apply(read_inbox(merchant_id, self.view, self.search, self.thread.id))
 
-    @rx.event
-    async def load(self) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
-        self.notice = self.error = ""
-        self._refresh(principal.merchant_id)
+    def _opened(self, merchant_id: uuid.UUID) -> Any:
+        self._refresh(merchant_id)
         return ConversationsState.watch
 
     @rx.event

@@ -18,7 +18,7 @@ from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.messaging import test_message
 from recete_app.pages import routes
-from recete_app.state.session import current_principal
+from recete_app.state.session import MerchantPage, current_principal
 
 # The WhatsApp connect form's fields, all required: (field, what the merchant calls it).
 WHATSAPP_FIELDS = (
@@ -65,13 +65,11 @@ def _events(views: list[overview.EventView]) -> list[EventRow]:
     ]
 
 
-class IntegrationsState(rx.State):
+class IntegrationsState(MerchantPage, rx.State):
     cards: list[IntegrationCard] = []
     api_events: list[EventRow] = []
     keys: list[KeyRow] = []
     new_key: str = ""
-    notice: str = ""
-    error: str = ""
     oauth_available: bool = False
     test_result: str = ""
     test_error: str = ""
@@ -80,14 +78,9 @@ class IntegrationsState(rx.State):
         "", name="recete_shopify_oauth", path="/", max_age=600, same_site="lax"
     )
 
-    @rx.event
-    async def load(self) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
+    def _forget_notices(self) -> None:
+        super()._forget_notices()
         self.test_result = self.test_error = ""
-        self._refresh(principal.merchant_id)
-        return None
 
     @rx.event
     async def start_shopify_oauth(self, form: dict[str, Any]) -> Any:

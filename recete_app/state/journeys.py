@@ -20,7 +20,7 @@ from recete_app.backend.journeys.schedule import TEXT_REPLY
 from recete_app.backend.messaging.templates import TemplateSpec
 from recete_app.backend.models import JourneyStep
 from recete_app.pages import routes
-from recete_app.state.session import current_principal
+from recete_app.state.session import MerchantPage, current_principal
 
 # The languages a step's templates are edited in, in display order.
 LANGUAGES = ("en", "tr")
@@ -166,7 +166,7 @@ def _change(form: dict[str, Any], step: StepForm) -> journey_settings.StepChange
     )
 
 
-class JourneysState(rx.State):
+class JourneysState(MerchantPage, rx.State):
     loaded: bool = False
     version: int = 0
     enabled: bool = True
@@ -176,17 +176,6 @@ class JourneysState(rx.State):
     transit_days: int = 3
     steps: list[StepForm] = []
     planned: list[PlannedRow] = []
-    notice: str = ""
-    error: str = ""
-
-    @rx.event
-    async def load(self) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
-        self.notice = self.error = ""
-        self._refresh(principal.merchant_id)
-        return None
 
     def _refresh(self, merchant_id: uuid.UUID) -> None:
         with session_scope(merchant_id) as session:

@@ -17,7 +17,7 @@ from recete_app.backend.knowledge.search import search
 from recete_app.backend.knowledge.text import detect_language
 from recete_app.pages import routes
 from recete_app.state.scrape_jobs import ScrapeJobState
-from recete_app.state.session import current_principal
+from recete_app.state.session import MerchantPage, current_principal
 
 
 @dataclasses.dataclass
@@ -52,7 +52,7 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
-class ProductsState(rx.State):
+class ProductsState(MerchantPage, rx.State):
     products: list[ProductRow] = []
     filter_text: str = ""
     selected_id: str = ""
@@ -64,18 +64,8 @@ class ProductsState(rx.State):
     edit_language: str = "en"
     usage_text: str = ""
     faq_text: str = ""
-    notice: str = ""
-    error: str = ""
     question: str = ""
     answers: list[ChunkRow] = []
-
-    @rx.event
-    async def load(self) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
-        self._refresh(principal.merchant_id)
-        return None
 
     def _refresh(self, merchant_id: uuid.UUID) -> None:
         with session_scope(merchant_id) as session:

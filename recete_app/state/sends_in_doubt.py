@@ -15,7 +15,7 @@ from recete_app.backend.errors import RecetError
 from recete_app.backend.journeys import review
 from recete_app.backend.journeys.schedule import TEXT_REPLY
 from recete_app.pages import routes
-from recete_app.state.session import current_principal
+from recete_app.state.session import MerchantPage, current_principal
 
 
 @dataclasses.dataclass
@@ -41,19 +41,8 @@ def _row(doubt: review.SendInDoubt) -> DoubtRow:
     return DoubtRow(str(doubt.id), doubt.customer_name or "—", what, attempted, doubt.text)
 
 
-class SendsInDoubtState(rx.State):
+class SendsInDoubtState(MerchantPage, rx.State):
     rows: list[DoubtRow] = []
-    notice: str = ""
-    error: str = ""
-
-    @rx.event
-    async def load(self) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
-        self.notice = self.error = ""
-        self._refresh(principal.merchant_id)
-        return None
 
     def _refresh(self, merchant_id: uuid.UUID) -> None:
         with session_scope(merchant_id) as session:

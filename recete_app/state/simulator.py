@@ -14,7 +14,7 @@ from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.messaging import sandbox
 from recete_app.pages import routes
-from recete_app.state.session import current_principal
+from recete_app.state.session import MerchantPage, current_principal
 
 DEFAULT_PHONE = "+905321234567"
 TALK_FROM_A_PHONE = " Message your WhatsApp number from a phone to talk to the assistant."
@@ -46,22 +46,11 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-class SimulatorState(rx.State):
+class SimulatorState(MerchantPage, rx.State):
     phone: str = DEFAULT_PHONE
     messages: list[BubbleRow] = []
     planned: list[PlannedStepRow] = []
     blocked: str = ""
-    notice: str = ""
-    error: str = ""
-
-    @rx.event
-    async def load(self) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
-        self.notice = self.error = ""
-        self._refresh(principal.merchant_id)
-        return None
 
     def _refresh(self, merchant_id: uuid.UUID) -> None:
         with session_scope(merchant_id) as session:
