@@ -173,7 +173,8 @@ def sends_in_doubt() -> rx.Component:
                     "A worker stopped while these messages may have been on their way, and "
                     "WhatsApp never reported them. Recete does not resend on its own: the "
                     "customer may already have them. Send again (they may get it twice) or "
-                    "leave it.",
+                    "leave it. If WhatsApp reports one later, Recete records it, and does not "
+                    "send again one it knows arrived.",
                     size="2",
                     color_scheme="gray",
                 ),
