@@ -63,6 +63,13 @@ def test_phones_in_the_list_are_masked(phone: str, masked: str) -> None:
     assert inbox.mask_phone(phone) == masked
 
 
+def test_part_of_a_number_as_dialled_at_home_finds_the_customer() -> None:
+    merchant = new_merchant()
+    london = write_as_customer(merchant, "+447911123456", "hello").conversation_id
+    assert [r.id for r in _rows(merchant, search="07911 123")] == [london]  # trunk prefix 0
+    assert [r.id for r in _rows(merchant, search="0044 7911")] == [london]  # international 00
+
+
 def test_urgent_conversations_come_first_and_search_finds_by_name_or_phone() -> None:
     merchant = new_merchant()
     urgent = _escalated(merchant)

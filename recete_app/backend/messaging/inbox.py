@@ -146,7 +146,10 @@ def _search_filter(session: Session, search: str) -> Any:
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     full_name = sa.func.concat(Customer.first_name, " ", Customer.last_name)
     by_name = full_name.ilike(pattern, escape="\\")
-    digits = re.sub(r"\D", "", text)
+    # A number typed as dialled at home ("07911 123") or abroad ("0044 7911") starts with a
+    # trunk or international prefix that E.164 leaves out. The digits after it are still a run
+    # of the typed ones, so dropping the leading zeros can only find more, never miss one.
+    digits = re.sub(r"\D", "", text).lstrip("0")
     if len(digits) < MIN_PHONE_DIGITS or not _PHONE_LIKE.fullmatch(text):
         return by_name
     return sa.or_(by_name, col(Customer.id).in_(_customers_whose_phone_has(session, digits)))
