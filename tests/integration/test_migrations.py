@@ -112,3 +112,25 @@ def test_every_foreign_key_a_delete_follows_is_indexed(database_url: str) -> Non
     with db.get_engine(owner=True).connect() as conn:
         unindexed = {(str(table), str(column)) for table, column in conn.execute(query)}
     assert unindexed == UNINDEXED_ON_PURPOSE
+
+
+def test_no_index_repeats_the_leading_columns_of_another(database_url: str) -> None:
+    """An index whose columns lead another index of the table serves no read the longer one
+    cannot, and every write that is not a HOT update pays for both (a journey message's row is
+    updated three or four times on its way out)."""
+    query = sa.text(
+        "SELECT a.indexrelid::regclass::text, b.indexrelid::regclass::text FROM pg_index a "
+        "JOIN pg_index b ON a.indrelid = b.indrelid AND a.indexrelid <> b.indexrelid "
+        "JOIN pg_class t ON t.oid = a.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE n.nspname = 'public' AND NOT a.indisunique AND a.indpred IS NULL "
+        "AND a.indexprs IS NULL AND b.indpred IS NULL AND b.indexprs IS NULL "
+        "AND (SELECT amname FROM pg_am JOIN pg_class c ON c.relam = pg_am.oid "
+        "     WHERE c.oid = a.indexrelid) = 'btree' "
+        "AND (SELECT amname FROM pg_am JOIN pg_class c ON c.relam = pg_am.oid "
+        "     WHERE c.oid = b.indexrelid) = 'btree' "
+        "AND a.indnatts < b.indnatts "
+        "AND (b.indkey::int2[])[0:a.indnatts - 1] = (a.indkey::int2[])[0:a.indnatts - 1]"
+    )
+    with db.get_engine(owner=True).connect() as conn:
+        repeated = sorted((str(short), str(long)) for short, long in conn.execute(query))
+    assert repeated == [], "\n".join(f"{short} < {long}" for short, long in repeated)

@@ -78,7 +78,7 @@ class Customer(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    merchant_id: uuid.UUID = merchant_field()
+    merchant_id: uuid.UUID = merchant_field(indexed=False)
     external_id: str | None = Field(default=None, max_length=255)
     phone_encrypted: str | None = None
     phone_index: str | None = Field(default=None, max_length=64)
@@ -123,7 +123,7 @@ class Order(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    merchant_id: uuid.UUID = merchant_field()
+    merchant_id: uuid.UUID = merchant_field(indexed=False)
     customer_id: uuid.UUID | None = Field(
         default=None, foreign_key="customers.id", ondelete="SET NULL", index=True
     )
@@ -155,7 +155,7 @@ class OrderItem(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
-    order_id: uuid.UUID = Field(foreign_key="orders.id", ondelete="CASCADE", index=True)
+    order_id: uuid.UUID = Field(foreign_key="orders.id", ondelete="CASCADE")
     product_id: uuid.UUID | None = Field(
         default=None, foreign_key="products.id", ondelete="SET NULL", index=True
     )
@@ -182,7 +182,7 @@ class DomainEvent(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    merchant_id: uuid.UUID = merchant_field()
+    merchant_id: uuid.UUID = merchant_field(indexed=False)
     name: str = Field(max_length=64)
     order_id: uuid.UUID | None = Field(
         default=None, foreign_key="orders.id", ondelete="CASCADE", index=True

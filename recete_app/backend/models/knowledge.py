@@ -33,7 +33,7 @@ class Product(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    merchant_id: uuid.UUID = merchant_field()
+    merchant_id: uuid.UUID = merchant_field(indexed=False)
     source: str = Field(default="manual", max_length=32)
     external_id: str | None = Field(default=None, max_length=255)
     title: str = Field(max_length=500)
@@ -64,7 +64,7 @@ class ProductSection(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
-    product_id: uuid.UUID = Field(foreign_key="products.id", ondelete="CASCADE", index=True)
+    product_id: uuid.UUID = Field(foreign_key="products.id", ondelete="CASCADE")
     section: str = Field(max_length=32)
     language: str = Field(default="en", max_length=8)
     origin: str = Field(default="store", max_length=16)

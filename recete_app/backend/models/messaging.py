@@ -26,7 +26,7 @@ class Conversation(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    merchant_id: uuid.UUID = merchant_field()
+    merchant_id: uuid.UUID = merchant_field(indexed=False)
     customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE", index=True)
     channel: str = Field(default="whatsapp", max_length=20)
     status: str = Field(default="ai", max_length=20)  # ai | needs_human | human | closed
@@ -108,7 +108,7 @@ class JourneyStep(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
-    journey_id: uuid.UUID = Field(foreign_key="journeys.id", ondelete="CASCADE", index=True)
+    journey_id: uuid.UUID = Field(foreign_key="journeys.id", ondelete="CASCADE")
     position: int
     offset_days: int
     purpose: str = Field(default="usage_tips", max_length=32)  # usage_tips | check_in | custom
@@ -135,8 +135,8 @@ class ScheduledMessage(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    merchant_id: uuid.UUID = merchant_field()
-    customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE", index=True)
+    merchant_id: uuid.UUID = merchant_field(indexed=False)
+    customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE")
     order_id: uuid.UUID | None = Field(
         default=None, foreign_key="orders.id", ondelete="CASCADE", index=True
     )
@@ -168,7 +168,7 @@ class LlmCall(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_llm_calls_merchant_time", "merchant_id", "created_at"),)
 
     id: uuid.UUID = id_field()
-    merchant_id: uuid.UUID = merchant_field()
+    merchant_id: uuid.UUID = merchant_field(indexed=False)
     message_id: uuid.UUID | None = Field(
         default=None, foreign_key="messages.id", ondelete="SET NULL", index=True
     )
@@ -188,7 +188,7 @@ class AnalyticsEvent(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    merchant_id: uuid.UUID = merchant_field()
+    merchant_id: uuid.UUID = merchant_field(indexed=False)
     name: str = Field(max_length=100)
     properties: dict[str, Any] = json_field()
     occurred_at: datetime = created_field()
