@@ -26,6 +26,8 @@ down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+PAGE = 5000
+
 
 def upgrade() -> None:
     op.add_column(
@@ -39,30 +41,48 @@ def upgrade() -> None:
 
 
 def _fill_grams(conn: sa.Connection) -> None:
-    from recete_app.backend.security.crypto import DecryptionError, decrypt_field, phone_grams
-    from recete_app.backend.security.fields import PHONE
-
     conn.execute(sa.text("SELECT set_config('app.tenant_directory', 'on', true)"))
     merchants = conn.execute(sa.text("SELECT id FROM merchants")).scalars().all()
     for merchant_id in merchants:
         conn.execute(
             sa.text("SELECT set_config('app.merchant_id', :id, true)"), {"id": str(merchant_id)}
         )
+        _fill_merchant(conn)
+    conn.execute(sa.text("SELECT set_config('app.merchant_id', '', true)"))
+    conn.execute(sa.text("SELECT set_config('app.tenant_directory', '', true)"))
+
+
+def _fill_merchant(conn: sa.Connection) -> None:
+    """The merchant's phones PAGE at a time, in id order: a store of a million customers is
+    never held in memory at once."""
+    from recete_app.backend.security.crypto import DecryptionError, decrypt_field, phone_grams
+    from recete_app.backend.security.fields import PHONE
+
+    after = None
+    while True:
+        page = conn.execute(
+            sa.text(
+                "SELECT id, phone_encrypted FROM customers WHERE phone_encrypted IS NOT NULL"
+                " AND (CAST(:after AS uuid) IS NULL OR id > CAST(:after AS uuid))"
+                " ORDER BY id LIMIT :page"
+            ),
+            {"after": after, "page": PAGE},
+        ).all()
+        if not page:
+            return
         filled = []
-        for customer_id, encrypted in conn.execute(
-            sa.text("SELECT id, phone_encrypted FROM customers WHERE phone_encrypted IS NOT NULL")
-        ):
+        for customer_id, encrypted in page:
             try:
-                grams = phone_grams(decrypt_field(encrypted, PHONE))
+                filled.append(
+                    {"id": customer_id, "grams": phone_grams(decrypt_field(encrypted, PHONE))}
+                )
             except DecryptionError:
                 continue
-            filled.append({"id": customer_id, "grams": grams})
         if filled:
             conn.execute(
                 sa.text("UPDATE customers SET phone_grams = :grams WHERE id = :id"), filled
             )
-    conn.execute(sa.text("SELECT set_config('app.merchant_id', '', true)"))
-    conn.execute(sa.text("SELECT set_config('app.tenant_directory', '', true)"))
+        after = str(page[-1][0])
 
 
 def downgrade() -> None:

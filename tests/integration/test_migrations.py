@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from recete_app.backend import db
 from recete_app.backend.migrations import current_head, upgrade_database
 from recete_app.backend.models import metadata
-from recete_app.backend.security.crypto import encrypt_field, phone_grams
+from recete_app.backend.security.crypto import decrypt_field, encrypt_field, phone_grams
 from recete_app.backend.security.fields import PHONE
 
 
@@ -54,7 +54,12 @@ def test_upgrading_fills_in_the_digit_grams_of_phones_stored_before(
     unmigrated_database: str,
 ) -> None:
     upgrade_database("0012")
-    merchant_id, customer_id = uuid.uuid4(), uuid.uuid4()
+    merchant_id = uuid.uuid4()
+    phones = {
+        uuid.uuid4(): encrypt_field("+905321234567", PHONE),
+        uuid.uuid4(): encrypt_field("+447911123456", PHONE),
+        uuid.uuid4(): "v1.gonekey.AAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # its key is no longer known
+    }
     with db.get_engine(owner=True).begin() as conn:
         conn.execute(
             sa.text("SELECT set_config('app.merchant_id', :id, true)"), {"id": str(merchant_id)}
@@ -71,14 +76,14 @@ def test_upgrading_fills_in_the_digit_grams_of_phones_stored_before(
                 "INSERT INTO customers (id, merchant_id, phone_encrypted, first_name, last_name,"
                 " consent_state, created_at) VALUES (:id, :m, :phone, 'Ayşe', '', 'unknown', now())"
             ),
-            {"id": customer_id, "m": merchant_id, "phone": encrypt_field("+905321234567", PHONE)},
+            [{"id": cid, "m": merchant_id, "phone": phone} for cid, phone in phones.items()],
         )
     upgrade_database()
     with db.get_engine(owner=True).connect() as conn:
-        grams = conn.execute(
-            sa.text("SELECT phone_grams FROM customers WHERE id = :id"), {"id": customer_id}
-        ).scalar()
-    assert grams == phone_grams("+905321234567")
+        grams = dict(conn.execute(sa.text("SELECT id, phone_grams FROM customers")).all())
+    assert list(grams.values()).count(None) == 1  # the phone that no longer decrypts
+    for customer_id, phone in [(c, p) for c, p in phones.items() if "gonekey" not in p]:
+        assert grams[customer_id] == phone_grams(decrypt_field(phone, PHONE))
 
 
 def test_models_and_migrations_describe_the_same_schema(database_url: str) -> None:
