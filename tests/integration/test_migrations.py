@@ -80,7 +80,8 @@ def test_upgrading_fills_in_the_digit_grams_of_phones_stored_before(
         )
     upgrade_database()
     with db.get_engine(owner=True).connect() as conn:
-        grams = dict(conn.execute(sa.text("SELECT id, phone_grams FROM customers")).all())
+        rows = conn.execute(sa.text("SELECT id, phone_grams FROM customers")).all()
+    grams: dict[uuid.UUID, list[str] | None] = {row[0]: row[1] for row in rows}
     assert list(grams.values()).count(None) == 1  # the phone that no longer decrypts
     for customer_id, phone in [(c, p) for c, p in phones.items() if "gonekey" not in p]:
         assert grams[customer_id] == phone_grams(decrypt_field(phone, PHONE))
