@@ -60,7 +60,7 @@ def filters() -> rx.Component:
         ),
         rx.input(
             rx.input.slot(rx.icon("search", size=14)),
-            placeholder="Search by name or full phone number",
+            placeholder="Search by name or phone number, or part of one",
             default_value=ConversationsState.search,
             on_change=ConversationsState.set_search.debounce(300),
             width="100%",

@@ -122,7 +122,8 @@ def list_conversations(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ConversationList:
     """Urgent conversations first, then those waiting for a person, then the most recent.
-    `view`: all | needs_human | ai | human | closed; `q`: a name, or a full phone number."""
+    `view`: all | needs_human | ai | human | closed; `q`: a name, a phone number, or part of
+    one (four digits or more)."""
     with session_scope(caller.merchant_id) as session:
         rows = inbox.list_conversations(session, view, q, limit)
     return ConversationList(
