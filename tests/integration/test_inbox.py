@@ -66,8 +66,17 @@ def test_phones_in_the_list_are_masked(phone: str, masked: str) -> None:
 def test_part_of_a_number_as_dialled_at_home_finds_the_customer() -> None:
     merchant = new_merchant()
     london = write_as_customer(merchant, "+447911123456", "hello").conversation_id
+    istanbul = write_as_customer(merchant, "+905327911123", "merhaba").conversation_id
     assert [r.id for r in _rows(merchant, search="07911 123")] == [london]  # trunk prefix 0
     assert [r.id for r in _rows(merchant, search="0044 7911")] == [london]  # international 00
+    assert [r.id for r in _rows(merchant, search="7911 123")] == [istanbul, london]
+
+
+def test_the_last_four_digits_find_a_number_whatever_they_start_with() -> None:
+    merchant = new_merchant()
+    ending = write_as_customer(merchant, "+905321110345", "hello").conversation_id
+    assert [r.id for r in _rows(merchant, search="0345")] == [ending]
+    assert [r.id for r in _rows(merchant, search="110345")] == [ending]
 
 
 def test_urgent_conversations_come_first_and_search_finds_by_name_or_phone() -> None:

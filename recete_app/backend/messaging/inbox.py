@@ -4,7 +4,6 @@ conversation's thread with what the agent decided on each message. The actions a
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,9 +26,9 @@ from recete_app.backend.messaging.inbox_actions import (
     send_template_as_person,
     take_over,
 )
+from recete_app.backend.messaging.inbox_search import search_filter
 from recete_app.backend.models import Conversation, Customer, Message
-from recete_app.backend.phones import InvalidPhoneError, normalize_phone
-from recete_app.backend.security.crypto import blind_index, decrypt_field, digit_grams
+from recete_app.backend.security.crypto import decrypt_field
 from recete_app.backend.security.fields import PHONE
 
 __all__ = [
@@ -55,8 +54,6 @@ __all__ = [
 VIEWS = ("all", "needs_human", "ai", "human", "closed")
 PREVIEW_CHARS = 120
 MAX_LIMIT = 200
-MIN_PHONE_DIGITS = 4  # fewer digits match too many numbers to mean anyone
-_PHONE_LIKE = re.compile(r"[\d\s()+.-]+")
 # The authors whose message answers the customer, by who owns the conversation.
 _ANSWERED_BY_PERSON = ("needs_human", "human")
 
@@ -137,36 +134,6 @@ def _name(first: str, last: str) -> str:
     return f"{first} {last}".strip()
 
 
-def _search_filter(session: Session, search: str) -> Any:
-    text = search.strip()[:100]
-    try:
-        return col(Customer.phone_index) == blind_index(normalize_phone(text))
-    except InvalidPhoneError:
-        pass
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    full_name = sa.func.concat(Customer.first_name, " ", Customer.last_name)
-    by_name = full_name.ilike(pattern, escape="\\")
-    # A number typed as dialled at home ("07911 123") or abroad ("0044 7911") starts with a
-    # trunk or international prefix that E.164 leaves out. The digits after it are still a run
-    # of the typed ones, so dropping the leading zeros can only find more, never miss one.
-    digits = re.sub(r"\D", "", text).lstrip("0")
-    if len(digits) < MIN_PHONE_DIGITS or not _PHONE_LIKE.fullmatch(text):
-        return by_name
-    return sa.or_(by_name, col(Customer.id).in_(_customers_whose_phone_has(session, digits)))
-
-
-def _customers_whose_phone_has(session: Session, digits: str) -> list[uuid.UUID]:
-    """Part of a number ("4567", "532 123"): phones are stored encrypted and the blind index
-    only finds a whole number, so the digit grams narrow the customers down and their phones
-    are decrypted to confirm (a gram stands for several runs of digits)."""
-    rows = session.execute(
-        sa.select(col(Customer.id), col(Customer.phone_encrypted))
-        .where(col(Customer.phone_grams).contains(digit_grams(digits)))
-        .where(sa.exists().where(col(Conversation.customer_id) == Customer.id))
-    ).all()
-    return [customer_id for customer_id, phone in rows if digits in _phone(phone)]
-
-
 def _unanswered() -> sa.ScalarSelect[Any]:
     """Customer messages after the owner's last reply (a person's, while a person is needed)."""
     table = Message.__table__  # type: ignore[attr-defined]
@@ -228,7 +195,7 @@ def list_conversations(
     if view != "all":
         query = query.where(conversation.status == view)
     if search.strip():
-        query = query.where(_search_filter(session, search))
+        query = query.where(search_filter(session, search))
     return [_row(*row) for row in session.execute(query).all()]
 
 

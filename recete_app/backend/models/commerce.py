@@ -74,7 +74,6 @@ class Customer(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "phone_index", name="uq_customers_merchant_phone"),
         sa.Index("ix_customers_external", "merchant_id", "source", "external_id"),
-        sa.Index("ix_customers_phone_grams", "phone_grams", postgresql_using="gin"),
     )
 
     id: uuid.UUID = id_field()
