@@ -35,8 +35,7 @@ def seed(customers: int) -> tuple[uuid.UUID, list[str], list[str]]:
     from recete_app.backend import db
     from recete_app.backend.accounts.signup import sign_up
     from recete_app.backend.models import Conversation, Customer
-    from recete_app.backend.security.crypto import blind_index, encrypt_field, phone_grams
-    from recete_app.backend.security.fields import PHONE
+    from recete_app.backend.security.fields import stored_phone
 
     merchant_id = sign_up("Search Store", "search@example.com", "bench-password-1").merchant_id
     rng = random.Random(7)
@@ -50,9 +49,7 @@ def seed(customers: int) -> tuple[uuid.UUID, list[str], list[str]]:
             dict(
                 id=customer_id,
                 merchant_id=merchant_id,
-                phone_encrypted=encrypt_field(phone, PHONE),
-                phone_index=blind_index(phone),
-                phone_grams=phone_grams(phone),
+                **stored_phone(phone),
                 first_name=names[-1],
                 last_name=_name(rng),
                 consent_state="opted_in",

@@ -14,8 +14,7 @@ from recete_app.backend.accounts.signup import sign_up
 from recete_app.backend.commerce import integrations
 from recete_app.backend.journeys.settings import journey_for, journey_steps
 from recete_app.backend.models import Customer, Order, OrderItem, ScheduledMessage
-from recete_app.backend.security.crypto import blind_index, encrypt_field, phone_grams
-from recete_app.backend.security.fields import PHONE
+from recete_app.backend.security.fields import stored_phone
 
 
 def phone_number_id(merchant: int) -> str:
@@ -55,9 +54,7 @@ def _rows(
             dict(
                 id=customer_id,
                 merchant_id=merchant_id,
-                phone_encrypted=encrypt_field(phone, PHONE),
-                phone_index=blind_index(phone),
-                phone_grams=phone_grams(phone),
+                **stored_phone(phone),
                 first_name=f"Customer{serial}",
                 last_name="",
                 timezone="Europe/Istanbul",

@@ -14,13 +14,8 @@ from recete_app.backend.db import current_merchant_id
 from recete_app.backend.messaging.windows import customer_timezone
 from recete_app.backend.models import ConsentEvent, Customer
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
-from recete_app.backend.security.crypto import (
-    blind_index,
-    decrypt_field,
-    encrypt_field,
-    phone_grams,
-)
-from recete_app.backend.security.fields import EMAIL, PHONE
+from recete_app.backend.security.crypto import decrypt_field, encrypt_field
+from recete_app.backend.security.fields import EMAIL, stored_phone
 
 _CUSTOMER_EXCLUDED = insert(Customer).excluded  # built once (see orders._ORDER_EXCLUDED)
 
@@ -62,9 +57,7 @@ def _new_values(
         "merchant_id": current_merchant_id(session),
         "source": source,
         "external_id": info.external_id,
-        "phone_encrypted": encrypt_field(phone, PHONE) if phone else None,
-        "phone_index": blind_index(phone) if phone else None,
-        "phone_grams": phone_grams(phone) if phone else None,
+        **stored_phone(phone),
         "email_encrypted": encrypt_field(email, EMAIL) if (email := _email(info)) else None,
         "first_name": info.first_name[:200],
         "last_name": info.last_name[:200],
@@ -116,9 +109,8 @@ def _refresh(customer: Customer, info: CustomerInfo, phone: str | None, source: 
     if email and email != known:
         customer.email_encrypted = encrypt_field(email, EMAIL)
     if phone and customer.phone_index is None:
-        customer.phone_encrypted = encrypt_field(phone, PHONE)
-        customer.phone_index = blind_index(phone)
-        customer.phone_grams = phone_grams(phone)
+        for column, value in stored_phone(phone).items():
+            setattr(customer, column, value)
     if info.external_id and customer.external_id is None:
         customer.external_id = info.external_id
         customer.source = source

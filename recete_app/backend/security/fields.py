@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
@@ -18,6 +19,20 @@ from recete_app.backend.security.crypto import (
 PHONE = "customers.phone"
 EMAIL = "customers.email"
 INTEGRATION_SECRETS = "integrations.secrets"
+PHONE_COLUMNS = ("phone_encrypted", "phone_index", "phone_grams")
+
+
+def stored_phone(phone: str | None) -> dict[str, Any]:
+    """A customer's phone columns for this E.164 phone (all None without one): the ciphertext,
+    the blind index that finds the whole number and the digit grams that find part of it.
+    Written together so no column is left behind."""
+    if not phone:
+        return dict.fromkeys(PHONE_COLUMNS)
+    return {
+        "phone_encrypted": encrypt_field(phone, PHONE),
+        "phone_index": blind_index(phone),
+        "phone_grams": phone_grams(phone),
+    }
 
 
 @dataclass(frozen=True)
