@@ -19,24 +19,28 @@ def readiness() -> dict[str, str | None]:
 
 
 def schema_problem() -> str | None:
-    """What keeps the database from serving this code, or None. Read as the owner: on a database
-    no migration has touched, the application role itself does not exist yet."""
+    """What keeps the database from serving this code, or None. Read as the application role,
+    as every request is; the owner is asked only when that fails, to tell a database no
+    migration has touched (where the role itself does not exist yet) from one that is down."""
     try:
-        with get_engine(owner=True).connect() as conn:
-            migrated = conn.execute(sa.text("SELECT to_regclass('alembic_version')")).scalar()
-            version = (
-                conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-                if migrated
-                else None
-            )
+        with get_engine().connect() as conn:
+            version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     except Exception as exc:
+        if _never_migrated():
+            return "no schema yet: run `recete db upgrade`"
         return f"unreachable ({type(exc).__name__})"
-    if not migrated:
-        return "no schema yet: run `recete db upgrade`"
     head = current_head()
     if version != head:
         return f"schema at {version}, expected {head}: run `recete db upgrade`"
     return None
+
+
+def _never_migrated() -> bool:
+    try:
+        with get_engine(owner=True).connect() as conn:
+            return conn.execute(sa.text("SELECT to_regclass('alembic_version')")).scalar() is None
+    except Exception:
+        return False  # the owner cannot tell either: the database is unreachable
 
 
 def _redis_problem(url: str) -> str | None:
