@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from recete_app.backend.accounts.scopes import SCOPES
 from recete_app.backend.config import ConfigurationError, get_settings
 from recete_app.backend.errors import RecetError
 from recete_app.backend.logs import configure_logging
@@ -38,10 +39,12 @@ def cmd_api_key_create(args: argparse.Namespace) -> int:
 
     merchant_id, account_id = merchant_for_email(args.merchant)
     with session_scope(merchant_id) as session:
-        created = create_key(session, f"account:{account_id}", args.name, args.expires_days)
+        created = create_key(
+            session, f"account:{account_id}", args.name, args.expires_days, args.scope
+        )
     print(created.key)
-    if created.expires_at:
-        print(f"expires {created.expires_at.isoformat()}", file=sys.stderr)
+    print(f"scopes {' '.join(created.scopes)}", file=sys.stderr)
+    print(f"expires {created.expires_at.isoformat()}", file=sys.stderr)
     print("Store this key now: it is not shown again.", file=sys.stderr)
     return 0
 
@@ -117,7 +120,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from recete_app.launcher import run_app
 
-    return run_app(prod=args.prod, frontend_port=args.frontend_port, backend_port=args.backend_port)
+    return run_app(
+        prod=args.prod,
+        frontend_port=args.frontend_port,
+        backend_port=args.backend_port,
+        backend_host=args.backend_host,
+    )
 
 
 def _require_schema() -> None:
@@ -150,7 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
     api_key = sub.add_parser("api-key").add_subparsers(dest="api_key_command", required=True)
     key_create = api_key.add_parser("create", help="print a new gg_live_ key once")
     key_create.add_argument("--merchant", required=True, help="the owner's email")
-    key_create.add_argument("--expires-days", type=int, default=None)
+    key_create.add_argument(
+        "--expires-days", type=int, default=None, help="default and most: the configured cap"
+    )
+    key_create.add_argument(
+        "--scope",
+        action="append",
+        choices=SCOPES,
+        help="repeatable; default orders:write (the order API); admin opens the REST API",
+    )
     key_create.add_argument("--name", default="cli")
     key_create.set_defaults(handler=cmd_api_key_create)
 
@@ -196,6 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--prod", action="store_true", help="production build of the frontend")
     run.add_argument("--frontend-port", type=int, default=3000)
     run.add_argument("--backend-port", type=int, default=8000)
+    run.add_argument(
+        "--backend-host",
+        default=None,
+        help="address the backend listens on (default: RECETE_BIND_HOST, else 127.0.0.1 in "
+        "dev, 0.0.0.0 in prod)",
+    )
     run.set_defaults(handler=cmd_run, needs_schema=False)  # it upgrades the schema itself
     return parser
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +21,9 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "secret", "dev", "development", "placeholder", "xxx", "todo"}
 )
 MIN_SECRET_LENGTH = 32
+# Reflex's default ports in dev: the frontend (Vite) and the backend.
+DEV_PORTS = (3000, 8000)
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 class ConfigurationError(RuntimeError):
@@ -37,6 +42,9 @@ class Settings(BaseSettings):
     # Comma-separated.
     previous_secret_keys: SecretStr = SecretStr("")
     public_url: str = "http://localhost:3000"
+    # The address `recete run` has the backend listen on; unset: 127.0.0.1 in dev (this
+    # machine only), 0.0.0.0 in prod (behind a proxy or in a container).
+    bind_host: str | None = None
     data_dir: Path = PROJECT_ROOT / "data"
     # The non-owner role the application runs as so that row-level security binds it.
     db_app_role: str = "recete_app"
@@ -63,6 +71,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     session_ttl_hours: int = 24 * 7
+    # The longest an API key may live; a key created without an expiry gets this one.
+    api_key_max_expiry_days: int = Field(default=365, ge=1)
     max_body_bytes: int = 1_048_576
     max_upload_bytes: int = 50 * 1_048_576
     # Webhook requests in flight per process before new ones get a fast 503 (stores retry).
@@ -70,8 +80,11 @@ class Settings(BaseSettings):
     rate_limit_ip_per_minute: int = 100
     rate_limit_api_key_per_hour: int = 1000
     rate_limit_merchant_per_hour: int = 5000
-    # Login attempts per email per 15 minutes, wherever they come from (API or dashboard).
+    # Login attempts per 15 minutes (API and dashboard alike) for one email from one client
+    # address, and for one email from all addresses together: a guesser elsewhere spends only
+    # the second, wider budget, so cannot lock the owner out with a few wrong passwords.
     rate_limit_login_per_email: int = 10
+    rate_limit_login_per_email_any_address: int = 100
     worker_threads: int = 2
 
     # Scraping product pages: seconds between requests to one host, days before a scraped
@@ -109,9 +122,44 @@ class Settings(BaseSettings):
             )
         return _dev_secret(self.data_dir)
 
+    def backend_bind_host(self) -> str:
+        if self.bind_host:
+            return self.bind_host
+        return "127.0.0.1" if self.env == "dev" else "0.0.0.0"  # noqa: S104  (prod: on purpose)
+
+    def allowed_origins(self, dev_ports: Iterable[int] = DEV_PORTS) -> tuple[str, ...]:
+        """Browser origins allowed to call the API and open the dashboard's socket (CORS): the
+        public URL's, and in dev the local dashboard's (`dev_ports`: frontend, backend). Never
+        "*" or "null": with credentials allowed, either lets any web page act for the user."""
+        origins = [origin_of(self.public_url)]
+        if self.env == "dev":
+            origins += [f"http://{host}:{port}" for port in dev_ports for host in LOCAL_HOSTS]
+        return tuple(dict.fromkeys(origins))
+
     def previous_secrets(self) -> list[str]:
         raw = self.previous_secret_keys.get_secret_value()
         return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """The origin a browser sends for pages under `url`: scheme://host[:port], lower-cased,
+    without the default port."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or port == -1:
+        raise ConfigurationError(
+            f"RECETE_PUBLIC_URL must be the http(s) address the dashboard is opened at, "
+            f"e.g. https://recete.example.com (got {url!r})."
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    shown_port = f":{port}" if port is not None and port != _DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{host}{shown_port}"
 
 
 def _usable_secret(value: str) -> bool:

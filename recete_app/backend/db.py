@@ -123,7 +123,11 @@ def pool_size() -> int:
 def _create_engine(url: str, *, owner: bool) -> sa.Engine:
     settings = get_settings()
     size = pool_size()
-    engine = sa.create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=size)
+    # hide_parameters: a failed statement's message (and so every log line and traceback that
+    # shows it) leaves out its values, which can be a whole webhook body or a customer's phone.
+    engine = sa.create_engine(
+        url, pool_pre_ping=True, pool_size=size, max_overflow=size, hide_parameters=True
+    )
     if not owner:
         install_app_role(engine, settings.db_app_role)
     return engine

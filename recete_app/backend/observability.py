@@ -15,5 +15,9 @@ def init_sentry(settings: Settings) -> bool:
         dsn=settings.sentry_dsn,
         environment=settings.env,
         traces_sample_rate=0.0,
+        # Frames' local variables hold SQL parameters and webhook bodies: customers' phones
+        # and emails must not leave for an error tracker.
+        include_local_variables=False,
+        send_default_pii=False,
     )
     return True

@@ -50,7 +50,9 @@ class AuthState(rx.State):
     @rx.event
     def log_in(self, form: dict[str, Any]) -> Any:
         try:
-            result = sessions.log_in(str(form.get("email", "")), str(form.get("password", "")))
+            result = sessions.log_in(
+                str(form.get("email", "")), str(form.get("password", "")), address=self._address()
+            )
         except RecetError as exc:
             self.error = exc.message
             return None
@@ -61,7 +63,7 @@ class AuthState(rx.State):
         email, password = str(form.get("email", "")), str(form.get("password", ""))
         try:
             signup.sign_up(str(form.get("store_name", "")), email, password)
-            result = sessions.log_in(email, password)
+            result = sessions.log_in(email, password, address=self._address())
         except RecetError as exc:
             self.error = exc.message
             return None
@@ -72,6 +74,11 @@ class AuthState(rx.State):
         if self.token:
             sessions.log_out(self.token)
         return self._signed_out()
+
+    def _address(self) -> str | None:
+        """The browser's address as the socket saw it (X-Forwarded-For only through Reflex's
+        trusted_proxy_hops): login guesses are budgeted per email and address."""
+        return self.router.session.client_ip or None
 
     def _signed_in(self, result: sessions.LoginResult) -> Any:
         self.token = result.token

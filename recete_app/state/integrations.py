@@ -11,6 +11,7 @@ import reflex as rx
 
 from recete_app.backend import queueing
 from recete_app.backend.accounts import api_keys
+from recete_app.backend.accounts.scopes import ORDERS_WRITE
 from recete_app.backend.commerce import integrations, overview
 from recete_app.backend.commerce.shopify import install
 from recete_app.backend.config import get_settings
@@ -55,7 +56,9 @@ class KeyRow:
     name: str = ""
     prefix: str = ""
     state: str = ""
+    scopes: str = ""
     created_at: str = ""
+    expires_at: str = ""
 
 
 def _events(views: list[overview.EventView]) -> list[EventRow]:
@@ -120,7 +123,9 @@ class IntegrationsState(MerchantPage, rx.State):
                     k.name,
                     k.prefix,
                     api_keys.key_state(k),
+                    ", ".join(k.scopes),
                     k.created_at.strftime("%Y-%m-%d"),
+                    k.expires_at.strftime("%Y-%m-%d") if k.expires_at else "never",
                 )
                 for k in api_keys.list_keys(session)
             ]
@@ -195,8 +200,14 @@ class IntegrationsState(MerchantPage, rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
-        with session_scope(principal.merchant_id) as session:
-            created = api_keys.create_key(session, principal.actor, str(form.get("name", "")))
+        self.error = self.notice = self.new_key = ""
+        name, scope = str(form.get("name", "")), str(form.get("scope") or ORDERS_WRITE)
+        try:
+            with session_scope(principal.merchant_id) as session:
+                created = api_keys.create_key(session, principal.actor, name, scopes=[scope])
+        except RecetError as exc:
+            self.error = exc.message
+            return None
         self.new_key = created.key
         self._refresh(principal.merchant_id)
         return None

@@ -73,8 +73,12 @@ def test_merchant_connects_a_shopify_custom_app_and_manages_api_keys(
     expect(page.locator("#integrations-error")).to_contain_text("not a Shopify shop domain")
 
     page.locator("input[name=name]").fill("back office")
+    page.locator("#key-scope").click()
+    page.get_by_role("option", name="admin").click()
     page.locator("#create-key").click()
     expect(page.locator("#new-key")).to_contain_text(re.compile(r"gg_live_\S{20,}"))
+    expect(page.locator(".key-scopes")).to_have_text("admin")
+    expect(page.locator(".key-expires")).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
     page.get_by_role("button", name="Revoke").click()
     expect(page.get_by_text("revoked")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "integrations-connected.png"), full_page=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from recete_app.backend import db
+from recete_app.backend.config import get_settings
+from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
+from recete_app.backend.models import Account
+from recete_app.backend.security.tokens import SessionClaims, issue_token, read_token
 
 GOOD = {
     "store_name": "Glow Skincare",
@@ -212,3 +217,68 @@ def test_password_guessing_is_throttled_per_email(client: TestClient) -> None:
         "/api/auth/login", json={"email": "nobody@glowskin.com", "password": "whatever12"}
     )
     assert other.status_code == 401
+
+
+def _client_at(address: str) -> TestClient:
+    return TestClient(create_api(), raise_server_exceptions=False, client=(address, 40000))
+
+
+def test_guessing_from_one_address_does_not_lock_the_owner_out_elsewhere() -> None:
+    attacker, owner = _client_at("203.0.113.7"), _client_at("198.51.100.20")
+    owner.post("/api/auth/signup", json=GOOD)
+    wrong = {"email": GOOD["email"], "password": "guess number x"}
+    codes = [attacker.post("/api/auth/login", json=wrong).status_code for _ in range(12)]
+    assert codes == [401] * 10 + [429] * 2
+    right = {"email": GOOD["email"], "password": GOOD["password"]}
+    _assert_error(attacker.post("/api/auth/login", json=right), 429, "rate_limited")
+    assert owner.post("/api/auth/login", json=right).status_code == 200
+
+
+@pytest.fixture()
+def login_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """3 attempts per email and address, 5 per email from anywhere (per 15 minutes)."""
+    monkeypatch.setenv("RECETE_RATE_LIMIT_LOGIN_PER_EMAIL", "3")
+    monkeypatch.setenv("RECETE_RATE_LIMIT_LOGIN_PER_EMAIL_ANY_ADDRESS", "5")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("login_limits")
+def test_an_email_has_a_wider_budget_across_all_addresses() -> None:
+    _client_at("198.51.100.20").post("/api/auth/signup", json=GOOD)  # 1 of the 5
+    wrong = {"email": GOOD["email"], "password": "guess number x"}
+    # Attempts an address is already refused do not spend the email's wider budget.
+    codes = [_client_at("203.0.113.1").post("/api/auth/login", json=wrong) for _ in range(9)]
+    assert [r.status_code for r in codes] == [401] * 3 + [429] * 6
+    assert _client_at("203.0.113.2").post("/api/auth/login", json=wrong).status_code == 401
+    right = {"email": GOOD["email"], "password": GOOD["password"]}
+    limited = _client_at("198.51.100.20").post("/api/auth/login", json=right)
+    assert "Too many login attempts" in _assert_error(limited, 429, "rate_limited")["message"]
+
+
+def test_a_token_naming_another_account_or_merchant_of_its_session_is_refused(
+    client: TestClient,
+) -> None:
+    owner = client.post("/api/auth/signup", json=GOOD).json()
+    session = read_token(owner["token"])
+    merchant_id = uuid.UUID(owner["merchant_id"])
+    with session_scope(merchant_id) as db_session:
+        colleague = Account(
+            merchant_id=merchant_id, email="staff@glowskin.com", role="staff", password_hash="x"
+        )
+        db_session.add(colleague)
+    other = client.post(
+        "/api/auth/signup", json={**GOOD, "email": "other@shop.example", "store_name": "Other"}
+    ).json()
+    for account_id, mid in (
+        (colleague.id, merchant_id),
+        (uuid.UUID(other["account_id"]), uuid.UUID(other["merchant_id"])),
+        (session.account_id, uuid.UUID(other["merchant_id"])),
+    ):
+        forged = issue_token(SessionClaims(session.session_id, account_id, mid, session.expires_at))
+        me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {forged}"})
+        _assert_error(me, 401, "unauthorized")
+    honest = client.get("/api/auth/me", headers={"Authorization": f"Bearer {owner['token']}"})
+    assert honest.json()["account_id"] == owner["account_id"]

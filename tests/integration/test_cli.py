@@ -10,13 +10,15 @@ import sqlalchemy as sa
 
 from recete_app.backend import db
 from recete_app.backend.accounts.api_keys import authenticate_key
+from recete_app.backend.commerce.inbox import event_payload, store_event
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
-from recete_app.backend.models import Customer, Integration
+from recete_app.backend.models import Customer, ExternalEvent, Integration
 from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field, key_id_of
 from recete_app.backend.security.fields import INTEGRATION_SECRETS, PHONE
 from recete_app.backend.security.keys import FIELD_ENCRYPTION, current_key
 from recete_app.cli import main
+from tests.support import owner_sql
 
 
 def _create_merchant(capsys: pytest.CaptureFixture[str], email: str = "cli@glowskin.com") -> str:
@@ -70,8 +72,25 @@ def test_api_key_create_prints_a_working_key_once(capsys: pytest.CaptureFixture[
     out = capsys.readouterr()
     key = out.out.strip()
     assert key.startswith("gg_live_")
-    assert "not shown again" in out.err
-    assert authenticate_key(key).merchant_id == merchant_id
+    assert "not shown again" in out.err and "scopes orders:write" in out.err
+    principal = authenticate_key(key)
+    assert principal.merchant_id == merchant_id
+    assert principal.scopes == {"orders:write"}
+
+
+def test_api_key_create_grants_the_scopes_asked_for_and_caps_the_expiry(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _create_merchant(capsys)
+    command = ["api-key", "create", "--merchant", "cli@glowskin.com", "--scope", "admin"]
+    assert main([*command, "--scope", "orders:write"]) == 0
+    out = capsys.readouterr()
+    assert "scopes orders:write admin" in out.err
+    assert authenticate_key(out.out.strip()).scopes == {"orders:write", "admin"}
+    expires = owner_sql("SELECT expires_at - created_at > interval '364 days' FROM api_keys")
+    assert expires == [(True,)]
+    assert main([*command, "--expires-days", "366"]) == 1
+    assert "expires_days must be between 1 and 365" in capsys.readouterr().err
 
 
 def test_api_key_create_for_an_unknown_email_fails_clearly(
@@ -115,13 +134,16 @@ def test_keys_rotate_reencrypts_values_and_refreshes_blind_indexes(
                 secrets=encrypt_field('{"token": "shpat_1"}', INTEGRATION_SECRETS),
             )
         )
+    store_event(
+        merchant_id, provider="api", external_id="e-1", topic="t", raw_body="{}", headers={}
+    )
     old_secret = get_settings().root_secret()
     monkeypatch.setenv("RECETE_SECRET_KEY", "rotated-root-secret-" + "n" * 40)
     monkeypatch.setenv("RECETE_PREVIOUS_SECRET_KEYS", old_secret)
     get_settings.cache_clear()
 
     assert main(["keys", "rotate"]) == 0
-    assert "re-encrypted 3 value(s)" in capsys.readouterr().out
+    assert "re-encrypted 4 value(s)" in capsys.readouterr().out
     new_key_id = current_key(FIELD_ENCRYPTION).key_id
     with session_scope(merchant_id) as s:
         customer = s.exec(sa.select(Customer)).scalars().one()  # type: ignore[call-overload]
@@ -130,6 +152,8 @@ def test_keys_rotate_reencrypts_values_and_refreshes_blind_indexes(
         assert decrypt_field(customer.phone_encrypted, PHONE) == phone
         assert customer.phone_index == blind_index(phone)
         assert decrypt_field(integration.secrets, INTEGRATION_SECRETS) == '{"token": "shpat_1"}'
+        event = s.exec(sa.select(ExternalEvent)).scalars().one()  # type: ignore[call-overload]
+        assert key_id_of(event.raw_body) == new_key_id and event_payload(event) == {}
     assert main(["keys", "rotate"]) == 0
     assert "re-encrypted 0 value(s)" in capsys.readouterr().out
     db.get_engine()  # engines survive the settings change

@@ -8,7 +8,21 @@ from recete_app.backend import db
 from recete_app.backend.migrations import current_head, upgrade_database
 from recete_app.backend.models import metadata
 from recete_app.backend.security.crypto import decrypt_field, encrypt_field, phone_grams
-from recete_app.backend.security.fields import PHONE
+from recete_app.backend.security.fields import PHONE, WEBHOOK_BODY
+
+
+def old_merchant(conn: sa.Connection, merchant_id: uuid.UUID) -> None:
+    """A merchant stored before the migration under test, in scope for the transaction."""
+    conn.execute(
+        sa.text("SELECT set_config('app.merchant_id', :id, true)"), {"id": str(merchant_id)}
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO merchants (id, name, default_language, timezone, settings, created_at)"
+            " VALUES (:id, 'Old', 'en', 'UTC', '{}', now())"
+        ),
+        {"id": merchant_id},
+    )
 
 
 def test_schema_is_at_head_with_pgvector_and_every_table(database_url: str) -> None:
@@ -61,16 +75,7 @@ def test_upgrading_fills_in_the_digit_grams_of_phones_stored_before(
         uuid.uuid4(): "v1.gonekey.AAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # its key is no longer known
     }
     with db.get_engine(owner=True).begin() as conn:
-        conn.execute(
-            sa.text("SELECT set_config('app.merchant_id', :id, true)"), {"id": str(merchant_id)}
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO merchants (id, name, default_language, timezone, settings, created_at)"
-                " VALUES (:id, 'Old', 'en', 'UTC', '{}', now())"
-            ),
-            {"id": merchant_id},
-        )
+        old_merchant(conn, merchant_id)
         conn.execute(
             sa.text(
                 "INSERT INTO customers (id, merchant_id, phone_encrypted, first_name, last_name,"
@@ -85,6 +90,88 @@ def test_upgrading_fills_in_the_digit_grams_of_phones_stored_before(
     assert list(grams.values()).count(None) == 1  # the phone that no longer decrypts
     for customer_id, phone in [(c, p) for c, p in phones.items() if "gonekey" not in p]:
         assert grams[customer_id] == phone_grams(decrypt_field(phone, PHONE))
+
+
+def test_upgrading_keeps_existing_api_keys_working_and_caps_their_lifetime(
+    unmigrated_database: str,
+) -> None:
+    upgrade_database("0014")
+    merchant_id = uuid.uuid4()
+    # name -> (expires in days, revoked)
+    keys = {"forever": (None, False), "decade": (3650, False), "month": (30, False)}
+    keys["revoked"] = (None, True)
+    with db.get_engine(owner=True).begin() as conn:
+        old_merchant(conn, merchant_id)
+        conn.execute(
+            sa.text(
+                "INSERT INTO api_keys (id, merchant_id, name, prefix, key_hash, expires_at,"
+                " revoked_at) VALUES (gen_random_uuid(), :m, :name, 'gg_live_x', :hash,"
+                " now() + make_interval(days => :days), CASE WHEN :revoked THEN now() END)"
+            ),
+            [
+                {"m": merchant_id, "name": name, "hash": name, "days": days, "revoked": revoked}
+                for name, (days, revoked) in keys.items()
+            ],
+        )
+    upgrade_database()
+    with db.get_engine(owner=True).connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT name, scopes, round(extract(epoch FROM expires_at - now()) / 86400)"
+                " FROM api_keys"
+            )
+        ).all()
+    after = {name: (scopes, days) for name, scopes, days in rows}
+    assert {name: scopes for name, (scopes, _) in after.items()} == {
+        name: ["admin", "orders:write"] for name in keys
+    }
+    assert {name: days for name, (_, days) in after.items()} == {
+        "forever": 365,
+        "decade": 365,
+        "month": 30,
+        "revoked": None,
+    }
+
+
+def test_upgrading_seals_stored_webhook_bodies_and_scopes_shopify_ids_per_shop(
+    unmigrated_database: str,
+) -> None:
+    upgrade_database("0015")
+    merchant_id, integration_id = uuid.uuid4(), uuid.uuid4()
+    body = '{"phone": "+905321112233"}'
+    with db.get_engine(owner=True).begin() as conn:
+        old_merchant(conn, merchant_id)
+        conn.execute(
+            sa.text(
+                "INSERT INTO integrations (id, merchant_id, kind, external_id, display_name,"
+                " settings, status, created_at, updated_at) VALUES (:id, :m, 'shopify',"
+                " 'old.myshopify.com', '', '{}', 'active', now(), now())"
+            ),
+            {"id": integration_id, "m": merchant_id},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO external_events (id, merchant_id, integration_id, provider,"
+                " external_id, topic, raw_body, headers, status, attempts, received_at)"
+                " VALUES (gen_random_uuid(), :m, :i, :provider, :ext, 'orders/create', :body,"
+                " '{}', 'processed', 1, now())"
+            ),
+            [
+                {"m": merchant_id, "i": integration_id, "provider": p, "ext": e, "body": body}
+                for p, e in (("shopify", "wh-1"), ("api", f"{merchant_id}:a-1"))
+            ],
+        )
+    upgrade_database()
+    with db.get_engine(owner=True).connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT provider, external_id, raw_body FROM external_events ORDER BY 1")
+        ).all()
+    assert [(p, e) for p, e, _ in rows] == [
+        ("api", f"{merchant_id}:a-1"),
+        ("shopify", f"{integration_id}:wh-1"),
+    ]
+    for _, _, sealed in rows:
+        assert sealed.startswith("v1.") and decrypt_field(sealed, WEBHOOK_BODY) == body
 
 
 def test_models_and_migrations_describe_the_same_schema(database_url: str) -> None:

@@ -34,7 +34,9 @@ def test_per_api_key_limit_answers_429(clean_db: str) -> None:
     with TestClient(create_api(_settings(rate_limit_api_key_per_hour=2))) as client:
         token = _sign_up(client, "limits@glowskin.com")
         key = client.post(
-            "/api/api-keys", json={}, headers={"Authorization": f"Bearer {token}"}
+            "/api/api-keys",
+            json={"scopes": ["admin"]},
+            headers={"Authorization": f"Bearer {token}"},
         ).json()["key"]
         codes = [
             client.get("/api/auth/me", headers={"X-Api-Key": key}).status_code for _ in range(3)

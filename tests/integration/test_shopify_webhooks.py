@@ -14,6 +14,8 @@ from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
 from recete_app.backend.knowledge.search import search
+from recete_app.backend.security.crypto import decrypt_field
+from recete_app.backend.security.fields import WEBHOOK_BODY
 from tests.integration.commerce_fixtures import (
     SHOP,
     SHOP_SECRET,
@@ -79,8 +81,10 @@ def test_order_webhook_is_stored_acknowledged_and_processed(client: TestClient, 
     assert response.status_code == 200
     assert response.json() == {"status": "accepted"}
     stored = owner_sql("SELECT provider, external_id, topic, status, raw_body FROM external_events")
-    assert stored[0][:4] == ("shopify", "wh-1", "orders/create", "pending")
-    assert stored[0][4] == fixture_bytes("shopify", "orders_create.json").decode()
+    # Webhook ids are per shop; the body is kept as it came, encrypted.
+    assert stored[0][:4] == ("shopify", f"{shop.integration_id}:wh-1", "orders/create", "pending")
+    body = decrypt_field(str(stored[0][4]), WEBHOOK_BODY)
+    assert body == fixture_bytes("shopify", "orders_create.json").decode()
 
     assert process_pending(shop.merchant_id) == ["processed"]
     order = order_row()

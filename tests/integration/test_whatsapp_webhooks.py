@@ -404,13 +404,47 @@ def test_another_merchants_app_secret_does_not_sign_for_this_number(
     assert events() == []
 
 
-def test_a_body_that_is_not_json_is_a_client_error_and_stores_nothing(
+NAMED = f'"metadata": {{"phone_number_id": "{PHONE_NUMBER_ID}"}}'.encode()
+
+
+def test_a_signed_body_that_is_not_json_is_a_client_error_and_stores_nothing(
     client: TestClient, merchant_id: uuid.UUID
 ) -> None:
-    for raw in (b'{"object": "whatsapp_business_account",', b"\xff\xfe\x00", b"not json"):
+    for raw in (b'{"object": "whatsapp_business_account", ' + NAMED, b"\xff\xfe" + NAMED):
         response = post_raw(client, raw, sign(raw))
         assert response.status_code == 400, (raw, response.text)
         assert response.json()["error"]["code"] == "malformed_json"
+    assert events() == []
+
+
+def test_a_body_naming_no_known_number_is_401_without_being_parsed(
+    client: TestClient, merchant_id: uuid.UUID
+) -> None:
+    for raw in (b"not json", b"[" * 100_000):
+        response = post_raw(client, raw, sign(raw))
+        assert response.status_code == 401, (raw[:20], response.text)
+        assert response.json()["error"]["code"] == "unknown_phone_number"
+    assert events() == []
+
+
+HOSTILE = {
+    "deep nesting": b'{"a": ' + b"[" * 50_000 + b"]" * 50_000 + b", " + NAMED + b"}",
+    "a 5,000-digit number": b'{"n": ' + b"9" * 5_000 + b", " + NAMED + b"}",
+    "NaN": b'{"n": NaN, ' + NAMED + b"}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_body_is_401_unsigned_and_400_signed_never_a_500(
+    client: TestClient, merchant_id: uuid.UUID, name: str
+) -> None:
+    raw = HOSTILE[name]
+    unsigned = post_raw(client, raw, "sha256=" + "0" * 64)
+    assert unsigned.status_code == 401
+    assert unsigned.json()["error"]["code"] == "invalid_signature"
+    signed = post_raw(client, raw, sign(raw))
+    assert signed.status_code == 400, signed.text
+    assert signed.json()["error"]["code"] == "malformed_json"
     assert events() == []
 
 
@@ -748,7 +782,7 @@ def test_a_stale_stop_does_not_override_a_newer_consent(
 def sandbox_merchant(email: str = "owner@sandbox.com") -> tuple[uuid.UUID, dict[str, str]]:
     merchant = sign_up("Sandbox Kozmetik", email, "correct horse battery")
     with session_scope(merchant.merchant_id) as session:
-        key = create_key(session, "test", "sandbox").key
+        key = create_key(session, "test", "sandbox", scopes=["admin"]).key
     return merchant.merchant_id, {"X-Api-Key": key}
 
 

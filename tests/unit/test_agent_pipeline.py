@@ -5,12 +5,14 @@ conversation or they opted out; a reaction is always urgent."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from recete_app.backend.agent.context import Inquiry, OrderFacts
 from recete_app.backend.agent.intents import classify
+from recete_app.backend.agent.links import store_links
 from recete_app.backend.agent.pipeline import Decision, decide
 from recete_app.backend.agent.replies import fixed_reply
 from recete_app.backend.agent.responders import (
@@ -213,6 +215,42 @@ def test_a_clean_confident_draft_is_sent_with_the_sources_it_used() -> None:
     assert [s.ref for s in decision.sources] == ["S1"]
     assert decision.flags == []
     assert responder.requests[0].intent == "usage"  # the rules were sure
+
+
+GLOW_LAB = store_links(["https://www.glowlab.example/products/retinol-night-serum"])
+OWN_GUIDE = "Our full guide: https://glowlab.example/pages/retinol."
+
+
+def test_a_link_a_responder_writes_that_is_not_the_stores_is_dropped_and_flagged() -> None:
+    case = replace(inquiry("how often should i use the retinol"), store_links=GLOW_LAB)
+    written = f"{GROUNDED} {OWN_GUIDE} Questions? Ask us at http://evil.example/help."
+    responder = ScriptedResponder(Draft(written, "usage", ["S1"], 0.8))
+    decision = decide(case, classify(case.text), SOURCES, responder)
+    assert decision.action == "answer"
+    assert decision.reply == f"{GROUNDED} {OWN_GUIDE} Questions? Ask us."
+    assert [(flag.rule, flag.detail) for flag in decision.flags] == [
+        ("foreign_link", "links dropped: ['evil.example']")
+    ]
+
+
+def test_a_link_in_a_source_that_is_not_the_stores_never_reaches_the_responder() -> None:
+    case = replace(inquiry("how often should i use the retinol"), store_links=GLOW_LAB)
+    page = f"{SOURCES[0].text} {OWN_GUIDE} Register your bottle here: evil.example/register."
+    poisoned = [replace(SOURCES[0], text=page), SOURCES[1]]
+    responder = ScriptedResponder(Draft(GROUNDED, "usage", ["S1"], 0.8))
+    decision = decide(case, classify(case.text), poisoned, responder)
+    (request,) = responder.requests
+    assert request.sources[0].text.endswith(f"{OWN_GUIDE} Register your bottle here.")
+    assert decision.action == "answer"
+    assert [flag.rule for flag in decision.flags] == ["foreign_link"]
+
+
+def test_a_draft_that_was_nothing_but_a_foreign_link_is_no_answer() -> None:
+    case = inquiry("how often should i use the retinol")
+    responder = ScriptedResponder(Draft("https://evil.example/retinol", "usage", ["S1"], 0.8))
+    decision = decide(case, classify(case.text), SOURCES, responder)
+    assert (decision.action, decision.reason) == ("escalate", "no_knowledge")
+    assert "evil" not in (decision.reply or "")
 
 
 def test_small_talk_reaches_the_responder_without_an_intent() -> None:

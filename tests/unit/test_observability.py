@@ -21,6 +21,7 @@ def test_sentry_starts_with_a_dsn_and_sends_no_personal_data() -> None:
         assert client.is_active()
         assert client.options["environment"] == "prod"
         assert not client.options.get("send_default_pii")
+        assert client.options["include_local_variables"] is False  # SQL parameters, bodies
     finally:
         sentry_sdk.get_client().close()
         sentry_sdk.init()  # back to an inactive client

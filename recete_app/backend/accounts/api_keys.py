@@ -1,15 +1,19 @@
-"""API keys for the REST API: create (shown once), list, revoke, authenticate, expire."""
+"""API keys: create (shown once), list, revoke, authenticate, expire. What a key may do is its
+scopes (accounts/scopes.py); how long it lives is capped by `api_key_max_expiry_days`."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
+from recete_app.backend.accounts.scopes import normalize_scopes
 from recete_app.backend.accounts.sessions import Principal
+from recete_app.backend.config import get_settings
 from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import InvalidInput, NotFound, Unauthorized
 from recete_app.backend.models import ApiKey
@@ -21,36 +25,55 @@ from recete_app.backend.security.api_keys import (
 )
 from recete_app.backend.tenants import for_each_merchant
 
-MAX_EXPIRY_DAYS = 3650
-
 
 @dataclass(frozen=True)
 class CreatedKey:
     id: uuid.UUID
     key: str  # the only time the key itself exists outside the caller's hands
     prefix: str
-    expires_at: datetime | None
+    expires_at: datetime
+    scopes: list[str]
 
 
 def create_key(
-    session: Session, actor: str, name: str = "", expires_days: int | None = None
+    session: Session,
+    actor: str,
+    name: str = "",
+    expires_days: int | None = None,
+    scopes: Iterable[str] | None = None,
 ) -> CreatedKey:
-    if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRY_DAYS:
-        raise InvalidInput(f"expires_days must be between 1 and {MAX_EXPIRY_DAYS}.")
+    """A new key with the given scopes (default orders:write), expiring after expires_days, or
+    after the configured cap when none is given: no key lives forever."""
+    granted = normalize_scopes(scopes)
+    expires_at = datetime.now(UTC) + timedelta(days=_lifetime_days(expires_days))
     key = generate_api_key()
-    expires_at = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
     row = ApiKey(
         merchant_id=current_merchant_id(session),
         name=name.strip()[:200],
         prefix=display_prefix(key),
         key_hash=hash_api_key(key),
+        scopes=granted,
         expires_at=expires_at,
         created_by=_account_id(actor),
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor, "api_key.created", target=str(row.id), prefix=row.prefix)
-    return CreatedKey(row.id, key, row.prefix, expires_at)
+    audit.record(
+        session, actor, "api_key.created", target=str(row.id), prefix=row.prefix, scopes=granted
+    )
+    return CreatedKey(row.id, key, row.prefix, expires_at, granted)
+
+
+def _lifetime_days(expires_days: int | None) -> int:
+    cap = get_settings().api_key_max_expiry_days
+    if expires_days is None:
+        return cap
+    if not 1 <= expires_days <= cap:
+        raise InvalidInput(
+            f"expires_days must be between 1 and {cap}.",
+            details=[{"field": "expires_days", "message": f"must be between 1 and {cap}"}],
+        )
+    return expires_days
 
 
 def list_keys(session: Session) -> list[ApiKey]:
@@ -87,7 +110,12 @@ def authenticate_key(key: str) -> Principal:
     with session_scope(row.merchant_id) as session:
         stored = session.get_one(ApiKey, row.id)
         stored.last_used_at = datetime.now(UTC)
-    return Principal(merchant_id=row.merchant_id, actor=f"api_key:{row.id}", api_key_id=row.id)
+    return Principal(
+        merchant_id=row.merchant_id,
+        actor=f"api_key:{row.id}",
+        api_key_id=row.id,
+        scopes=frozenset(row.scopes),
+    )
 
 
 def expire_due_keys(session: Session, now: datetime | None = None) -> int:

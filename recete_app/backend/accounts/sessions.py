@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from recete_app.backend import audit
+from recete_app.backend.accounts.scopes import grants
 from recete_app.backend.accounts.signup import normalize_email
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
@@ -35,6 +36,14 @@ class Principal:
     account_id: uuid.UUID | None = None
     session_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
+    scopes: frozenset[str] = frozenset()  # an API key's; a person's session needs none
+
+    @property
+    def is_person(self) -> bool:
+        return self.api_key_id is None and self.session_id is not None
+
+    def allows(self, scope: str) -> bool:
+        return self.is_person or grants(self.scopes, scope)
 
 
 @dataclass(frozen=True)
@@ -52,12 +61,14 @@ def _find_account(email: str) -> Account | None:
         return session.exec(select(Account).where(Account.email == email)).first()
 
 
-def log_in(email: str, password: str) -> LoginResult:
+def log_in(email: str, password: str, *, address: str | None = None) -> LoginResult:
+    """`address` is the client's network address (None when there is none, e.g. the CLI: such
+    attempts share one budget per email)."""
     try:
         clean_email = normalize_email(email)
     except InvalidInput as exc:
         raise Unauthorized(WRONG_CREDENTIALS, code="wrong_credentials") from exc
-    _spend_login_attempt(clean_email)
+    _spend_login_attempt(clean_email, address or "unknown")
     account = _find_account(clean_email)
     if not verify_password(account.password_hash if account else None, password or ""):
         raise Unauthorized(WRONG_CREDENTIALS, code="wrong_credentials")
@@ -66,16 +77,22 @@ def log_in(email: str, password: str) -> LoginResult:
         return _open_session(session, account.id, password)
 
 
-def _spend_login_attempt(email: str) -> None:
-    """Guess budget per email, shared by the API and the dashboard (which bypasses HTTP limits)."""
-    limit = default_limits(get_settings())["login"]
-    verdict = shared_rate_limiter().hit(limit, email)
-    if not verdict.allowed:
-        minutes = max(1, round(verdict.retry_after / 60))
-        raise RateLimited(
-            f"Too many login attempts for this email. Try again in {minutes} minute(s).",
-            retry_after=verdict.retry_after,
-        )
+def _spend_login_attempt(email: str, address: str) -> None:
+    """Guess budgets shared by the API and the dashboard (which bypasses the HTTP limits): per
+    email and address, then a wider one per email from anywhere. Counting per email alone let
+    anyone lock the owner out with nine wrong passwords. An attempt its address is refused
+    spends nothing of the wider budget, so one address cannot use that up either."""
+    limits = default_limits(get_settings())
+    # The address comes first and holds no "/", so the key is unambiguous.
+    budgets = ((limits["login"], f"{address}/{email}"), (limits["login_any_address"], email))
+    for limit, key in budgets:
+        verdict = shared_rate_limiter().hit(limit, key)
+        if not verdict.allowed:
+            minutes = max(1, round(verdict.retry_after / 60))
+            raise RateLimited(
+                f"Too many login attempts for this email. Try again in {minutes} minute(s).",
+                retry_after=verdict.retry_after,
+            )
 
 
 def _open_session(session: Session, account_id: uuid.UUID, password: str) -> LoginResult:
@@ -104,13 +121,24 @@ def authenticate_session(token: str) -> Principal:
         raise Unauthorized("Your session has expired. Please log in again.") from exc
     with session_scope(claims.merchant_id) as session:
         row = session.get(AuthSession, claims.session_id)
-        if row is None or row.revoked_at is not None or row.expires_at <= datetime.now(UTC):
+        if row is None or not _belongs_and_lives(row, claims):
             raise Unauthorized("Your session has expired. Please log in again.")
     return Principal(
         merchant_id=claims.merchant_id,
         actor=f"account:{claims.account_id}",
         account_id=claims.account_id,
         session_id=claims.session_id,
+    )
+
+
+def _belongs_and_lives(row: AuthSession, claims: SessionClaims) -> bool:
+    """The row is the session of the token's account and merchant, and still open: a token
+    naming another account of the same session must not act as that account."""
+    return (
+        row.account_id == claims.account_id
+        and row.merchant_id == claims.merchant_id
+        and row.revoked_at is None
+        and row.expires_at > datetime.now(UTC)
     )
 
 

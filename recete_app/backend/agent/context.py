@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend.agent.answer_words import search_hints
+from recete_app.backend.agent.links import NO_LINKS, StoreLinks
 from recete_app.backend.agent.naming import (
     POINTS_AT_PURCHASE,
     asks_about_several,
@@ -70,6 +71,9 @@ class Inquiry:
     history: list[Turn]
     earlier_intents: list[str]  # intents of the customer's earlier messages, newest first
     answering_step: int | None  # the journey step this conversation last sent, if any
+    # What a reply may link to (links.read_store_links, once the sources are known); none
+    # until then, so a reply drafted without it carries no link at all.
+    store_links: StoreLinks = NO_LINKS
 
 
 def read_inquiry(session: Session, message_id: uuid.UUID) -> Inquiry | None:

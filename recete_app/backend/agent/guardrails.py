@@ -100,7 +100,8 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 @dataclass(frozen=True)
 class Violation:
     rule: str  # injection | other_customers | price_change | medical_claim | unsupported_fact |
-    # internal_data | private_data | wrong_language | too_long | empty
+    # internal_data | private_data | wrong_language | too_long | empty | foreign_link (a link
+    # not the store's, dropped: see links.py)
     detail: str
 
 

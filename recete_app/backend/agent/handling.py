@@ -13,7 +13,7 @@ second reply.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from recete_app.backend.agent.context import Inquiry, find_sources, read_inquiry
 from recete_app.backend.agent.intents import IntentGuess, classify
+from recete_app.backend.agent.links import read_store_links
 from recete_app.backend.agent.outcomes import record_decision
 from recete_app.backend.agent.pipeline import HUMAN_OWNED, Decision, decide
 from recete_app.backend.agent.responders import Responder, Source
@@ -92,6 +93,9 @@ def _next_reading(
             and inquiry.consent_state != "opted_out"
         )
         sources = find_sources(session, inquiry, embedder) if needs_sources else []
+        if needs_sources:  # a responder may draft: what it may link to
+            products = [p.product_id for p in inquiry.purchases] + [s.product_id for s in sources]
+            inquiry = replace(inquiry, store_links=read_store_links(session, products))
     return _Reading(inquiry, guess, sources)
 
 

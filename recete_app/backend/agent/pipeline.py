@@ -11,6 +11,7 @@ from typing import Any
 from recete_app.backend.agent.context import Inquiry
 from recete_app.backend.agent.guardrails import Violation, check_draft, screen_message
 from recete_app.backend.agent.intents import IntentGuess, asks_about_agent
+from recete_app.backend.agent.links import StoreLinks, keep_store_links
 from recete_app.backend.agent.replies import fixed_reply, order_status
 from recete_app.backend.agent.responders import (
     Draft,
@@ -107,6 +108,9 @@ def _grounded(
     inquiry: Inquiry, guess: IntentGuess, sources: list[Source], responder: Responder
 ) -> Decision:
     lang = inquiry.language
+    # A link in a product page that is not the store's never reaches the responder (a model
+    # cannot reword what it never saw); one the responder writes itself is dropped after.
+    sources, dropped = _own_links_only(sources, inquiry.store_links)
     request = DraftRequest(
         message=inquiry.text,
         language=lang,
@@ -128,7 +132,31 @@ def _grounded(
             _by_intent(inquiry, IntentGuess(intent, draft.confidence, True), sources, responder),
             usage=draft.usage,
         )
-    return _checked(inquiry, intent, draft, sources)
+    return _checked_without_foreign_links(inquiry, intent, draft, sources, dropped)
+
+
+def _checked_without_foreign_links(
+    inquiry: Inquiry, intent: str, draft: Draft, sources: list[Source], dropped: list[str]
+) -> Decision:
+    """The draft checked once any link not the store's is out of it; a link dropped from it or
+    from its sources is flagged, so the merchant learns which page carries one."""
+    kept = keep_store_links(draft.text, inquiry.store_links)
+    decision = _checked(inquiry, intent, replace(draft, text=kept.text), sources)
+    hosts = sorted({*dropped, *kept.dropped})
+    if not hosts:
+        return decision
+    found = Violation("foreign_link", f"links dropped: {hosts[:5]}")
+    return _with(decision, flags=[*decision.flags, found])
+
+
+def _own_links_only(sources: list[Source], links: StoreLinks) -> tuple[list[Source], list[str]]:
+    """The sources without links other than the store's, and the hosts of those dropped."""
+    cleaned, dropped = [], []
+    for source in sources:
+        kept = keep_store_links(source.text, links)
+        cleaned.append(replace(source, text=kept.text) if kept.dropped else source)
+        dropped += kept.dropped
+    return cleaned, dropped
 
 
 def _checked(inquiry: Inquiry, intent: str, draft: Draft, sources: list[Source]) -> Decision:

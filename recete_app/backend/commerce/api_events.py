@@ -3,7 +3,6 @@ mapping to OrderEvent. Any store or back office can send these."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -19,7 +18,7 @@ from recete_app.backend.commerce.events import (
     LineItem,
     OrderEvent,
 )
-from recete_app.backend.commerce.inbox import PROCESSED
+from recete_app.backend.commerce.inbox import PROCESSED, event_payload
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.models import ExternalEvent
 
@@ -125,6 +124,6 @@ def _customer(customer: ApiCustomer, when: datetime) -> CustomerInfo:
 
 
 def handle(session: Session, stored: ExternalEvent) -> str:
-    event = ApiOrderEvent.model_validate(json.loads(stored.raw_body))
+    event = ApiOrderEvent.model_validate(event_payload(stored))
     apply_order_event(session, to_order_event(event))
     return PROCESSED

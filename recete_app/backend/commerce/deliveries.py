@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from recete_app.backend.commerce.inbox import (
     IGNORED,
     PENDING,
+    REFUSED,
     Accepted,
-    json_object_text,
     store_event,
 )
 from recete_app.backend.commerce.routing import Route
+from recete_app.backend.security.untrusted_json import parse_object
+
+# (topic, payload) -> why this body is not what its topic says, or None when it is
+Inspection = Callable[[str, dict[str, Any]], str | None]
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,19 @@ class VerifiedDelivery:
 
 
 def record_delivery(
-    delivery: VerifiedDelivery, known_topics: Collection[str], kept_headers: Collection[str]
+    delivery: VerifiedDelivery,
+    known_topics: Collection[str],
+    kept_headers: Collection[str],
+    inspect: Inspection | None = None,
 ) -> Accepted:
-    """Keep the raw body (a JSON object) once per external id; unknown topics as `ignored`."""
-    body = json_object_text(delivery.raw_body)
-    status = PENDING if delivery.topic in known_topics else IGNORED
+    """Keep the raw body (a JSON object, parsed with bounds only now that its signature holds)
+    once per external id: unknown topics as `ignored`, a body `inspect` objects to as `refused`
+    with the reason."""
+    payload, body = parse_object(delivery.raw_body)
+    status, reason = (PENDING, None) if delivery.topic in known_topics else (IGNORED, None)
+    if status == PENDING and inspect is not None:
+        reason = inspect(delivery.topic, payload)
+        status = REFUSED if reason else PENDING
     kept = {k: v for k, v in delivery.headers.items() if k.lower() in kept_headers}
     route = delivery.route
     event_id = store_event(
@@ -44,5 +57,6 @@ def record_delivery(
         headers=kept,
         integration_id=route.integration_id,
         status=status,
+        error=reason,
     )
     return Accepted(event_id, route.merchant_id, status)

@@ -20,10 +20,16 @@ from sqlmodel import Session, col, or_, select
 from recete_app.backend.db import execute_alone, session_scope, tenant_scope_source
 from recete_app.backend.errors import RecetError
 from recete_app.backend.models import ExternalEvent
+from recete_app.backend.security.crypto import decrypt_field, encrypt_field
+from recete_app.backend.security.fields import WEBHOOK_BODY
 
 log = logging.getLogger(__name__)
 
 PENDING, PROCESSED, IGNORED, FAILED = "pending", "processed", "ignored", "failed"
+# Signed, but not what its topic says (a body re-sent under another topic) or not acted on
+# (a destructive topic that makes no sense now): kept with the reason, nothing changed.
+REFUSED = "refused"
+FINAL_ON_ARRIVAL = (IGNORED, REFUSED)
 MAX_ATTEMPTS = 5
 # An event still pending after this long was not picked up (dead Redis, crashed worker).
 SWEEP_AFTER = timedelta(seconds=60)
@@ -72,16 +78,26 @@ class Accepted:
         return self.event_id is None
 
 
-def json_object_text(raw: bytes) -> str:
-    """The body as text, if it is a JSON object (what every store webhook sends)."""
-    try:
-        text = raw.decode("utf-8")
-        parsed = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise RecetError("The request body is not valid JSON.", code="malformed_json") from exc
-    if not isinstance(parsed, dict):
-        raise RecetError("The request body must be a JSON object.", code="malformed_json")
-    return text
+class Refused(RecetError):
+    """A handler's verdict that a stored event must change nothing; its message is the reason
+    kept on the event."""
+
+    code = "refused"
+
+
+def event_payload_text(event: ExternalEvent) -> str:
+    return decrypt_field(event.raw_body, WEBHOOK_BODY)
+
+
+def event_payload(event: ExternalEvent) -> dict[str, Any]:
+    """The stored body, decrypted. It was parsed with bounds before it was stored."""
+    payload: dict[str, Any] = json.loads(event_payload_text(event))
+    return payload
+
+
+def sealed_body(text: str) -> str:
+    """A body as stored: encrypted like every other field that can carry a phone or an email."""
+    return encrypt_field(text, WEBHOOK_BODY)
 
 
 _STORED_COLUMNS = (
@@ -94,6 +110,7 @@ _STORED_COLUMNS = (
     "raw_body",
     "headers",
     "status",
+    "error",
     "attempts",
     "received_at",
     "processed_at",
@@ -134,9 +151,10 @@ def store_event(
     headers: dict[str, Any],
     integration_id: uuid.UUID | None = None,
     status: str = PENDING,
+    error: str | None = None,
 ) -> uuid.UUID | None:
     """Insert once per (provider, external id), committed when this returns; a duplicate
-    returns None and changes nothing."""
+    returns None and changes nothing. The body is stored encrypted."""
     now = datetime.now(UTC)
     values = {
         "scope_merchant_id": str(merchant_id),
@@ -146,12 +164,13 @@ def store_event(
         "provider": provider,
         "external_id": external_id[:255],
         "topic": topic[:100],
-        "raw_body": raw_body,
+        "raw_body": sealed_body(raw_body),
         "headers": headers,
         "status": status,
+        "error": error,
         "attempts": 0,
         "received_at": now,
-        "processed_at": now if status == IGNORED else None,
+        "processed_at": now if status in FINAL_ON_ARRIVAL else None,
     }
     rows = execute_alone(_STORE, values)
     return rows[0][0] if rows else None
@@ -203,11 +222,12 @@ def _claim_batch(session: Session, event_id: uuid.UUID) -> Sequence[ExternalEven
 
 
 def _apply(session: Session, event: ExternalEvent, handlers: dict[str, Handler]) -> None:
-    outcome = handlers[event.provider](session, event)
-    event.status = outcome
+    try:
+        event.status, event.error = handlers[event.provider](session, event), None
+    except Refused as refusal:  # raised before the handler changed anything
+        event.status, event.error = REFUSED, refusal.message[:1000]
     event.attempts += 1
     event.processed_at = datetime.now(UTC)
-    event.error = None
 
 
 def _process_one_by_one(

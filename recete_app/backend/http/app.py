@@ -18,6 +18,7 @@ from recete_app.backend.http.routes import (
     shopify_oauth,
     whatsapp,
 )
+from recete_app.backend.http.text_guard import RefuseNulMiddleware
 from recete_app.backend.security.rate_limits import (
     build_rate_limiter,
     default_limits,
@@ -51,6 +52,8 @@ def create_api(
     api.include_router(products.router)
     api.include_router(whatsapp.router)
     api.include_router(conversations.router)
+    # Added first, so it runs inside the request context (request id, rate limit, body cap).
+    api.add_middleware(RefuseNulMiddleware)
     api.add_middleware(
         RequestContextMiddleware,
         settings=settings,

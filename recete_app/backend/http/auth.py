@@ -1,12 +1,18 @@
-"""Who is calling: a dashboard session (Bearer JWT) or an API key (X-Api-Key or Bearer gg_live_)."""
+"""Who is calling: a dashboard session (Bearer JWT) or an API key (X-Api-Key or Bearer gg_live_),
+and whether they may. Routes depend on one of `require_admin`, `require_orders_write` or
+`require_person` (the `*Caller` aliases) rather than checking scopes themselves."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from recete_app.backend.accounts.api_keys import authenticate_key
+from recete_app.backend.accounts.scopes import ADMIN, ORDERS_WRITE
 from recete_app.backend.accounts.sessions import Principal, authenticate_session
-from recete_app.backend.errors import RateLimited, Unauthorized
+from recete_app.backend.errors import Forbidden, RateLimited, Unauthorized
 from recete_app.backend.security.api_keys import looks_like_api_key
 from recete_app.backend.security.rate_limits import Limit, RateLimiter
 
@@ -46,3 +52,34 @@ def _enforce(limiter: RateLimiter, limit: Limit, key: str) -> None:
             f"Rate limit of {limit.count} requests per {limit.window_seconds} s exceeded.",
             retry_after=verdict.retry_after,
         )
+
+
+def require_scope(scope: str) -> Callable[[Request], Principal]:
+    def dependency(request: Request) -> Principal:
+        principal = require_principal(request)
+        if not principal.allows(scope):
+            raise Forbidden(
+                f"This API key lacks the {scope} scope.",
+                code="insufficient_scope",
+            )
+        return principal
+
+    dependency.__name__ = f"require_scope_{scope.replace(':', '_')}"
+    return dependency
+
+
+def require_person(request: Request) -> Principal:
+    """A signed-in person only: an API key, whatever its scopes, cannot manage API keys."""
+    principal = require_principal(request)
+    if not principal.is_person:
+        raise Forbidden(
+            "Only a signed-in person can do this, not an API key.", code="needs_signed_in_person"
+        )
+    return principal
+
+
+require_admin = require_scope(ADMIN)
+require_orders_write = require_scope(ORDERS_WRITE)
+AdminCaller = Annotated[Principal, Depends(require_admin)]
+OrdersWriteCaller = Annotated[Principal, Depends(require_orders_write)]
+PersonCaller = Annotated[Principal, Depends(require_person)]

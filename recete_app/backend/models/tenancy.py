@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from recete_app.backend.models.base import (
@@ -69,7 +70,17 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     prefix: str = Field(max_length=32)
     key_hash: str = Field(max_length=64)
+    # What the key may do (accounts/scopes.py); the database's default is the narrowest scope.
+    scopes: list[str] = Field(
+        default_factory=lambda: ["orders:write"],
+        sa_column=sa.Column(
+            postgresql.ARRAY(sa.String(32)),
+            nullable=False,
+            server_default=sa.text("'{orders:write}'"),
+        ),
+    )
     created_at: datetime = created_field()
+    # Capped by api_key_max_expiry_days; null only on keys revoked before migration 0015.
     expires_at: datetime | None = timestamp_field(index=True)
     revoked_at: datetime | None = timestamp_field()
     last_used_at: datetime | None = timestamp_field()

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from recete_app.backend.models import Customer, Integration
+from recete_app.backend.models import Customer, ExternalEvent, Integration
 from recete_app.backend.security.crypto import (
     blind_index,
     decrypt_field,
@@ -19,6 +19,7 @@ from recete_app.backend.security.crypto import (
 PHONE = "customers.phone"
 EMAIL = "customers.email"
 INTEGRATION_SECRETS = "integrations.secrets"
+WEBHOOK_BODY = "external_events.raw_body"
 PHONE_COLUMNS = ("phone_encrypted", "phone_index", "phone_grams")
 
 
@@ -46,6 +47,7 @@ ENCRYPTED_COLUMNS = (
     EncryptedColumn(Customer, "phone_encrypted", PHONE),
     EncryptedColumn(Customer, "email_encrypted", EMAIL),
     EncryptedColumn(Integration, "secrets", INTEGRATION_SECRETS),
+    EncryptedColumn(ExternalEvent, "raw_body", WEBHOOK_BODY),
 )
 
 

@@ -80,6 +80,9 @@ def shared_rate_limiter() -> RateLimiter:
 def default_limits(settings: Settings) -> dict[str, Limit]:
     return {
         "login": Limit("login", settings.rate_limit_login_per_email, 900),
+        "login_any_address": Limit(
+            "login_any_address", settings.rate_limit_login_per_email_any_address, 900
+        ),
         "ip": Limit("ip", settings.rate_limit_ip_per_minute, 60),
         "api_key": Limit("api_key", settings.rate_limit_api_key_per_hour, 3600),
         "merchant": Limit("merchant", settings.rate_limit_merchant_per_hour, 3600),

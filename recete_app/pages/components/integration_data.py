@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from recete_app.backend.accounts.scopes import ORDERS_WRITE, SCOPES
 from recete_app.pages.components.integration_parts import events_table, section
 from recete_app.state.integrations import IntegrationsState, KeyRow
 from recete_app.state.order_imports import UPLOAD_ID, ImportRow, OrderImportState, ProblemRow
@@ -112,7 +113,9 @@ def _key_row(key: KeyRow) -> rx.Component:
         rx.table.cell(key.name),
         rx.table.cell(rx.code(key.prefix + "…")),
         rx.table.cell(rx.badge(key.state)),
+        rx.table.cell(rx.code(key.scopes), class_name="key-scopes"),
         rx.table.cell(key.created_at),
+        rx.table.cell(key.expires_at, class_name="key-expires"),
         rx.table.cell(
             rx.cond(
                 key.state == "active",
@@ -133,13 +136,16 @@ def api_access() -> rx.Component:
         "Generic order API",
         rx.text(
             "POST order events to /webhooks/commerce/api with an X-Api-Key header "
-            "(schema in the README).",
+            "(schema in the README). A key with orders:write can only do that; admin also "
+            "opens the REST API (/api/...). Keys expire, and only a signed-in person can "
+            "create or revoke them.",
             size="2",
             color_scheme="gray",
         ),
         rx.form(
             rx.hstack(
                 rx.input(name="name", placeholder="Key name, e.g. back office"),
+                rx.select(list(SCOPES), name="scope", default_value=ORDERS_WRITE, id="key-scope"),
                 rx.button("Create API key", type="submit", id="create-key"),
             ),
             on_submit=IntegrationsState.create_key,
@@ -161,7 +167,7 @@ def api_access() -> rx.Component:
                 rx.table.row(
                     *[
                         rx.table.column_header_cell(h)
-                        for h in ("Name", "Prefix", "State", "Created", "")
+                        for h in ("Name", "Prefix", "State", "Scopes", "Created", "Expires", "")
                     ]
                 )
             ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,22 +11,13 @@ from sqlmodel import Session
 
 from recete_app.backend import audit
 from recete_app.backend.commerce import products
-from recete_app.backend.commerce.inbox import IGNORED, PROCESSED
+from recete_app.backend.commerce.event_erasure import erase_body
+from recete_app.backend.commerce.inbox import IGNORED, PROCESSED, Refused, event_payload
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.commerce.parsing import decimal, text
 from recete_app.backend.commerce.shopify import normalize, privacy
+from recete_app.backend.commerce.shopify.topics import ORDER_TOPICS
 from recete_app.backend.models import ExternalEvent, Integration
-
-ORDER_TOPICS = frozenset(
-    {
-        "orders/create",
-        "orders/updated",
-        "orders/paid",
-        "orders/cancelled",
-        "orders/fulfilled",
-        "orders/partially_fulfilled",
-    }
-)
 
 
 def _orders(session: Session, _integration: Integration, payload: dict[str, Any]) -> None:
@@ -77,11 +67,18 @@ def _data_request(session: Session, _integration: Integration, payload: dict[str
     privacy.export_customer_data(session, payload)
 
 
-def _customer_redact(session: Session, _integration: Integration, payload: dict[str, Any]) -> None:
-    privacy.redact_customer(session, payload)
+def _customer_redact(session: Session, integration: Integration, payload: dict[str, Any]) -> None:
+    privacy.redact_customer(session, integration, payload)
 
 
 def _shop_redact(session: Session, integration: Integration, _payload: dict[str, Any]) -> None:
+    # Shopify sends shop/redact 48 hours after the app was uninstalled; for a shop that still
+    # has it installed the erasure can only be a replayed body.
+    if integration.status != "uninstalled":
+        raise Refused(
+            f"shop/redact erases a shop that uninstalled the app; {integration.external_id} is "
+            f"{integration.status}."
+        )
     privacy.redact_shop(session, integration)
 
 
@@ -107,7 +104,9 @@ def handle(session: Session, event: ExternalEvent) -> str:
     if handler is None:
         return IGNORED
     assert event.integration_id is not None
-    handler(session, _integration(session, event.integration_id), json.loads(event.raw_body))
+    handler(session, _integration(session, event.integration_id), event_payload(event))
+    if event.topic == "customers/redact":
+        erase_body(event)  # it names the person it erased; pending, so the erasure skipped it
     return PROCESSED
 
 

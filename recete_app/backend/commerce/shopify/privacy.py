@@ -2,40 +2,79 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, exists, or_, select
 
 from recete_app.backend import audit
 from recete_app.backend.commerce.customers import e164_or_none
+from recete_app.backend.commerce.event_erasure import (
+    Person,
+    erase_from_events,
+    erase_integration_events,
+)
+from recete_app.backend.commerce.inbox import Refused
 from recete_app.backend.commerce.parsing import text
-from recete_app.backend.models import Customer, Integration, Order, OrderItem, Product
+from recete_app.backend.models import (
+    AuditLog,
+    Customer,
+    Integration,
+    Order,
+    OrderItem,
+    Product,
+)
 from recete_app.backend.security.crypto import blind_index, decrypt_field
 from recete_app.backend.security.fields import EMAIL, PHONE
 
 SOURCE = "shopify"
+DATA_REQUEST = "privacy.data_request"
+
+
+def _person(payload: dict[str, Any]) -> dict[str, Any]:
+    person = payload.get("customer")
+    return person if isinstance(person, dict) else {}
 
 
 def _matching_customers(session: Session, payload: dict[str, Any]) -> list[Customer]:
-    person = payload.get("customer") if isinstance(payload.get("customer"), dict) else {}
-    assert isinstance(person, dict)
-    found: dict[uuid.UUID, Customer] = {}
+    """Customers of this shop the request names: by the shop's id for them, or by phone when
+    the customer came from the shop or bought there (the merchant's other channels' customers
+    are not the shop's to erase)."""
+    person = _person(payload)
     external_id = text(person.get("id"))
-    if external_id:
-        for row in session.exec(
-            select(Customer).where(Customer.source == SOURCE, Customer.external_id == external_id)
-        ):
-            found[row.id] = row
     phone = e164_or_none(text(person.get("phone")), None)
+    bought_here = exists().where(
+        col(Order.customer_id) == col(Customer.id), col(Order.source) == SOURCE
+    )
+    matches = []
+    if external_id:
+        matches.append(
+            (col(Customer.source) == SOURCE) & (col(Customer.external_id) == external_id)
+        )
     if phone:
-        by_phone = session.exec(
-            select(Customer).where(Customer.phone_index == blind_index(phone))
-        ).first()
-        if by_phone is not None:
-            found[by_phone.id] = by_phone
-    return list(found.values())
+        matches.append(
+            (col(Customer.phone_index) == blind_index(phone))
+            & or_(col(Customer.source) == SOURCE, bought_here)
+        )
+    if not matches:
+        return []
+    return list(session.exec(select(Customer).where(or_(*matches))).all())
+
+
+def _as_person(customer: Customer, payload: dict[str, Any]) -> Person:
+    named = _person(payload)
+    phones = {e164_or_none(text(named.get("phone")), None)}
+    emails = {(text(named.get("email")) or "").strip().lower()}
+    if customer.phone_encrypted:
+        phones.add(decrypt_field(customer.phone_encrypted, PHONE))
+    if customer.email_encrypted:
+        emails.add(decrypt_field(customer.email_encrypted, EMAIL).strip().lower())
+    ids = {customer.external_id, text(named.get("id"))}
+    return Person(
+        phones=frozenset(p for p in phones if p),
+        emails=frozenset(e for e in emails if "@" in e),
+        external_ids=frozenset(i for i in ids if i and len(i) >= 6),
+    )
 
 
 def export_customer_data(session: Session, payload: dict[str, Any]) -> None:
@@ -46,9 +85,10 @@ def export_customer_data(session: Session, payload: dict[str, Any]) -> None:
     audit.record(
         session,
         "shopify",
-        "privacy.data_request",
+        DATA_REQUEST,
         target=request_id,
         customers_found=len(export),
+        customer_ids=[str(c.id) for c in customers],
         export=export,
     )
 
@@ -76,13 +116,33 @@ def _customer_export(session: Session, customer: Customer) -> dict[str, Any]:
     }
 
 
-def redact_customer(session: Session, payload: dict[str, Any]) -> None:
+def redact_customer(session: Session, integration: Integration, payload: dict[str, Any]) -> None:
     """customers/redact: erase the person (and with them conversations, messages, consent log
-    and scheduled messages); orders stay as anonymous sales records."""
+    and scheduled messages) and blank the stored webhook bodies that name them; orders stay as
+    anonymous sales records. Only a customer of this shop is erased."""
     customers = _matching_customers(session, payload)
+    if not customers:
+        raise Refused(f"No customer of {integration.external_id} matches this request.")
+    people = [_as_person(customer, payload) for customer in customers]
     for customer in customers:
         session.delete(customer)
-    audit.record(session, "shopify", "privacy.customer_redacted", target=str(len(customers)))
+    erased = erase_from_events(session, people)
+    _forget_exports(session, {str(c.id) for c in customers})
+    audit.record(
+        session,
+        "shopify",
+        "privacy.customer_redacted",
+        target=str(len(customers)),
+        webhook_bodies_erased=erased,
+    )
+
+
+def _forget_exports(session: Session, customer_ids: set[str]) -> None:
+    """An earlier data request's export holds the person's phone and email: erased with them."""
+    for entry in session.exec(select(AuditLog).where(AuditLog.action == DATA_REQUEST)):
+        named = set(entry.details.get("customer_ids") or [])
+        if named & customer_ids:
+            entry.details = {**entry.details, "export": [], "export_erased": True}
 
 
 def redact_shop(session: Session, integration: Integration) -> None:
@@ -92,6 +152,13 @@ def redact_shop(session: Session, integration: Integration) -> None:
     session.execute(delete(Order).where(col(Order.source) == SOURCE))
     session.execute(delete(Customer).where(col(Customer.source) == SOURCE))
     session.execute(delete(Product).where(col(Product.source) == SOURCE))
+    erased = erase_integration_events(session, integration.id)
     integration.status = "redacted"
     integration.secrets = None
-    audit.record(session, "shopify", "privacy.shop_redacted", target=integration.external_id)
+    audit.record(
+        session,
+        "shopify",
+        "privacy.shop_redacted",
+        target=integration.external_id,
+        webhook_bodies_erased=erased,
+    )

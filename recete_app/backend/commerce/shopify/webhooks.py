@@ -9,6 +9,7 @@ from recete_app.backend.commerce.inbox import Accepted
 from recete_app.backend.commerce.integrations import SHOP_DOMAIN
 from recete_app.backend.commerce.routing import route_by_store
 from recete_app.backend.commerce.shopify.handlers import TOPICS
+from recete_app.backend.commerce.shopify.topics import misfit
 from recete_app.backend.commerce.signatures import valid_base64_signature
 from recete_app.backend.config import get_settings
 from recete_app.backend.errors import RecetError, Unauthorized
@@ -48,7 +49,11 @@ def accept(delivery: ShopifyDelivery) -> Accepted:
         raise RecetError(
             "X-Shopify-Topic and X-Shopify-Webhook-Id are required.", code="missing_headers"
         )
+    # Webhook ids are Shopify's per shop: another shop may use the same one.
+    external_id = f"{route.integration_id}:{delivery.webhook_id}"
     verified = VerifiedDelivery(
-        route, "shopify", delivery.webhook_id, delivery.topic, delivery.raw_body, delivery.headers
+        route, "shopify", external_id, delivery.topic, delivery.raw_body, delivery.headers
     )
-    return record_delivery(verified, TOPICS, KEPT_HEADERS)
+    return record_delivery(
+        verified, TOPICS, KEPT_HEADERS, lambda topic, payload: misfit(topic, payload, shop)
+    )

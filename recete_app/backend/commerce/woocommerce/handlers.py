@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlmodel import Session
 
 from recete_app.backend.commerce import products
-from recete_app.backend.commerce.inbox import IGNORED, PROCESSED
+from recete_app.backend.commerce.inbox import IGNORED, PROCESSED, event_payload
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.commerce.woocommerce import normalize
 from recete_app.backend.models import ExternalEvent
@@ -18,7 +16,7 @@ TOPICS = ORDER_TOPICS | PRODUCT_TOPICS | {"product.deleted"}
 
 
 def handle(session: Session, event: ExternalEvent) -> str:
-    payload = json.loads(event.raw_body)
+    payload = event_payload(event)
     if event.topic in ORDER_TOPICS:
         apply_order_event(session, normalize.order_event(payload))
     elif event.topic in PRODUCT_TOPICS:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from recete_app.backend.accounts import sessions, signup
-from recete_app.backend.accounts.sessions import Principal
-from recete_app.backend.http.auth import bearer_token, require_principal
+from recete_app.backend.http.auth import AdminCaller, bearer_token
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -54,15 +52,20 @@ def _session_response(result: sessions.LoginResult) -> SessionResponse:
     )
 
 
+def _address(request: Request) -> str | None:
+    """The client's address: login guesses are budgeted per email and address."""
+    return request.client.host if request.client else None
+
+
 @router.post("/signup", status_code=201)
-def sign_up(body: SignUpRequest) -> SessionResponse:
+def sign_up(body: SignUpRequest, request: Request) -> SessionResponse:
     signup.sign_up(body.store_name, body.email, body.password)
-    return _session_response(sessions.log_in(body.email, body.password))
+    return _session_response(sessions.log_in(body.email, body.password, address=_address(request)))
 
 
 @router.post("/login")
-def log_in(body: LoginRequest) -> SessionResponse:
-    return _session_response(sessions.log_in(body.email, body.password))
+def log_in(body: LoginRequest, request: Request) -> SessionResponse:
+    return _session_response(sessions.log_in(body.email, body.password, address=_address(request)))
 
 
 @router.post("/logout", status_code=204)
@@ -73,7 +76,7 @@ def log_out(request: Request) -> None:
 
 
 @router.get("/me")
-def me(principal: Annotated[Principal, Depends(require_principal)]) -> MeResponse:
+def me(principal: AdminCaller) -> MeResponse:
     info = sessions.describe(principal)
     return MeResponse(
         merchant_id=str(info.merchant_id),

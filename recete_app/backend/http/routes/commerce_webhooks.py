@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from recete_app.backend import queueing
-from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.commerce.api_events import ApiOrderEvent
 from recete_app.backend.commerce.inbox import PENDING, Accepted, store_event
 from recete_app.backend.commerce.shopify.webhooks import ShopifyDelivery, accept
 from recete_app.backend.commerce.woocommerce import webhooks as woocommerce
 from recete_app.backend.errors import InvalidInput
-from recete_app.backend.http.auth import require_principal
+from recete_app.backend.http.auth import OrdersWriteCaller
 
 router = APIRouter(tags=["webhooks"])
 
@@ -78,9 +76,7 @@ router.add_route(
 
 
 @router.post("/webhooks/commerce/api", status_code=202)
-def api_order_event(
-    body: ApiOrderEvent, caller: Annotated[Principal, Depends(require_principal)]
-) -> dict[str, str]:
+def api_order_event(body: ApiOrderEvent, caller: OrdersWriteCaller) -> dict[str, str]:
     """Generic order events; resending an event with the same `id` changes nothing."""
     event_id = store_event(
         caller.merchant_id,

@@ -9,16 +9,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.db import session_scope
-from recete_app.backend.http.auth import require_principal
+from recete_app.backend.http.auth import AdminCaller
 from recete_app.backend.messaging import inbox
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
-Caller = Annotated[Principal, Depends(require_principal)]
+Caller = AdminCaller
 
 
 class ConversationSummary(BaseModel):

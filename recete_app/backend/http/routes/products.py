@@ -6,17 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.db import session_scope
-from recete_app.backend.http.auth import require_principal
+from recete_app.backend.http.auth import AdminCaller
 from recete_app.backend.knowledge.embeddings import configured_embedder
 from recete_app.backend.knowledge.search import search
 
 router = APIRouter(prefix="/api/products", tags=["products"])
-Caller = Annotated[Principal, Depends(require_principal)]
+Caller = AdminCaller
 
 
 class ChunkView(BaseModel):

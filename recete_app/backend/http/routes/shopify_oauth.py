@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse
 
-from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.commerce.shopify import install
 from recete_app.backend.config import get_settings
-from recete_app.backend.http.auth import require_principal
+from recete_app.backend.http.auth import AdminCaller
 
 router = APIRouter(prefix="/api/integrations/shopify/oauth", tags=["integrations"])
 BINDING_COOKIE = "recete_shopify_oauth"
@@ -23,9 +20,7 @@ class StartRequest(BaseModel):
 
 
 @router.post("/start")
-def start(
-    body: StartRequest, caller: Annotated[Principal, Depends(require_principal)]
-) -> JSONResponse:
+def start(body: StartRequest, caller: AdminCaller) -> JSONResponse:
     started = install.start_install(caller.merchant_id, body.shop)
     response = JSONResponse({"authorize_url": started.authorize_url})
     response.set_cookie(

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 
-from recete_app.backend.accounts.sessions import Principal
-from recete_app.backend.http.auth import require_principal
+from recete_app.backend.http.auth import AdminCaller
 from recete_app.backend.http.routes.commerce_webhooks import acknowledge
 from recete_app.backend.messaging import sandbox
 from recete_app.backend.messaging.whatsapp import webhooks
 
 router = APIRouter(tags=["whatsapp"])
-Caller = Annotated[Principal, Depends(require_principal)]
+Caller = AdminCaller
 
 
 async def verify_subscription(request: Request) -> PlainTextResponse:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlmodel import Session, select
 
 from recete_app.backend.agent.service import answer_after_commit
+from recete_app.backend.commerce.inbox import event_payload
 from recete_app.backend.messaging.inbound import STORED, receive
 from recete_app.backend.messaging.statuses import apply_status, note_number_errors
 from recete_app.backend.messaging.whatsapp.payloads import InvalidWebhookPayload, parse_webhook
@@ -15,8 +14,8 @@ from recete_app.backend.models import ExternalEvent, Integration
 
 def handle(session: Session, event: ExternalEvent) -> str:
     try:
-        batch = parse_webhook(json.loads(event.raw_body))
-    except (InvalidWebhookPayload, json.JSONDecodeError):
+        batch = parse_webhook(event_payload(event))
+    except InvalidWebhookPayload:
         return "ignored"
     # One delivery may carry several numbers of the same Meta app: only this merchant's count.
     own = set(
