@@ -58,8 +58,8 @@ QUESTIONS = (
 
 
 def prepare(customers: int, token: str) -> uuid.UUID:
+    from recete_app.backend import integrations
     from recete_app.backend.accounts.signup import sign_up
-    from recete_app.backend.commerce import integrations
     from recete_app.backend.commerce.events import (
         ConsentInfo,
         CustomerInfo,

@@ -192,7 +192,7 @@ _CHUNK_COLUMNS = (
 def _copy_rows(raw: Any, sizes: list[tuple[uuid.UUID, int]]) -> float:
     """COPY every merchant's products and chunks; returns the seconds spent embedding."""
     from recete_app.backend.knowledge.embeddings import LocalEmbedder
-    from recete_app.backend.knowledge.text import fold
+    from recete_app.backend.text import fold
 
     embedder, embedding = LocalEmbedder(), 0.0
     with raw.cursor() as cur:

@@ -9,9 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from recete_app.backend import db
+from recete_app.backend import db, integrations
 from recete_app.backend.accounts.signup import sign_up
-from recete_app.backend.commerce import integrations
 from recete_app.backend.journeys.settings import journey_for, journey_steps
 from recete_app.backend.models import Customer, Order, OrderItem, ScheduledMessage
 from recete_app.backend.security.fields import stored_phone

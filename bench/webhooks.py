@@ -112,8 +112,8 @@ def main() -> None:
 def _prepare(url: str) -> Any:
     import sqlalchemy as sa
 
+    from recete_app.backend import integrations
     from recete_app.backend.accounts.signup import sign_up
-    from recete_app.backend.commerce import integrations
     from recete_app.backend.db import get_engine, session_scope
 
     with get_engine(owner=True).begin() as conn:
@@ -155,10 +155,10 @@ def _process(merchant_id: Any) -> dict[str, Any]:
     """Half the stored events on one thread, half on the worker's thread pool."""
     from sqlmodel import col, select
 
-    from recete_app.backend.commerce.processing import process_stored_event
     from recete_app.backend.config import get_settings
     from recete_app.backend.db import session_scope
     from recete_app.backend.models import ExternalEvent
+    from recete_app.backend.services.webhook_processing import process_stored_event
 
     threads = get_settings().worker_threads
     with session_scope(merchant_id) as session:

@@ -68,8 +68,8 @@ def cmd_import_orders(args: argparse.Namespace) -> int:
 
 
 def cmd_integration_add(args: argparse.Namespace) -> int:
+    from recete_app.backend import integrations
     from recete_app.backend.accounts.merchants import merchant_for_email
-    from recete_app.backend.commerce import integrations
     from recete_app.backend.db import session_scope
 
     kind = args.kind

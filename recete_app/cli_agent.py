@@ -9,8 +9,8 @@ from typing import Any
 
 def cmd_eval_agent(args: argparse.Namespace) -> int:
     from recete_app.backend.accounts.merchants import merchant_for_email
-    from recete_app.backend.agent import evaluation
-    from recete_app.backend.messaging.sandbox import write_as_customer
+    from recete_app.backend.services import agent_evaluation as evaluation
+    from recete_app.backend.services.sandbox import write_as_customer
 
     with open(args.file, encoding="utf-8") as handle:
         cases = evaluation.read_cases(handle)

@@ -71,14 +71,14 @@ def cmd_products_scrape(args: argparse.Namespace) -> int:
     from recete_app.backend.accounts.merchants import merchant_for_email
     from recete_app.backend.db import session_scope
     from recete_app.backend.knowledge import scrape_jobs
+    from recete_app.backend.models import ScrapeJob
     from recete_app.backend.scraping.reading import PageOutcome
 
     merchant_id, account_id = merchant_for_email(args.merchant)
-    with session_scope(merchant_id) as session:
-        job = scrape_jobs.start_scrape(session, args.urls, f"account:{account_id}")
+    actor = f"account:{account_id}"
+    job_id = scrape_jobs.request_scrape(merchant_id, args.urls, actor, queue=args.queue)
     if args.queue:
-        scrape_jobs.enqueue(job)
-        print(f"queued scrape job {job.id}; a worker reads the pages")
+        print(f"queued scrape job {job_id}; a worker reads the pages")
         return 0
 
     def report(outcome: PageOutcome) -> None:
@@ -87,9 +87,9 @@ def cmd_products_scrape(args: argparse.Namespace) -> int:
         elif outcome.error is not None:
             print(f"failed  {outcome.url}  {outcome.error.code}: {outcome.error.message}")
 
-    status = scrape_jobs.run_scrape(merchant_id, job.id, on_page=report)
+    status = scrape_jobs.run_scrape(merchant_id, job_id, on_page=report)
     with session_scope(merchant_id) as session:
-        done = session.get_one(type(job), job.id)
+        done = session.get_one(ScrapeJob, job_id)
         print(f"{status}: {done.pages_done} read, {done.pages_failed} failed")
         return 0 if status == "done" and done.pages_done else 1
 

@@ -12,10 +12,10 @@ from recete_app.pages import (
     integrations,
     journeys,
     products,
-    routes,
     simulator,
 )
 from recete_app.runtime import backend_lifespan, prepare_process
+from recete_app.state import routes
 from recete_app.state.auth import AuthState
 from recete_app.state.conversations import ConversationsState
 from recete_app.state.integrations import IntegrationsState

@@ -8,8 +8,8 @@ import dramatiq
 
 from recete_app.backend import queueing
 from recete_app.backend.commerce import catalogue, order_imports
-from recete_app.backend.commerce.processing import events_to_retry, process_stored_event
 from recete_app.backend.commerce.shopify import reconcile
+from recete_app.backend.services.webhook_processing import events_to_retry, process_stored_event
 from recete_app.backend.tenants import ids_per_merchant
 
 

@@ -77,7 +77,7 @@ def empty_tables() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_process_caches() -> Iterator[None]:
     """Budgets and webhook routes are cached per process; each test starts without them."""
-    from recete_app.backend.commerce.routing import forget_routes
+    from recete_app.backend.intake.routing import forget_routes
     from recete_app.backend.security.rate_limits import shared_rate_limiter
 
     shared_rate_limiter.cache_clear()

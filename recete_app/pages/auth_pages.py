@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from recete_app.pages import routes
+from recete_app.state import routes
 from recete_app.state.auth import AuthState
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from recete_app.pages import routes
 from recete_app.pages.components.conversation_parts import (
     THREAD,
     bubble,
@@ -16,6 +15,7 @@ from recete_app.pages.components.conversation_parts import (
 )
 from recete_app.pages.components.conversation_reply import composer
 from recete_app.pages.layout import dashboard_page, empty_state
+from recete_app.state import routes
 from recete_app.state.conversations import ConversationsState
 
 

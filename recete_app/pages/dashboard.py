@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from recete_app.pages import routes
 from recete_app.pages.layout import dashboard_page, empty_state
+from recete_app.state import routes
 from recete_app.state.auth import AuthState
 
 

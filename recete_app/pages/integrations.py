@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from recete_app.pages import routes
 from recete_app.pages.components.integration_data import api_access, csv_import
 from recete_app.pages.components.integration_parts import events_table, labelled_input, section
 from recete_app.pages.components.whatsapp_parts import test_message_form, whatsapp_connect_form
 from recete_app.pages.layout import dashboard_page
+from recete_app.state import routes
 from recete_app.state.integrations import IntegrationCard, IntegrationsState
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from recete_app.pages import routes
 from recete_app.pages.components.integration_parts import section
 from recete_app.pages.components.journey_parts import field, step_card
 from recete_app.pages.layout import dashboard_page
+from recete_app.state import routes
 from recete_app.state.auth import AuthState
 from recete_app.state.journeys import JourneysState, PlannedRow
 from recete_app.state.sends_in_doubt import DoubtRow, SendsInDoubtState

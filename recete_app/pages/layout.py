@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from recete_app.pages import routes
+from recete_app.state import routes
 from recete_app.state.auth import AuthState
 
 

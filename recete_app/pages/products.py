@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from recete_app.pages import routes
 from recete_app.pages.components.integration_parts import section
 from recete_app.pages.components.product_parts import (
     add_products,
@@ -13,6 +12,7 @@ from recete_app.pages.components.product_parts import (
     product_detail,
 )
 from recete_app.pages.layout import dashboard_page
+from recete_app.state import routes
 from recete_app.state.products import ProductRow, ProductsState
 
 

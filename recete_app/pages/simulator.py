@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from recete_app.pages import routes
 from recete_app.pages.components.integration_parts import section
 from recete_app.pages.layout import dashboard_page
+from recete_app.state import routes
 from recete_app.state.simulator import BubbleRow, PlannedStepRow, SimulatorState
 
 

@@ -8,7 +8,7 @@ import reflex as rx
 
 from recete_app.backend.accounts import sessions, signup
 from recete_app.backend.errors import RecetError, Unauthorized
-from recete_app.pages import routes
+from recete_app.state import routes
 
 
 class AuthState(rx.State):

@@ -16,7 +16,7 @@ from recete_app.backend.accounts.sessions import Principal, authenticate_session
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError, Unauthorized
 from recete_app.backend.messaging import inbox
-from recete_app.pages import routes
+from recete_app.state import routes
 from recete_app.state.auth import AuthState
 from recete_app.state.conversation_rows import (
     Bubble,

@@ -9,16 +9,16 @@ from typing import Any
 
 import reflex as rx
 
-from recete_app.backend import queueing
+from recete_app.backend import integrations, queueing
 from recete_app.backend.accounts import api_keys
 from recete_app.backend.accounts.scopes import ORDERS_WRITE
-from recete_app.backend.commerce import integrations, overview
+from recete_app.backend.commerce import overview
 from recete_app.backend.commerce.shopify import install
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.messaging import test_message
-from recete_app.pages import routes
+from recete_app.state import routes
 from recete_app.state.session import MerchantPage, current_principal
 
 # The WhatsApp connect form's fields, all required: (field, what the merchant calls it).

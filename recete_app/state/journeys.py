@@ -19,7 +19,7 @@ from recete_app.backend.journeys import views
 from recete_app.backend.journeys.schedule import TEXT_REPLY
 from recete_app.backend.messaging.templates import TemplateSpec
 from recete_app.backend.models import JourneyStep
-from recete_app.pages import routes
+from recete_app.state import routes
 from recete_app.state.session import MerchantPage, current_principal
 
 # The languages a step's templates are edited in, in display order.

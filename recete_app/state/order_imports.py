@@ -15,7 +15,7 @@ from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.models import OrderImport
-from recete_app.pages import routes
+from recete_app.state import routes
 from recete_app.state.session import current_principal
 
 UPLOAD_ID = "orders_csv"

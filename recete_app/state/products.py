@@ -11,12 +11,11 @@ import reflex as rx
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
-from recete_app.backend.knowledge import product_views, scrape_jobs
+from recete_app.backend.knowledge import product_views
 from recete_app.backend.knowledge.embeddings import configured_embedder
 from recete_app.backend.knowledge.search import search
-from recete_app.backend.knowledge.text import detect_language
-from recete_app.pages import routes
-from recete_app.state.scrape_jobs import ScrapeJobState
+from recete_app.backend.text import detect_language
+from recete_app.state import routes
 from recete_app.state.session import MerchantPage, current_principal
 
 
@@ -155,20 +154,6 @@ class ProductsState(MerchantPage, rx.State):
         self._refresh(principal.merchant_id)
         self.notice, self.error = "Saved. The assistant answers from your text now.", ""
         return None
-
-    @rx.event
-    async def rescrape(self) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
-        if not self.selected_url:
-            self.error = "This product has no page address to read."
-            return None
-        with session_scope(principal.merchant_id) as session:
-            job = scrape_jobs.start_scrape(session, [self.selected_url], principal.actor)
-        scrape_jobs.enqueue(job)
-        self.notice = "Reading the page again; progress shows under Add products."
-        return ScrapeJobState.load
 
     @rx.event
     async def delete_product(self) -> Any:

@@ -14,7 +14,7 @@ from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.knowledge import scrape_jobs
 from recete_app.backend.models import ScrapeJob
-from recete_app.pages import routes
+from recete_app.state import routes
 from recete_app.state.session import current_principal
 
 POLL_SECONDS = 1.0
@@ -62,6 +62,7 @@ def _job_row(job: ScrapeJob) -> JobRow:
 class ScrapeJobState(rx.State):
     jobs: list[JobRow] = []
     error: str = ""
+    notice: str = ""
     watching: bool = False
 
     @rx.event
@@ -77,15 +78,35 @@ class ScrapeJobState(rx.State):
         if principal is None:
             return rx.redirect(routes.LOGIN)
         urls = str(form.get("urls", "")).split()
-        self.error = ""
+        self.error = self.notice = ""
         try:
-            with session_scope(principal.merchant_id) as session:
-                job = scrape_jobs.start_scrape(session, urls, principal.actor)
+            await asyncio.to_thread(
+                scrape_jobs.request_scrape, principal.merchant_id, urls, principal.actor
+            )
         except RecetError as exc:
             self.error = exc.message
             return None
-        scrape_jobs.enqueue(job)
         return [rx.set_value("scrape-urls", ""), self._refresh(principal.merchant_id)]
+
+    @rx.event
+    async def read_again(self, url: str) -> Any:
+        """A product's own page, read again (the Products page's "Read page again")."""
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.error = self.notice = ""
+        if not url:
+            self.error = "This product has no page address to read."
+            return None
+        try:
+            await asyncio.to_thread(
+                scrape_jobs.request_scrape, principal.merchant_id, [url], principal.actor
+            )
+        except RecetError as exc:
+            self.error = exc.message
+            return None
+        self.notice = "Reading the page again; its progress shows below."
+        return self._refresh(principal.merchant_id)
 
     def _refresh(self, merchant_id: uuid.UUID) -> Any:
         with session_scope(merchant_id) as session:

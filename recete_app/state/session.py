@@ -10,7 +10,7 @@ import reflex as rx
 
 from recete_app.backend.accounts.sessions import Principal, authenticate_session
 from recete_app.backend.errors import Unauthorized
-from recete_app.pages import routes
+from recete_app.state import routes
 from recete_app.state.auth import AuthState
 
 

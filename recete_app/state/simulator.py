@@ -12,8 +12,8 @@ import reflex as rx
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
-from recete_app.backend.messaging import sandbox
-from recete_app.pages import routes
+from recete_app.backend.services import sandbox
+from recete_app.state import routes
 from recete_app.state.session import MerchantPage, current_principal
 
 DEFAULT_PHONE = "+905321234567"

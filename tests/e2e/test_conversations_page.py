@@ -15,7 +15,7 @@ from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo, LineIt
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.db import session_scope
 from recete_app.backend.journeys.planner import apply_domain_events
-from recete_app.backend.messaging.sandbox import write_as_customer
+from recete_app.backend.services.sandbox import write_as_customer
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_integrations_page import sign_up
 from tests.support import owner_sql

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
+from recete_app.backend import integrations
 from recete_app.backend.accounts.signup import sign_up
-from recete_app.backend.commerce import integrations
-from recete_app.backend.commerce.processing import process_stored_event
 from recete_app.backend.db import session_scope
 from recete_app.backend.models import ExternalEvent
+from recete_app.backend.services.webhook_processing import process_stored_event
 
 SHOP = "lale-kozmetik.myshopify.com"
 SHOP_SECRET = "shpss_custom_app_secret_0123456789abcdef"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, time
 
+from recete_app.backend import integrations
 from recete_app.backend.accounts.signup import sign_up
-from recete_app.backend.commerce import integrations
 from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo, LineItem, OrderEvent
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.db import session_scope

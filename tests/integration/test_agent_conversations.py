@@ -17,11 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from recete_app.backend import queueing
+from recete_app.backend import integrations, queueing
 from recete_app.backend.agent import handling, service
 from recete_app.backend.agent.links import read_store_links
 from recete_app.backend.agent.openai_responder import OpenAIResponder
-from recete_app.backend.commerce import integrations
 from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo, LineItem, OrderEvent
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.config import get_settings

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from recete_app.backend import db
 from recete_app.backend.accounts.api_keys import authenticate_key
-from recete_app.backend.commerce.inbox import event_payload, store_event
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
+from recete_app.backend.intake.events import event_payload, store_event
 from recete_app.backend.models import Customer, ExternalEvent, Integration
 from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field, key_id_of
 from recete_app.backend.security.fields import INTEGRATION_SECRETS, PHONE
@@ -162,7 +162,7 @@ def test_keys_rotate_reencrypts_values_and_refreshes_blind_indexes(
 def test_integration_add_stores_secrets_encrypted_and_prints_the_webhook_url(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from recete_app.backend.commerce.integrations import find_integration, read_secrets
+    from recete_app.backend.integrations import find_integration, read_secrets
 
     _create_merchant(capsys)
     assert (

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event as sa_event
 from sqlmodel import col, select
 
-from recete_app.backend.commerce.processing import process_stored_event
 from recete_app.backend.db import get_engine, session_scope
 from recete_app.backend.http.app import create_api
 from recete_app.backend.models import ExternalEvent
+from recete_app.backend.services.webhook_processing import process_stored_event
 from tests.integration.commerce_fixtures import SHOP_SECRET, Shop, connect_shop
 from tests.support import fixture_json, owner_sql, shopify_headers
 

@@ -18,7 +18,7 @@ from recete_app.backend.errors import Conflict
 from recete_app.backend.http.app import create_api
 from recete_app.backend.journeys.settings import journey_for, journey_steps
 from recete_app.backend.messaging import inbox
-from recete_app.backend.messaging.sandbox import write_as_customer
+from recete_app.backend.services.sandbox import write_as_customer
 from tests.integration.journey_fixtures import PHONE, deliver, new_merchant
 from tests.support import owner_sql
 

@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 
 from recete_app.backend.accounts.signup import sign_up
 from recete_app.backend.commerce.catalogue import import_catalogue
-from recete_app.backend.commerce.integrations import find_integration, read_secrets
 from recete_app.backend.commerce.shopify import reconcile
 from recete_app.backend.commerce.shopify.client import ShopifyError
 from recete_app.backend.config import get_settings
 from recete_app.backend.http.app import create_api
+from recete_app.backend.integrations import find_integration, read_secrets
 from tests.fakes.shopify import FakeShopify, graphql_order
 from tests.integration.commerce_fixtures import connect_shop
 from tests.support import owner_sql

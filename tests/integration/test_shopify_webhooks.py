@@ -401,7 +401,7 @@ def test_an_event_accepted_while_the_queue_is_down_is_swept_up_later(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from recete_app.backend.commerce import processing
+    from recete_app.backend.services import webhook_processing as processing
 
     def dead_redis(**_: str) -> None:
         raise ConnectionError("Redis is down")
@@ -426,7 +426,7 @@ def test_a_failing_event_is_recorded_and_retried_with_backoff(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from recete_app.backend.commerce import processing
+    from recete_app.backend.services import webhook_processing as processing
 
     post(client, "refunds/create", b'{"id": 1, "order_id": null}')
     assert process_pending(shop.merchant_id) == ["failed"]

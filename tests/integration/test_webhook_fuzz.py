@@ -199,7 +199,7 @@ def test_woocommerce_receiver_never_500s_or_stores_unsigned_bodies(
 
 @pytest.fixture()
 def woo_integration(client: TestClient) -> str:
-    from recete_app.backend.commerce import integrations
+    from recete_app.backend import integrations
     from recete_app.backend.db import session_scope
 
     shop = connect_shop()

@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from recete_app.backend import integrations
 from recete_app.backend.accounts.api_keys import create_key
 from recete_app.backend.accounts.signup import sign_up
-from recete_app.backend.commerce import integrations
 from recete_app.backend.commerce.customers import customer_for_phone, record_consent
 from recete_app.backend.commerce.events import ConsentInfo
 from recete_app.backend.config import get_settings

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from recete_app.backend import integrations
 from recete_app.backend.accounts.signup import sign_up
-from recete_app.backend.commerce import integrations
 from recete_app.backend.commerce.catalogue import import_catalogue
 from recete_app.backend.commerce.woocommerce.client import WooCommerceError
 from recete_app.backend.db import session_scope

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from recete_app.backend.agent.answer_words import search_hints
-from recete_app.backend.knowledge.text import detect_language
+from recete_app.backend.text import detect_language
 
 
 @pytest.mark.parametrize(

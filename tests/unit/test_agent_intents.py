@@ -8,7 +8,7 @@ import pytest
 
 from recete_app.backend.agent.context import reply_language
 from recete_app.backend.agent.intents import asks_about_agent, classify
-from recete_app.backend.knowledge.text import detect_language
+from recete_app.backend.text import detect_language
 
 
 @pytest.mark.parametrize(

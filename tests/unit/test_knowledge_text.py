@@ -8,7 +8,7 @@ import pytest
 
 from recete_app.backend.knowledge.chunking import chunk_section
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
-from recete_app.backend.knowledge.text import (
+from recete_app.backend.text import (
     detect_language,
     fold,
     turkish_lower,

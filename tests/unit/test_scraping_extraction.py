@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recete_app.backend.knowledge.chunking import SECTIONS, chunk_section
+from recete_app.backend.knowledge.chunking import chunk_section
+from recete_app.backend.models.knowledge import SECTIONS
 from recete_app.backend.scraping.errors import ScrapeError
 from recete_app.backend.scraping.extraction import (
     ScrapedProduct,

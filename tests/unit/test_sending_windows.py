@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from recete_app.backend.messaging.windows import (
     SendingWindow,
-    customer_timezone,
     first_free_day,
     local_day,
     next_allowed_time,
 )
+from recete_app.backend.phones import customer_timezone
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from recete_app.backend.commerce import routing
+from recete_app.backend.intake import routing
 from recete_app.backend.models import Integration
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from recete_app.backend.knowledge.embeddings import STOP_WORDS
-from recete_app.backend.knowledge.text import fold, words
+from recete_app.backend.text import fold, words
 
 # Questions that ask for a part of the page the question's own words may not reach, and the
 # page's words for it in each language (searched in the reply's language only: Turkish words

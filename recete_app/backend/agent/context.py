@@ -24,7 +24,6 @@ from recete_app.backend.agent.responders import Purchase, Source, Turn
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.search import Hit, search
 from recete_app.backend.knowledge.sections import best_section_text
-from recete_app.backend.knowledge.text import detect_language, fold, words
 from recete_app.backend.models import (
     Conversation,
     Customer,
@@ -33,6 +32,7 @@ from recete_app.backend.models import (
     Order,
     OrderItem,
 )
+from recete_app.backend.text import detect_language, fold, words
 
 HISTORY = 10  # earlier messages shown to the responder
 ORDERS = 5  # the customer's latest orders

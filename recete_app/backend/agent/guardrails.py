@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from recete_app.backend.agent.responders import Source
-from recete_app.backend.knowledge.text import detect_language, fold, words
+from recete_app.backend.text import detect_language, fold, words
 
 MAX_REPLY_CHARS = 1000  # WhatsApp allows 4096; a phone screen is the real limit
 

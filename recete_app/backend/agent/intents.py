@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from recete_app.backend.knowledge.text import fold
 from recete_app.backend.messaging.opt_out import is_opt_out
+from recete_app.backend.text import fold
 
 
 @dataclass(frozen=True)

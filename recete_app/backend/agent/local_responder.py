@@ -18,7 +18,7 @@ from recete_app.backend.agent.naming import KIND_WORDS, asks_about_several, othe
 from recete_app.backend.agent.responders import Draft, DraftRequest, Source
 from recete_app.backend.knowledge.chunking import SECTION_CUES
 from recete_app.backend.knowledge.search import section_prior
-from recete_app.backend.knowledge.text import fold
+from recete_app.backend.text import fold
 
 MAX_SENTENCES = 3
 MAX_BODY_CHARS = 520

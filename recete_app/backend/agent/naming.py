@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Collection, Mapping
 
 from recete_app.backend.knowledge.embeddings import STOP_WORDS
-from recete_app.backend.knowledge.text import fold, words
+from recete_app.backend.text import fold, words
 
 # Where on the body, not which product: "skin" names no product, however many titles say it.
 BODY_WORDS = frozenset(["skin", "cilt", "cilde", "cildi", "hair", "face", "yuz", "body", "vucut"])

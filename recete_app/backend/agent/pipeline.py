@@ -21,7 +21,7 @@ from recete_app.backend.agent.responders import (
     Source,
     Usage,
 )
-from recete_app.backend.knowledge.text import fold
+from recete_app.backend.text import fold
 
 ANSWER, ESCALATE, DECLINE, SILENT, OPT_OUT = "answer", "escalate", "decline", "silent", "opt_out"
 ESCALATING = ("adverse_reaction", "complaint", "return_refund", "human")

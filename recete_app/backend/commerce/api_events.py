@@ -18,8 +18,8 @@ from recete_app.backend.commerce.events import (
     LineItem,
     OrderEvent,
 )
-from recete_app.backend.commerce.inbox import PROCESSED, event_payload
 from recete_app.backend.commerce.orders import apply_order_event
+from recete_app.backend.intake.events import PROCESSED, event_payload
 from recete_app.backend.models import ExternalEvent
 
 SOURCE = "api"

@@ -11,13 +11,13 @@ import httpx
 
 from recete_app.backend import audit
 from recete_app.backend.commerce import products
-from recete_app.backend.commerce.integrations import read_secrets
 from recete_app.backend.commerce.shopify import graphql_normalize as shopify_graphql
 from recete_app.backend.commerce.shopify.client import ShopifyAdminClient, ShopifyError
 from recete_app.backend.commerce.woocommerce import normalize as woo
 from recete_app.backend.commerce.woocommerce.client import WooCommerceClient, WooCommerceError
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import InvalidInput
+from recete_app.backend.integrations import read_secrets
 from recete_app.backend.models import Integration
 
 

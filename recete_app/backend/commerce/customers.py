@@ -11,9 +11,8 @@ from sqlmodel import Session, col, select
 
 from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo
 from recete_app.backend.db import current_merchant_id
-from recete_app.backend.messaging.windows import customer_timezone
 from recete_app.backend.models import ConsentEvent, Customer
-from recete_app.backend.phones import InvalidPhoneError, normalize_phone
+from recete_app.backend.phones import InvalidPhoneError, customer_timezone, normalize_phone
 from recete_app.backend.security.crypto import decrypt_field, encrypt_field
 from recete_app.backend.security.fields import EMAIL, stored_phone
 

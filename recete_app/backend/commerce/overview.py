@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from recete_app.backend.commerce.integrations import list_integrations, webhook_url
+from recete_app.backend.integrations import list_integrations, webhook_url
 from recete_app.backend.models import ExternalEvent
 
 RECENT_EVENTS = 8

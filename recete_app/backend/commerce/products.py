@@ -18,9 +18,9 @@ from recete_app.backend.db import current_merchant_id
 from recete_app.backend.knowledge.embeddings import configured_embedder
 from recete_app.backend.knowledge.indexing import index_product
 from recete_app.backend.knowledge.sections import STORE, replace_sections
-from recete_app.backend.knowledge.text import detect_language
 from recete_app.backend.models import Product
 from recete_app.backend.scraping.page_sections import read_fragment
+from recete_app.backend.text import detect_language
 
 _TAGS = re.compile(r"<[^>]+>")
 _BLOCKS = re.compile(r"</?(p|br|li|ul|ol|h[1-6]|div)[^>]*>", re.IGNORECASE)

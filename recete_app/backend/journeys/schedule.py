@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from recete_app.backend.db import current_merchant_id
-from recete_app.backend.messaging.windows import customer_timezone
-from recete_app.backend.models import Customer, Merchant, ScheduledMessage
+from recete_app.backend.models import Customer, Merchant, ScheduledMessage, ScheduledStatus
+from recete_app.backend.phones import customer_timezone
 from recete_app.backend.security.crypto import decrypt_field
 from recete_app.backend.security.fields import PHONE
 
@@ -19,11 +19,18 @@ from recete_app.backend.security.fields import PHONE
 JOURNEY_STEP = "journey_step"  # a template, proactive (one a day, quiet hours)
 TEXT_REPLY = "text_reply"  # free-form text: only inside the customer's 24-hour window
 
-# Statuses. A row moves scheduled -> queued -> sending -> one of the final ones.
-SCHEDULED, QUEUED, SENDING = "scheduled", "queued", "sending"
-SENT, FAILED, SKIPPED, CANCELLED = "sent", "failed", "skipped", "cancelled"
-PAUSED = "paused"  # the number's token expired: waits for the merchant to reconnect
-UNKNOWN = "unknown"  # the request may have reached WhatsApp but its answer was lost
+# Statuses (models.ScheduledStatus), by their short names.
+SCHEDULED, QUEUED, SENDING = (
+    ScheduledStatus.SCHEDULED,
+    ScheduledStatus.QUEUED,
+    ScheduledStatus.SENDING,
+)
+SENT, FAILED, SKIPPED = ScheduledStatus.SENT, ScheduledStatus.FAILED, ScheduledStatus.SKIPPED
+CANCELLED, PAUSED, UNKNOWN = (
+    ScheduledStatus.CANCELLED,
+    ScheduledStatus.PAUSED,
+    ScheduledStatus.UNKNOWN,
+)
 
 REPLANNABLE = (SCHEDULED, SKIPPED)
 CANCELLABLE = (SCHEDULED, QUEUED, PAUSED)

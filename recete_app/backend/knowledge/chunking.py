@@ -9,7 +9,6 @@ import itertools
 import re
 from dataclasses import dataclass
 
-SECTIONS = ("description", "how_to_use", "ingredients", "warnings", "faq", "variants")
 SECTION_LABELS = {
     "en": {
         "description": "Description",

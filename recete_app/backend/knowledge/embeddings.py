@@ -12,7 +12,7 @@ from typing import Protocol
 import httpx
 
 from recete_app.backend.config import ConfigurationError, Settings, get_settings
-from recete_app.backend.knowledge.text import words
+from recete_app.backend.text import words
 
 LOCAL_DIMENSIONS = 512
 STOP_WORDS = frozenset(

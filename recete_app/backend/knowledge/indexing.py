@@ -9,11 +9,12 @@ from sqlmodel import Session, col, delete, select
 
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.knowledge import vectors
-from recete_app.backend.knowledge.chunking import SECTIONS, Chunk, chunk_section
+from recete_app.backend.knowledge.chunking import Chunk, chunk_section
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.knowledge.sections import ORIGIN_RANK
-from recete_app.backend.knowledge.text import detect_language, fold
 from recete_app.backend.models import KnowledgeChunk, Product, ProductSection
+from recete_app.backend.models.knowledge import SECTIONS
+from recete_app.backend.text import detect_language, fold
 
 TITLE = "title"  # a translated product name, kept as a section; prefixes that language's chunks
 _COLUMNS = {

@@ -14,7 +14,7 @@ from recete_app.backend.db import current_merchant_id
 from recete_app.backend.knowledge import vectors
 from recete_app.backend.knowledge.chunking import SECTION_CUES
 from recete_app.backend.knowledge.embeddings import STOP_WORDS, Embedder
-from recete_app.backend.knowledge.text import detect_language, turkish_stem, words
+from recete_app.backend.text import detect_language, turkish_stem, words
 
 CANDIDATES = 40  # from each retriever, before fusion
 RRF_K = 60  # the usual reciprocal-rank constant: rank 1 -> 1/61

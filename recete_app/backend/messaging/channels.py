@@ -12,9 +12,9 @@ from typing import Protocol
 import httpx
 from sqlmodel import Session, col, select
 
-from recete_app.backend.commerce.integrations import read_secrets
 from recete_app.backend.config import get_settings
 from recete_app.backend.http_client import build_client
+from recete_app.backend.integrations import read_secrets
 from recete_app.backend.messaging.throughput import NoSendingSlot, reserve_slots, wait_for
 from recete_app.backend.messaging.whatsapp.client import (
     SentMessage,

@@ -27,6 +27,7 @@ from recete_app.backend.models.messaging import (
     LlmCall,
     Message,
     ScheduledMessage,
+    ScheduledStatus,
 )
 from recete_app.backend.models.tenancy import (
     Account,
@@ -71,6 +72,7 @@ __all__ = [
     "Product",
     "ProductSection",
     "ScheduledMessage",
+    "ScheduledStatus",
     "ScrapeJob",
     "metadata",
 ]

@@ -26,6 +26,10 @@ from recete_app.backend.models.base import (
 EMBEDDING_INDEX_DIMENSIONS = (512, 1536)
 
 
+# The sections a product's knowledge is kept in (product_sections.section), in reading order.
+SECTIONS = ("description", "how_to_use", "ingredients", "warnings", "faq", "variants")
+
+
 class Product(SQLModel, table=True):
     __tablename__ = "products"
     __table_args__ = (

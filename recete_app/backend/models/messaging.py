@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -117,6 +118,20 @@ class JourneyStep(SQLModel, table=True):
     templates: dict[str, Any] = json_field()
     link: str = Field(default="", max_length=1000)
     updated_at: datetime | None = timestamp_field()
+
+
+class ScheduledStatus(StrEnum):
+    """A scheduled message's way out: scheduled -> queued -> sending -> one of the others."""
+
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"  # claimed by a dispatcher (lease)
+    SENDING = "sending"  # a worker holds it (lease)
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    PAUSED = "paused"  # the number's token expired: waits for the merchant to reconnect
+    UNKNOWN = "unknown"  # the request may have reached WhatsApp but its answer was lost
 
 
 class ScheduledMessage(SQLModel, table=True):

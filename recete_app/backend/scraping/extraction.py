@@ -17,8 +17,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from recete_app.backend.knowledge.chunking import SECTIONS
-from recete_app.backend.knowledge.text import detect_language, fold
+from recete_app.backend.models.knowledge import SECTIONS
 from recete_app.backend.scraping.errors import ScrapeError
 from recete_app.backend.scraping.html_document import (
     HtmlDocument,
@@ -60,6 +59,7 @@ from recete_app.backend.scraping.structured_data import (
     text,
     variants_text,
 )
+from recete_app.backend.text import detect_language, fold
 
 __all__ = [
     "ScrapedProduct",
@@ -81,7 +81,7 @@ _PRODUCT_OG_TYPES = frozenset({"product", "product.item", "product.group", "og:p
 class ScrapedProduct:
     url: str  # canonical URL if the page declares one (same host only), else page.url
     title: str
-    sections: dict[str, str]  # keys from chunking.SECTIONS only; empty sections omitted
+    sections: dict[str, str]  # keys from models.knowledge.SECTIONS only; empty sections omitted
     language: str  # "en" | "tr"
     source: str  # "json-ld" | "shopify-json" | "opengraph" | "main-text"
     price: Decimal | None = None

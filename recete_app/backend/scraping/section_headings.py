@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from recete_app.backend.knowledge.text import fold
+from recete_app.backend.text import fold
 
 _KEYWORDS = {
     "how_to_use": (

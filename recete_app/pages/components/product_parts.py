@@ -75,6 +75,10 @@ def add_products() -> rx.Component:
             ScrapeJobState.error != "",
             rx.callout(ScrapeJobState.error, icon="triangle-alert", color_scheme="red"),
         ),
+        rx.cond(
+            ScrapeJobState.notice != "",
+            rx.callout(ScrapeJobState.notice, icon="info", id="scrape-notice"),
+        ),
         rx.foreach(ScrapeJobState.jobs, _job),
     )
 
@@ -152,7 +156,10 @@ def product_detail() -> rx.Component:
             ),
             rx.spacer(),
             rx.button(
-                "Read page again", on_click=ProductsState.rescrape, variant="soft", id="rescrape"
+                "Read page again",
+                on_click=ScrapeJobState.read_again(ProductsState.selected_url),
+                variant="soft",
+                id="rescrape",
             ),
             rx.alert_dialog.root(
                 rx.alert_dialog.trigger(

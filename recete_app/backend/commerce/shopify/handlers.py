@@ -11,12 +11,12 @@ from sqlmodel import Session
 
 from recete_app.backend import audit
 from recete_app.backend.commerce import products
-from recete_app.backend.commerce.event_erasure import erase_body
-from recete_app.backend.commerce.inbox import IGNORED, PROCESSED, Refused, event_payload
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.commerce.parsing import decimal, text
 from recete_app.backend.commerce.shopify import normalize, privacy
 from recete_app.backend.commerce.shopify.topics import ORDER_TOPICS
+from recete_app.backend.intake.erasure import erase_body
+from recete_app.backend.intake.events import IGNORED, PROCESSED, Refused, event_payload
 from recete_app.backend.models import ExternalEvent, Integration
 
 

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from recete_app.backend import queueing
-from recete_app.backend.commerce import integrations
+from recete_app.backend import integrations, queueing
 from recete_app.backend.commerce.shopify import oauth
 from recete_app.backend.commerce.shopify.client import (
     ShopifyAdminClient,

@@ -9,13 +9,13 @@ from sqlmodel import Session, col, exists, or_, select
 
 from recete_app.backend import audit
 from recete_app.backend.commerce.customers import e164_or_none
-from recete_app.backend.commerce.event_erasure import (
+from recete_app.backend.commerce.parsing import text
+from recete_app.backend.intake.erasure import (
     Person,
     erase_from_events,
     erase_integration_events,
 )
-from recete_app.backend.commerce.inbox import Refused
-from recete_app.backend.commerce.parsing import text
+from recete_app.backend.intake.events import Refused
 from recete_app.backend.models import (
     AuditLog,
     Customer,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlmodel import Session, select
 
-from recete_app.backend.commerce import integrations
+from recete_app.backend import integrations
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.commerce.shopify import graphql_normalize
 from recete_app.backend.commerce.shopify.client import ShopifyAdminClient, ShopifyError

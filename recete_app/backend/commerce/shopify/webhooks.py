@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from recete_app.backend.commerce.deliveries import VerifiedDelivery, record_delivery
-from recete_app.backend.commerce.inbox import Accepted
-from recete_app.backend.commerce.integrations import SHOP_DOMAIN
-from recete_app.backend.commerce.routing import route_by_store
 from recete_app.backend.commerce.shopify.handlers import TOPICS
 from recete_app.backend.commerce.shopify.topics import misfit
-from recete_app.backend.commerce.signatures import valid_base64_signature
 from recete_app.backend.config import get_settings
 from recete_app.backend.errors import RecetError, Unauthorized
+from recete_app.backend.intake.deliveries import VerifiedDelivery, record_delivery
+from recete_app.backend.intake.events import Accepted
+from recete_app.backend.intake.routing import route_by_store
+from recete_app.backend.intake.signatures import valid_base64_signature
+from recete_app.backend.integrations import SHOP_DOMAIN
 
 KEPT_HEADERS = (
     "x-shopify-topic",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from recete_app.backend.commerce import products
-from recete_app.backend.commerce.inbox import IGNORED, PROCESSED, event_payload
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.commerce.woocommerce import normalize
+from recete_app.backend.intake.events import IGNORED, PROCESSED, event_payload
 from recete_app.backend.models import ExternalEvent
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})

@@ -6,12 +6,12 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from recete_app.backend.commerce.deliveries import VerifiedDelivery, record_delivery
-from recete_app.backend.commerce.inbox import Accepted
-from recete_app.backend.commerce.routing import route_by_id
-from recete_app.backend.commerce.signatures import valid_base64_signature
 from recete_app.backend.commerce.woocommerce.handlers import TOPICS
 from recete_app.backend.errors import NotFound, RecetError, Unauthorized
+from recete_app.backend.intake.deliveries import VerifiedDelivery, record_delivery
+from recete_app.backend.intake.events import Accepted
+from recete_app.backend.intake.routing import route_by_id
+from recete_app.backend.intake.signatures import valid_base64_signature
 
 # WooCommerce pings a new webhook's URL with a form body `webhook_id=N`, unsigned.
 PING = re.compile(rb"^webhook_id=\d+$")

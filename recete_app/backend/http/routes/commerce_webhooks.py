@@ -11,11 +11,11 @@ from starlette.responses import JSONResponse
 
 from recete_app.backend import queueing
 from recete_app.backend.commerce.api_events import ApiOrderEvent
-from recete_app.backend.commerce.inbox import PENDING, Accepted, store_event
 from recete_app.backend.commerce.shopify.webhooks import ShopifyDelivery, accept
 from recete_app.backend.commerce.woocommerce import webhooks as woocommerce
 from recete_app.backend.errors import InvalidInput
 from recete_app.backend.http.auth import OrdersWriteCaller
+from recete_app.backend.intake.events import PENDING, Accepted, store_event
 
 router = APIRouter(tags=["webhooks"])
 

@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 
 from recete_app.backend.http.auth import AdminCaller
 from recete_app.backend.http.routes.commerce_webhooks import acknowledge
-from recete_app.backend.messaging import sandbox
 from recete_app.backend.messaging.whatsapp import webhooks
+from recete_app.backend.services import sandbox
 
 router = APIRouter(tags=["whatsapp"])
 Caller = AdminCaller

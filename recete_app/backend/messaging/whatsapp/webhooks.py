@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlmodel import select
 
-from recete_app.backend.commerce.deliveries import VerifiedDelivery, record_delivery
-from recete_app.backend.commerce.inbox import Accepted
-from recete_app.backend.commerce.integrations import verify_token_index
-from recete_app.backend.commerce.routing import Route, route_by_store
-from recete_app.backend.commerce.signatures import valid_hex_signature
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import Forbidden, Unauthorized
+from recete_app.backend.intake.deliveries import VerifiedDelivery, record_delivery
+from recete_app.backend.intake.events import Accepted
+from recete_app.backend.intake.routing import Route, route_by_store
+from recete_app.backend.intake.signatures import valid_hex_signature
+from recete_app.backend.integrations import verify_token_index
 from recete_app.backend.messaging.whatsapp.payloads import phone_number_ids
 from recete_app.backend.models import Integration
 

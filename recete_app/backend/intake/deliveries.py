@@ -6,14 +6,14 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from recete_app.backend.commerce.inbox import (
+from recete_app.backend.intake.events import (
     IGNORED,
     PENDING,
     REFUSED,
     Accepted,
     store_event,
 )
-from recete_app.backend.commerce.routing import Route
+from recete_app.backend.intake.routing import Route
 from recete_app.backend.security.untrusted_json import parse_object
 
 # (topic, payload) -> why this body is not what its topic says, or None when it is

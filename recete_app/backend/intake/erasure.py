@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from recete_app.backend.commerce.inbox import (
+from recete_app.backend.intake.events import (
     FAILED,
     IGNORED,
     PENDING,

@@ -16,8 +16,7 @@ from recete_app.backend import audit
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import InvalidInput
-from recete_app.backend.journeys.schedule import PAUSED, SCHEDULED
-from recete_app.backend.models import Integration, ScheduledMessage
+from recete_app.backend.models import Integration, ScheduledMessage, ScheduledStatus
 from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field
 from recete_app.backend.security.fields import INTEGRATION_SECRETS
 
@@ -95,8 +94,8 @@ def _connect_whatsapp(session: Session, row: Integration, secrets: dict[str, str
     # Sends paused while the old token was expired go out now.
     session.execute(
         sa.update(ScheduledMessage)
-        .where(col(ScheduledMessage.status) == PAUSED)
-        .values(status=SCHEDULED, last_error=None, updated_at=datetime.now(UTC))
+        .where(col(ScheduledMessage.status) == ScheduledStatus.PAUSED)
+        .values(status=ScheduledStatus.SCHEDULED, last_error=None, updated_at=datetime.now(UTC))
         .execution_options(synchronize_session=False)
     )
 

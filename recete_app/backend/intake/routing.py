@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from recete_app.backend.commerce.integrations import (
+from recete_app.backend.integrations import (
     find_integration,
     find_integration_by_id,
     read_secrets,

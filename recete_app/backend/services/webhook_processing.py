@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from recete_app.backend.commerce import api_events, inbox
+from recete_app.backend.commerce import api_events
 from recete_app.backend.commerce.shopify import handlers as shopify_handlers
 from recete_app.backend.commerce.woocommerce import handlers as woocommerce_handlers
-from recete_app.backend.messaging.whatsapp import events as whatsapp_events
+from recete_app.backend.intake import events as inbox
+from recete_app.backend.services import whatsapp_deliveries as whatsapp_events
 from recete_app.backend.tenants import ids_per_merchant
 
 HANDLERS: dict[str, inbox.Handler] = {

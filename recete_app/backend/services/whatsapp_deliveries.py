@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from recete_app.backend.agent.service import answer_after_commit
-from recete_app.backend.commerce.inbox import event_payload
+from recete_app.backend.intake.events import event_payload
 from recete_app.backend.messaging.inbound import STORED, receive
 from recete_app.backend.messaging.statuses import apply_status, note_number_errors
 from recete_app.backend.messaging.whatsapp.payloads import InvalidWebhookPayload, parse_webhook

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo, LineItem, OrderEvent
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.db import session_scope
-from recete_app.backend.knowledge.text import fold
-from recete_app.backend.messaging.sandbox import SandboxExchange
 from recete_app.backend.security.crypto import blind_index
+from recete_app.backend.services.sandbox import SandboxExchange
+from recete_app.backend.text import fold
 
 SOURCE = "eval"
 # Another customer of the store whose data must never reach a case's customer.
