@@ -33,15 +33,13 @@ def cmd_merchant_create(args: argparse.Namespace) -> int:
 
 
 def cmd_api_key_create(args: argparse.Namespace) -> int:
-    from recete_app.backend.accounts.api_keys import create_key
+    from recete_app.backend.accounts.api_keys import issue_key
     from recete_app.backend.accounts.merchants import merchant_for_email
-    from recete_app.backend.db import session_scope
 
     merchant_id, account_id = merchant_for_email(args.merchant)
-    with session_scope(merchant_id) as session:
-        created = create_key(
-            session, f"account:{account_id}", args.name, args.expires_days, args.scope
-        )
+    created = issue_key(
+        merchant_id, f"account:{account_id}", args.name, args.expires_days, args.scope
+    )
     print(created.key)
     print(f"scopes {' '.join(created.scopes)}", file=sys.stderr)
     print(f"expires {created.expires_at.isoformat()}", file=sys.stderr)
@@ -68,26 +66,24 @@ def cmd_import_orders(args: argparse.Namespace) -> int:
 
 
 def cmd_integration_add(args: argparse.Namespace) -> int:
-    from recete_app.backend import integrations
     from recete_app.backend.accounts.merchants import merchant_for_email
-    from recete_app.backend.db import session_scope
+    from recete_app.backend.services import connections
 
-    kind = args.kind
     # The CLI's --secret (DESIGN §5) is WooCommerce's webhook secret.
     fields = {**vars(args), "webhook_secret": getattr(args, "secret", None)}
-    external_id, secrets = integrations.connection_details(kind, fields)
     merchant_id, account_id = merchant_for_email(args.merchant)
-    with session_scope(merchant_id) as session:
-        row = integrations.connect(
-            session,
-            f"account:{account_id}",
-            kind,
-            external_id,
-            secrets,
-        )
-        url = integrations.webhook_url(row)
-    print(row.id)
-    print(f"webhook URL: {url}", file=sys.stderr)
+    # No workers run behind the command: a catalogue is imported here, before it returns.
+    connected = connections.connect(
+        merchant_id, f"account:{account_id}", args.kind, fields, queue=False
+    )
+    print(connected.integration_id)
+    if connected.webhook_url:
+        print(f"webhook URL: {connected.webhook_url}", file=sys.stderr)
+    if connected.import_error:
+        print(f"catalogue import failed: {connected.import_error}", file=sys.stderr)
+        return 1
+    if connected.products_imported is not None:
+        print(f"imported {connected.products_imported} product(s)", file=sys.stderr)
     return 0
 
 

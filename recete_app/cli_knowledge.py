@@ -71,7 +71,7 @@ def cmd_products_scrape(args: argparse.Namespace) -> int:
     from recete_app.backend.accounts.merchants import merchant_for_email
     from recete_app.backend.db import session_scope
     from recete_app.backend.knowledge import scrape_jobs
-    from recete_app.backend.models import ScrapeJob
+    from recete_app.backend.models import JobStatus, ScrapeJob
     from recete_app.backend.scraping.reading import PageOutcome
 
     merchant_id, account_id = merchant_for_email(args.merchant)
@@ -91,7 +91,7 @@ def cmd_products_scrape(args: argparse.Namespace) -> int:
     with session_scope(merchant_id) as session:
         done = session.get_one(ScrapeJob, job_id)
         print(f"{status}: {done.pages_done} read, {done.pages_failed} failed")
-        return 0 if status == "done" and done.pages_done else 1
+        return 0 if status == JobStatus.DONE and done.pages_done else 1
 
 
 def add_commands(sub: Any) -> None:

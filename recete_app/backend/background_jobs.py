@@ -11,7 +11,15 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, or_, select
 
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+from recete_app.backend.models import JobStatus
+
+# Statuses (models.JobStatus), by their short names.
+QUEUED, RUNNING, DONE, FAILED = (
+    JobStatus.QUEUED,
+    JobStatus.RUNNING,
+    JobStatus.DONE,
+    JobStatus.FAILED,
+)
 ACTIVE = (QUEUED, RUNNING)
 # A queued job nobody started, or a running one whose worker stopped reporting progress.
 STALE_AFTER = timedelta(minutes=3)

@@ -16,7 +16,12 @@ from recete_app.backend import audit
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import InvalidInput
-from recete_app.backend.models import Integration, ScheduledMessage, ScheduledStatus
+from recete_app.backend.models import (
+    Integration,
+    IntegrationStatus,
+    ScheduledMessage,
+    ScheduledStatus,
+)
 from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field
 from recete_app.backend.security.fields import INTEGRATION_SECRETS
 
@@ -70,7 +75,7 @@ def connect(
         session.add(row)
     row.secrets = encrypt_field(json.dumps(secrets), INTEGRATION_SECRETS) if secrets else None
     row.display_name = display_name or external_id
-    row.status = "active"
+    row.status = IntegrationStatus.ACTIVE
     row.last_error = None
     row.updated_at = datetime.now(UTC)
     if kind == "whatsapp":

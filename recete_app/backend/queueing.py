@@ -11,14 +11,35 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 Sender = Callable[..., Any]
+
+# Every job a caller may enqueue by name. Declared here, not read from tasks/ (which the backend
+# never imports), so a process without workers (tests, the CLI) still tells a job that has no
+# worker here from a name nobody declared; tests/integration/test_queue.py checks that tasks/
+# registers an actor for each of them.
+JOBS = frozenset(
+    {
+        "answer_conversation",
+        "import_catalogue",
+        "import_orders_file",
+        "process_external_event",
+        "scrape_products",
+    }
+)
+
 _senders: dict[str, Sender] = {}
 
 
+class UnknownJob(LookupError):
+    """A job name that no actor declares: a programming error, never a runtime condition."""
+
+
 def register(job: str, sender: Sender) -> None:
+    _declared(job)
     _senders[job] = sender
 
 
 def enqueue(job: str, **kwargs: str) -> bool:
+    _declared(job)
     sender = _senders.get(job)
     if sender is None:
         log.warning("no worker registered for %s; the sweeper will pick it up", job)
@@ -29,3 +50,8 @@ def enqueue(job: str, **kwargs: str) -> bool:
         log.exception("could not enqueue %s; the sweeper will pick it up", job)
         return False
     return True
+
+
+def _declared(job: str) -> None:
+    if job not in JOBS:
+        raise UnknownJob(f"No actor in tasks/ declares the job {job!r}; known: {sorted(JOBS)}.")

@@ -20,10 +20,10 @@ from recete_app.state.conversations import ConversationsState
 
 
 def _actions() -> rx.Component:
-    status = THREAD.status
+    """The buttons the backend allows for this conversation (ThreadFacts.can_*)."""
     return rx.hstack(
         rx.cond(
-            (status == "ai") | (status == "needs_human"),
+            THREAD.can_take_over,
             rx.button(
                 rx.icon("hand", size=16),
                 "Take over",
@@ -32,7 +32,7 @@ def _actions() -> rx.Component:
             ),
         ),
         rx.cond(
-            (status == "needs_human") | (status == "human"),
+            THREAD.can_hand_back,
             rx.button(
                 rx.icon("bot", size=16),
                 "Hand back to AI",
@@ -42,7 +42,7 @@ def _actions() -> rx.Component:
             ),
         ),
         rx.cond(
-            status != "closed",
+            THREAD.can_close,
             rx.button(
                 rx.icon("archive", size=16),
                 "Close",

@@ -1,5 +1,6 @@
 """The Conversations page's rows and bubbles: the inbox service's answers turned into the plain
-values the page shows (labels, times in UTC, reasons in words)."""
+values the page shows (labels, times in UTC, reasons in words, and the buttons the backend
+allows: the page does not decide them again from the status)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from datetime import UTC, datetime
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.messaging import inbox
+from recete_app.backend.models import ConversationStatus, MessageDirection
 
-STATUS_LABELS = {
-    "ai": "AI",
-    "needs_human": "Needs a person",
-    "human": "With a person",
-    "closed": "Closed",
+Action = inbox.InboxAction
+STATUS_LABELS: dict[str, str] = {
+    ConversationStatus.AI: "AI",
+    ConversationStatus.NEEDS_HUMAN: "Needs a person",
+    ConversationStatus.HUMAN: "With a person",
+    ConversationStatus.CLOSED: "Closed",
 }
 AUTHOR_LABELS = {"customer": "Customer", "ai": "AI", "human": "Person", "system": "Automatic"}
 REASONS = {
@@ -84,6 +87,10 @@ class ThreadFacts:
     paused: str = ""
     window_open: bool = False
     window_until: str = ""
+    can_take_over: bool = False
+    can_hand_back: bool = False
+    can_close: bool = False
+    can_reply: bool = False  # in the window a reply box, outside it a template picker
     messages: list[Bubble] = dataclasses.field(default_factory=list)
 
 
@@ -111,10 +118,12 @@ def _item(row: inbox.ConversationRow) -> ConversationItem:
         id=str(row.id),
         title=row.customer_name or row.phone_masked or "Unknown customer",
         subtitle=row.phone_masked if row.customer_name else "",
-        status=row.status,
+        status=str(row.status),
         status_label=STATUS_LABELS.get(row.status, row.status),
         urgent=row.urgent,
-        reason=_reason(row.escalation_reason) if row.status == "needs_human" else "",
+        reason=_reason(row.escalation_reason)
+        if row.status == ConversationStatus.NEEDS_HUMAN
+        else "",
         preview=row.last_message,
         at=_short(row.last_message_at),
         unanswered=row.unanswered,
@@ -127,7 +136,7 @@ def _bubble(message: inbox.ThreadMessage) -> Bubble:
     ]
     return Bubble(
         id=str(message.id),
-        from_customer=message.direction == "inbound",
+        from_customer=message.direction == MessageDirection.INBOUND,
         author=message.author,
         author_label=AUTHOR_LABELS.get(message.author, message.author),
         body=message.body,
@@ -146,14 +155,18 @@ def _facts(thread: inbox.ConversationThread) -> ThreadFacts:
         id=str(c.id),
         title=thread.customer_name or thread.phone or "Unknown customer",
         phone=thread.phone,
-        status=c.status,
+        status=str(c.status),
         status_label=STATUS_LABELS.get(c.status, c.status),
-        urgent=c.urgent and c.status != "closed",
+        urgent=c.urgent and c.status != ConversationStatus.CLOSED,
         reason=_reason(c.escalation_reason) if c.escalation_reason else "",
         consent=thread.consent_state.replace("_", " "),
         paused=thread.proactive_paused_reason or "",
         window_open=thread.window_open,
         window_until=_short(c.window_expires_at) + " UTC" if c.window_expires_at else "",
+        can_take_over=Action.TAKE_OVER in thread.actions,
+        can_hand_back=Action.HAND_BACK in thread.actions,
+        can_close=Action.CLOSE in thread.actions,
+        can_reply=Action.REPLY in thread.actions,
         messages=[_bubble(m) for m in thread.messages],
     )
 
@@ -163,12 +176,21 @@ def read_inbox(merchant_id: uuid.UUID, view: str, search: str, selected: str) ->
     with session_scope(merchant_id) as session:
         rows = [_item(r) for r in inbox.list_conversations(session, view, search)]
         thread = ThreadFacts()
-        if selected:
+        selected_id = _conversation_id(selected)
+        if selected_id is not None:
             try:
-                thread = _facts(inbox.read_thread(session, uuid.UUID(selected)))
-            except (RecetError, ValueError):
+                thread = _facts(inbox.read_thread(session, selected_id))
+            except RecetError:  # gone, or another merchant's: nothing is open
                 thread = ThreadFacts()
         templates = [
             TemplateOption(str(t.step_id), t.label) for t in inbox.template_choices(session)
         ]
     return Snapshot(rows, thread, templates)
+
+
+def _conversation_id(selected: str) -> uuid.UUID | None:
+    """The open conversation's id from the page (a URL can carry anything)."""
+    try:
+        return uuid.UUID(selected) if selected else None
+    except ValueError:
+        return None

@@ -7,15 +7,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import reflex as rx
-from sqlmodel import Session
 
 from recete_app.backend.accounts.sessions import Principal, authenticate_session
-from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError, Unauthorized
-from recete_app.backend.messaging import inbox
+from recete_app.backend.services import conversation_actions
+from recete_app.backend.services.conversation_actions import Sent
 from recete_app.state import routes
 from recete_app.state.auth import AuthState
 from recete_app.state.conversation_rows import (
@@ -31,6 +30,7 @@ from recete_app.state.session import MerchantPage, current_principal
 POLL_SECONDS = 2.0
 VIEWS = ("needs_human", "human", "ai", "closed", "all")
 __all__ = ["Bubble", "ConversationItem", "ConversationsState", "TemplateOption"]
+Done = TypeVar("Done")
 
 
 def _signed_in(token: str) -> Principal | None:
@@ -87,8 +87,12 @@ class ConversationsState(MerchantPage, rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
-        self._refresh(principal.merchant_id)
+        await self._reread(principal.merchant_id)
         return None
+
+    async def _reread(self, merchant_id: uuid.UUID) -> None:
+        asked = (self.view, self.search, self.thread.id)
+        self._apply(await asyncio.to_thread(read_inbox, merchant_id, *asked))
 
     @rx.event
     def set_template_step(self, step_id: str) -> None:
@@ -96,100 +100,76 @@ class ConversationsState(MerchantPage, rx.State):
 
     @rx.event
     async def take_over(self) -> Any:
-        return await self._act(inbox.take_over, "You own this conversation: the AI stays silent.")
+        return await self._act(
+            conversation_actions.take_over,
+            lambda _: "You own this conversation: the AI stays silent.",
+        )
 
     @rx.event
     async def hand_back(self) -> Any:
-        return await self._act(inbox.hand_back, "Handed back: the AI answers again.")
+        return await self._act(
+            conversation_actions.hand_back, lambda _: "Handed back: the AI answers again."
+        )
 
     @rx.event
     async def close_conversation(self) -> Any:
-        return await self._act(inbox.close, "Closed.")
-
-    async def _act(self, action: Callable[..., object], notice: str) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
-        self.notice = self.error = ""
-        try:
-            with session_scope(principal.merchant_id) as session:
-                action(
-                    session,
-                    uuid.UUID(self.thread.id),
-                    principal.account_id,
-                    actor=principal.actor,
-                )
-            self.notice = notice
-        except (RecetError, ValueError) as exc:
-            self.error = getattr(exc, "message", "That conversation no longer exists.")
-        self._refresh(principal.merchant_id)
-        return None
+        return await self._act(conversation_actions.close, lambda _: "Closed.")
 
     @rx.event
     async def resume_journeys(self) -> Any:
+        return await self._act(
+            conversation_actions.resume_journeys,
+            lambda restored: f"Journey messages resumed ({restored} planned step(s) back).",
+        )
+
+    async def _act(
+        self, action: Callable[[Principal, str], Done], say: Callable[[Done], str]
+    ) -> Any:
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
         self.notice = self.error = ""
         try:
-            with session_scope(principal.merchant_id) as session:
-                thread = inbox.read_thread(session, uuid.UUID(self.thread.id))
-                restored = inbox.resume_proactive(
-                    session, thread.customer_id, principal.account_id, actor=principal.actor
-                )
-            self.notice = f"Journey messages resumed ({restored} planned step(s) back)."
-        except (RecetError, ValueError) as exc:
-            self.error = getattr(exc, "message", "That conversation no longer exists.")
-        self._refresh(principal.merchant_id)
+            done = await asyncio.to_thread(action, principal, self.thread.id)
+            self.notice = say(done)
+        except RecetError as exc:
+            self.error = exc.message
+        await self._reread(principal.merchant_id)
         return None
 
     @rx.event
     async def send_reply(self, form: dict[str, Any]) -> Any:
         text = str(form.get("text", ""))
-        sent = await self._send(
-            lambda s, p: inbox.reply_as_person(
-                s, uuid.UUID(self.thread.id), p.account_id, text, actor=p.actor
-            )
-        )
+        sent = await self._send(conversation_actions.reply_and_send, text)
         return rx.set_value("reply-text", "") if sent else None
 
     @rx.event
     async def send_template(self) -> Any:
-        step = self.template_step
-        if not step:
+        if not self.template_step:
             self.error = "Choose a template first."
             return None
-        await self._send(
-            lambda s, p: inbox.send_template_as_person(
-                s, uuid.UUID(self.thread.id), p.account_id, uuid.UUID(step), actor=p.actor
-            )
-        )
+        await self._send(conversation_actions.send_template_and_send, self.template_step)
         return None
 
-    async def _send(self, schedule: Callable[[Session, Principal], inbox.Queued]) -> bool:
-        """Schedule a person's message (committed), send it now, and say what became of it."""
+    async def _send(self, send: Callable[[Principal, str, str], Sent], what: str) -> bool:
+        """A person's message, committed and sent at once: say what became of it."""
         principal = await current_principal(self)
         if principal is None:
             self.error = "Your session has expired. Please log in again."
             return False
         self.notice = self.error = ""
         try:
-            with session_scope(principal.merchant_id) as session:
-                queued = schedule(session, principal)
-        except (RecetError, ValueError) as exc:
-            self.error = getattr(exc, "message", "That conversation no longer exists.")
-            self._refresh(principal.merchant_id)
+            sent = await asyncio.to_thread(send, principal, self.thread.id, what)
+        except RecetError as exc:
+            self.error = exc.message
+            await self._reread(principal.merchant_id)
             return False
-        outcomes = await asyncio.to_thread(
-            inbox.send_now, principal.merchant_id, queued.customer_id
-        )
-        outcome = outcomes.get(queued.scheduled_id, "queued")
-        if outcome == "sent":
+        if sent.outcome == "sent":
             self.notice = "Sent."
         else:
-            self.error = f"Not sent ({outcome}): Settings → Planned messages says why."
-        self._refresh(principal.merchant_id)
-        return outcome == "sent"
+            self.error = f"Not sent ({sent.outcome}): Settings → Planned messages says why."
+        await self._reread(principal.merchant_id)
+        return sent.outcome == "sent"
 
     @rx.event(background=True)
     async def watch(self) -> Any:

@@ -9,7 +9,6 @@ from typing import Any
 
 import reflex as rx
 
-from recete_app.backend import integrations, queueing
 from recete_app.backend.accounts import api_keys
 from recete_app.backend.accounts.scopes import ORDERS_WRITE
 from recete_app.backend.commerce import overview
@@ -18,6 +17,8 @@ from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.messaging import test_message
+from recete_app.backend.models import ApiKey
+from recete_app.backend.services import connections
 from recete_app.state import routes
 from recete_app.state.session import MerchantPage, current_principal
 
@@ -68,6 +69,48 @@ def _events(views: list[overview.EventView]) -> list[EventRow]:
     ]
 
 
+@dataclasses.dataclass(frozen=True)
+class PageFacts:
+    oauth_available: bool
+    cards: list[IntegrationCard]
+    api_events: list[EventRow]
+    keys: list[KeyRow]
+
+
+def _read_page(merchant_id: uuid.UUID) -> PageFacts:
+    settings = get_settings()
+    with session_scope(merchant_id) as session:
+        cards = [
+            IntegrationCard(
+                v.id,
+                v.label,
+                v.name,
+                v.status,
+                v.webhook_url,
+                v.last_error,
+                _events(v.events),
+                v.kind,
+            )
+            for v in overview.integrations_overview(session)
+        ]
+        api_events = _events(overview.recent_events(session, provider="api"))
+        keys = [_key_row(k) for k in api_keys.list_keys(session)]
+    oauth = bool(settings.shopify_api_key and settings.shopify_api_secret)
+    return PageFacts(oauth, cards, api_events, keys)
+
+
+def _key_row(key: ApiKey) -> KeyRow:
+    return KeyRow(
+        str(key.id),
+        key.name,
+        key.prefix,
+        api_keys.key_state(key),
+        ", ".join(key.scopes),
+        key.created_at.strftime("%Y-%m-%d"),
+        key.expires_at.strftime("%Y-%m-%d") if key.expires_at else "never",
+    )
+
+
 class IntegrationsState(MerchantPage, rx.State):
     cards: list[IntegrationCard] = []
     api_events: list[EventRow] = []
@@ -100,35 +143,14 @@ class IntegrationsState(MerchantPage, rx.State):
         return rx.redirect(started.authorize_url, is_external=True)
 
     def _refresh(self, merchant_id: uuid.UUID) -> None:
-        settings = get_settings()
-        self.oauth_available = bool(settings.shopify_api_key and settings.shopify_api_secret)
-        with session_scope(merchant_id) as session:
-            self.cards = [
-                IntegrationCard(
-                    v.id,
-                    v.label,
-                    v.name,
-                    v.status,
-                    v.webhook_url,
-                    v.last_error,
-                    _events(v.events),
-                    v.kind,
-                )
-                for v in overview.integrations_overview(session)
-            ]
-            self.api_events = _events(overview.recent_events(session, provider="api"))
-            self.keys = [
-                KeyRow(
-                    str(k.id),
-                    k.name,
-                    k.prefix,
-                    api_keys.key_state(k),
-                    ", ".join(k.scopes),
-                    k.created_at.strftime("%Y-%m-%d"),
-                    k.expires_at.strftime("%Y-%m-%d") if k.expires_at else "never",
-                )
-                for k in api_keys.list_keys(session)
-            ]
+        self._show(_read_page(merchant_id))
+
+    async def _reread(self, merchant_id: uuid.UUID) -> None:
+        self._show(await asyncio.to_thread(_read_page, merchant_id))
+
+    def _show(self, page: PageFacts) -> None:
+        self.oauth_available = page.oauth_available
+        self.cards, self.api_events, self.keys = page.cards, page.api_events, page.keys
 
     @rx.event
     async def connect_shopify(self, form: dict[str, Any]) -> Any:
@@ -174,25 +196,13 @@ class IntegrationsState(MerchantPage, rx.State):
             return rx.redirect(routes.LOGIN)
         self.error = self.notice = ""
         try:
-            external_id, secrets = integrations.connection_details(kind, form)
-            with session_scope(principal.merchant_id) as session:
-                row = integrations.connect(session, principal.actor, kind, external_id, secrets)
-                self.notice = f"Connected {row.display_name}."
-            if kind == "whatsapp":
-                self.notice = (
-                    f"Connected WhatsApp number {row.display_name}. In Meta's app dashboard, "
-                    "set the webhook URL below with your verify token, then send a test message."
-                )
-            if kind == "woocommerce" and secrets.get("consumer_key"):
-                queueing.enqueue(
-                    "import_catalogue",
-                    merchant_id=str(principal.merchant_id),
-                    integration_id=str(row.id),
-                )
-                self.notice += " Importing its products in the background."
+            connected = await asyncio.to_thread(
+                connections.connect, principal.merchant_id, principal.actor, kind, form
+            )
+            self.notice = _connected_notice(connected)
         except RecetError as exc:
             self.error = exc.message
-        self._refresh(principal.merchant_id)
+        await self._reread(principal.merchant_id)
         return None
 
     @rx.event
@@ -203,13 +213,14 @@ class IntegrationsState(MerchantPage, rx.State):
         self.error = self.notice = self.new_key = ""
         name, scope = str(form.get("name", "")), str(form.get("scope") or ORDERS_WRITE)
         try:
-            with session_scope(principal.merchant_id) as session:
-                created = api_keys.create_key(session, principal.actor, name, scopes=[scope])
+            created = await asyncio.to_thread(
+                api_keys.issue_key, principal.merchant_id, principal.actor, name, None, [scope]
+            )
         except RecetError as exc:
             self.error = exc.message
             return None
         self.new_key = created.key
-        self._refresh(principal.merchant_id)
+        await self._reread(principal.merchant_id)
         return None
 
     @rx.event
@@ -217,8 +228,22 @@ class IntegrationsState(MerchantPage, rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
-        with session_scope(principal.merchant_id) as session:
-            api_keys.revoke_key(session, principal.actor, uuid.UUID(key_id))
-        self.new_key = ""
-        self._refresh(principal.merchant_id)
+        self.error = self.notice = self.new_key = ""
+        try:
+            await asyncio.to_thread(
+                api_keys.withdraw_key, principal.merchant_id, principal.actor, key_id
+            )
+        except RecetError as exc:
+            self.error = exc.message
+        await self._reread(principal.merchant_id)
         return None
+
+
+def _connected_notice(connected: connections.Connected) -> str:
+    if connected.kind == "whatsapp":
+        return (
+            f"Connected WhatsApp number {connected.display_name}. In Meta's app dashboard, "
+            "set the webhook URL below with your verify token, then send a test message."
+        )
+    importing = " Importing its products in the background." if connected.catalogue_queued else ""
+    return f"Connected {connected.display_name}.{importing}"

@@ -79,10 +79,13 @@ def _take_over_and_reply(page: Any) -> None:
     expect(page.locator("#escalation-banner")).to_contain_text("reaction")
     expect(page.locator("#paused-banner")).to_be_visible()
     expect(page.locator("#thread .bubble-customer").first).to_contain_text(REACTION)
-    expect(page.locator("#send-reply")).to_be_disabled()
+    # It waits for a person: a reply would take it over on the spot (the backend's rule).
+    expect(page.locator("#send-reply")).to_be_enabled()
 
     page.locator("#take-over").click()
     expect(page.locator("#thread-status")).to_have_text("With a person")
+    # A colleague may still take over a conversation another person holds.
+    expect(page.locator("#take-over")).to_be_visible()
     page.locator("#reply-text").fill(REPLY)
     page.locator("#send-reply").click()
     expect(page.locator("#thread .bubble-human").last).to_contain_text(REPLY)
@@ -127,6 +130,8 @@ def test_a_person_takes_over_an_urgent_conversation_answers_and_hands_it_back(
 
     page.locator("#hand-back").click()
     expect(page.locator("#thread-status")).to_have_text("AI")
+    expect(page.locator("#hand-back")).to_have_count(0)
+    expect(page.locator("#send-reply")).to_be_disabled()  # the AI answers: take it over first
     expect(page.locator("#escalation-banner")).to_have_count(0)
     expect(page.locator(".urgent-badge")).to_have_count(0)
     _template_once_the_window_closed(page, merchant_id)

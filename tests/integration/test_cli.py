@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from recete_app.backend import db
 from recete_app.backend.accounts.api_keys import authenticate_key
+from recete_app.backend.commerce import catalogue
+from recete_app.backend.commerce.woocommerce.client import WooCommerceError
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.intake.events import event_payload, store_event
@@ -189,6 +191,55 @@ def test_integration_add_stores_secrets_encrypted_and_prints_the_webhook_url(
     assert row is not None and str(row.id) == out.out.strip()
     assert "shpat_abc" not in (row.secrets or "")
     assert read_secrets(row) == {"access_token": "shpat_abc", "api_secret": "shpss_xyz"}
+
+
+def _add_woocommerce(*rest: str) -> int:
+    command = ["integration", "add", "woocommerce", "--merchant", "cli@glowskin.com"]
+    return main([*command, "--url", "https://shop.example.com", "--secret", "wc-secret", *rest])
+
+
+def test_integration_add_woocommerce_with_rest_keys_imports_the_catalogue(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    merchant_id = _create_merchant(capsys)
+    imported: list[tuple[str, str]] = []
+
+    def import_store(merchant: uuid.UUID, integration: uuid.UUID) -> int:
+        imported.append((str(merchant), str(integration)))
+        return 7
+
+    monkeypatch.setattr(catalogue, "import_catalogue", import_store)
+    assert _add_woocommerce("--consumer-key", "ck_1", "--consumer-secret", "cs_1") == 0
+    out = capsys.readouterr()
+    assert imported == [(merchant_id, out.out.strip())]
+    assert "imported 7 product(s)" in out.err
+
+
+def test_integration_add_keeps_the_store_and_fails_when_its_catalogue_cannot_be_read(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recete_app.backend.integrations import find_integration
+
+    _create_merchant(capsys)
+
+    def refused(merchant: uuid.UUID, integration: uuid.UUID) -> int:
+        raise WooCommerceError("Sorry, you cannot list resources.", 401)
+
+    monkeypatch.setattr(catalogue, "import_catalogue", refused)
+    assert _add_woocommerce("--consumer-key", "ck_1", "--consumer-secret", "cs_1") == 1
+    err = capsys.readouterr().err
+    assert "catalogue import failed: Sorry, you cannot list resources." in err
+    assert find_integration("woocommerce", "https://shop.example.com") is not None
+
+
+def test_integration_add_woocommerce_without_rest_keys_imports_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _create_merchant(capsys)
+    imported: list[uuid.UUID] = []
+    monkeypatch.setattr(catalogue, "import_catalogue", lambda *ids: imported.append(ids[1]))
+    assert _add_woocommerce() == 0
+    assert imported == [] and "imported" not in capsys.readouterr().err
 
 
 def test_integration_add_refuses_a_bad_shop_domain(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,19 +5,20 @@ close, resume journey messages), as a service and over the HTTP API."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
-from recete_app.backend.accounts.sessions import log_in
+from recete_app.backend.accounts.sessions import Principal, log_in
 from recete_app.backend.db import session_scope
-from recete_app.backend.errors import Conflict
+from recete_app.backend.errors import Conflict, NotFound
 from recete_app.backend.http.app import create_api
 from recete_app.backend.journeys.settings import journey_for, journey_steps
 from recete_app.backend.messaging import inbox
+from recete_app.backend.services import conversation_actions
 from recete_app.backend.services.sandbox import write_as_customer
 from tests.integration.journey_fixtures import PHONE, deliver, new_merchant
 from tests.support import owner_sql
@@ -230,6 +231,81 @@ def test_close_and_resume_journey_messages() -> None:
         inbox.take_over(session, conversation, account)
 
 
+# -- the action services (one transaction each, then the send) ----------------------------------
+
+
+def _person(merchant_id: uuid.UUID) -> Principal:
+    account = _account(merchant_id)
+    return Principal(merchant_id=merchant_id, actor=f"account:{account}", account_id=account)
+
+
+def test_each_action_commits_on_its_own_and_a_reply_says_what_became_of_it() -> None:
+    merchant = new_merchant()
+    person = _person(merchant)
+    conversation = _escalated(merchant)
+    taken = conversation_actions.take_over(person, str(conversation))
+    assert (taken.status, taken.assigned_account_id) == ("human", person.account_id)
+
+    sent = conversation_actions.reply_and_send(person, conversation, "Rinse with water.")
+    assert (sent.outcome, sent.conversation_id) == ("sent", conversation)
+    stored = owner_sql("SELECT status FROM scheduled_messages WHERE id = :i", i=sent.scheduled_id)
+    assert stored == [("sent",)]
+    assert _thread(merchant, conversation).messages[-1].body == "Rinse with water."
+
+    assert conversation_actions.resume_journeys(person, str(conversation)) == 2
+    assert conversation_actions.hand_back(person, conversation).status == "ai"
+    assert conversation_actions.close(person, conversation).status == "closed"
+
+
+def test_a_template_is_committed_then_sent_outside_the_window() -> None:
+    merchant = new_merchant()
+    conversation = _escalated(merchant)
+    _close_window(conversation)
+    with session_scope(merchant) as session:
+        step = journey_steps(session, journey_for(session))[0]
+    sent = conversation_actions.send_template_and_send(
+        _person(merchant), conversation, str(step.id)
+    )
+    assert sent.outcome == "sent"
+    assert _thread(merchant, conversation).messages[-1].kind == "template"
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        conversation_actions.take_over,
+        conversation_actions.hand_back,
+        conversation_actions.close,
+        conversation_actions.resume_journeys,
+        lambda person, cid: conversation_actions.reply_and_send(person, cid, "hello"),
+        lambda person, cid: conversation_actions.send_template_and_send(person, cid, uuid.uuid4()),
+    ],
+)
+def test_an_id_that_is_not_one_is_no_such_conversation(act: Callable[..., object]) -> None:
+    with pytest.raises(NotFound) as missing:
+        act(_person(new_merchant()), "not-a-conversation")
+    assert missing.value.code == "conversation_not_found"
+
+
+def test_a_step_id_that_is_not_one_is_no_such_step() -> None:
+    merchant = new_merchant()
+    conversation = _escalated(merchant)
+    with pytest.raises(NotFound) as missing:
+        conversation_actions.send_template_and_send(_person(merchant), conversation, "step")
+    assert missing.value.code == "step_not_found"
+
+
+def test_a_refused_reply_leaves_the_conversation_as_it_was() -> None:
+    merchant = new_merchant()
+    conversation = _escalated(merchant)
+    _close_window(conversation)
+    with pytest.raises(Conflict):
+        conversation_actions.reply_and_send(_person(merchant), conversation, "Hello again")
+    assert _thread(merchant, conversation).conversation.status == "needs_human"
+    human = owner_sql("SELECT count(*) FROM scheduled_messages WHERE idempotency_key LIKE 'human%'")
+    assert human == [(0,)]
+
+
 # -- the HTTP API ------------------------------------------------------------------------------
 
 
@@ -260,6 +336,8 @@ def test_api_lists_and_reads_conversations(client: TestClient) -> None:
     thread = client.get(f"/api/conversations/{conversation}", headers=auth).json()
     assert thread["phone"] == PHONE and thread["messages"][0]["agent_action"] == "escalate"
     assert thread["status"] == "needs_human" and thread["window_open"] is True
+    # What the page offers comes from the backend's rule, so API clients see the same.
+    assert thread["actions"] == ["take_over", "hand_back", "close", "reply"]
 
 
 def test_api_answers_hands_back_and_closes(client: TestClient) -> None:

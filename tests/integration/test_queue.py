@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recete_app.backend import db
+from recete_app.backend import db, queueing
 from recete_app.backend.agent import service
 from recete_app.backend.config import get_settings
 from recete_app.backend.jobs import claim_due_job
@@ -47,6 +47,11 @@ def test_in_process_workers_run_the_expiry_actor() -> None:
         runtime.stop()
     assert owner_sql("SELECT action FROM audit_log") == [("api_key.expired",)]
     assert owner_sql("SELECT revoked_at = expires_at FROM api_keys") == [(True,)]
+
+
+def test_every_job_callers_may_enqueue_has_an_actor_in_tasks() -> None:
+    # `tasks` is imported above, as in every process that runs workers.
+    assert set(queueing._senders) == queueing.JOBS
 
 
 def test_due_periodic_jobs_are_enqueued_once() -> None:

@@ -205,7 +205,7 @@ def test_meta_error_payload_becomes_a_typed_error() -> None:
     with pytest.raises(WhatsAppApiError) as caught:
         client.send_text("905321234567", "hi")
     error = caught.value
-    assert (error.http_status, error.code, error.subcode) == (400, 131047, None)
+    assert (error.http_status, error.graph_code, error.subcode) == (400, 131047, None)
     assert error.title == "(#131047) Re-engagement message"
     assert error.details is not None and error.details.startswith("Message failed to send")
     assert error.fbtrace_id == "AQ3nX8kC2vT5Rm9wLpYb4Zs"
@@ -220,7 +220,7 @@ def test_expired_token_is_its_own_kind_and_never_echoes_the_token() -> None:
     client, _ = client_with(answering(401, fixture_json("whatsapp", "error_190.json")))
     with pytest.raises(WhatsAppApiError) as caught:
         client.send_template("905321234567", TemplateMessage("t", "tr"))
-    assert (caught.value.code, caught.value.subcode) == (190, 463)
+    assert (caught.value.graph_code, caught.value.subcode) == (190, 463)
     assert caught.value.kind == "token_expired"
     assert TOKEN not in str(caught.value) and TOKEN not in repr(client)
 
@@ -255,7 +255,7 @@ def test_error_kind_follows_metas_code_and_http_status(
     client, _ = client_with(answering(http_status, meta_error(code)))
     with pytest.raises(WhatsAppApiError) as caught:
         client.send_text("905321234567", "hi")
-    assert (caught.value.code, caught.value.kind) == (code, kind)
+    assert (caught.value.graph_code, caught.value.kind) == (code, kind)
 
 
 def test_rate_limit_fixture_is_transient() -> None:
@@ -289,7 +289,12 @@ def test_error_without_metas_payload_falls_back_to_the_http_status() -> None:
     with pytest.raises(WhatsAppApiError) as caught:
         client.send_text("905321234567", "hi")
     error = caught.value
-    assert (error.code, error.subcode, error.details, error.fbtrace_id) == (None, None, None, None)
+    assert (error.graph_code, error.subcode, error.details, error.fbtrace_id) == (
+        None,
+        None,
+        None,
+        None,
+    )
     assert error.title == "Bad Gateway" and error.kind == "transient"
     assert str(error) == "WhatsApp error HTTP 502 (Bad Gateway)"
 
@@ -349,7 +354,7 @@ def pickled(error: Exception) -> Any:
 
 
 def test_errors_survive_pickling_for_job_queues() -> None:
-    api = WhatsAppApiError(http_status=400, code=131026, title="Message undeliverable")
+    api = WhatsAppApiError(http_status=400, graph_code=131026, title="Message undeliverable")
     for error in (
         api,
         WhatsAppTransportError("lost", request_sent=True),
@@ -392,7 +397,7 @@ def test_client_talks_to_the_fake_graph_api_over_a_real_socket(graph_api: FakeGr
 
     with pytest.raises(WhatsAppApiError) as caught:
         socket_client(graph_api, token="EAAG-stale").send_text("905321234567", "hi")
-    assert (caught.value.http_status, caught.value.code) == (401, 190)
+    assert (caught.value.http_status, caught.value.graph_code) == (401, 190)
     assert caught.value.kind == "token_expired"
 
 
@@ -405,7 +410,7 @@ def test_fake_graph_api_enforces_its_per_second_rate_limit(graph_api: FakeGraphA
             outcomes.append(None)
         except WhatsAppApiError as exc:
             assert exc.kind == "transient"
-            outcomes.append(exc.code)
+            outcomes.append(exc.graph_code)
     assert 130429 in outcomes
     assert graph_api.max_per_second(PHONE_ID) == 2
     assert graph_api.max_per_second("999") == 0
@@ -416,7 +421,7 @@ def test_fake_graph_api_scripted_failure_and_lost_answer(graph_api: FakeGraphApi
     graph_api.fail_next(PHONE_ID, code=131026, title="Message undeliverable")
     with pytest.raises(WhatsAppApiError) as caught:
         client.send_text("905321234567", "hi")
-    assert (caught.value.code, caught.value.kind) == (131026, "permanent")
+    assert (caught.value.graph_code, caught.value.kind) == (131026, "permanent")
 
     graph_api.drop_next()
     with pytest.raises(WhatsAppTransportError) as lost:

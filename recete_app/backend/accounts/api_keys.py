@@ -64,6 +64,29 @@ def create_key(
     return CreatedKey(row.id, key, row.prefix, expires_at, granted)
 
 
+def issue_key(
+    merchant_id: uuid.UUID,
+    actor: str,
+    name: str = "",
+    expires_days: int | None = None,
+    scopes: Iterable[str] | None = None,
+) -> CreatedKey:
+    """The merchant's "create an API key" (dashboard, REST API, CLI), in its own transaction."""
+    with session_scope(merchant_id) as session:
+        return create_key(session, actor, name, expires_days, scopes)
+
+
+def withdraw_key(merchant_id: uuid.UUID, actor: str, key_id: uuid.UUID | str) -> ApiKey:
+    """The merchant's "revoke this key" (dashboard, REST API), in its own transaction. An id
+    that is not one names no key."""
+    try:
+        key = key_id if isinstance(key_id, uuid.UUID) else uuid.UUID(key_id)
+    except ValueError:
+        raise NotFound("No such API key.") from None
+    with session_scope(merchant_id) as session:
+        return revoke_key(session, actor, key)
+
+
 def _lifetime_days(expires_days: int | None) -> int:
     cap = get_settings().api_key_max_expiry_days
     if expires_days is None:

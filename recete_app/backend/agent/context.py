@@ -29,6 +29,7 @@ from recete_app.backend.models import (
     Customer,
     Merchant,
     Message,
+    MessageDirection,
     Order,
     OrderItem,
 )
@@ -78,7 +79,7 @@ class Inquiry:
 
 def read_inquiry(session: Session, message_id: uuid.UUID) -> Inquiry | None:
     message = session.get(Message, message_id)
-    if message is None or message.direction != "inbound":
+    if message is None or message.direction != MessageDirection.INBOUND:
         return None
     conversation = session.get_one(Conversation, message.conversation_id)
     customer = session.get_one(Customer, conversation.customer_id)
@@ -101,7 +102,9 @@ def read_inquiry(session: Session, message_id: uuid.UUID) -> Inquiry | None:
         purchases=_purchases(session, [order for order, _facts in orders]),
         orders=[facts for _order, facts in orders],
         history=[Turn(m.author, m.body) for m in reversed(earlier)],
-        earlier_intents=[m.intent or "" for m in earlier if m.direction == "inbound"],
+        earlier_intents=[
+            m.intent or "" for m in earlier if m.direction == MessageDirection.INBOUND
+        ],
         answering_step=next(
             (int(m.details["step"]) for m in earlier if "step" in (m.details or {})), None
         ),

@@ -30,9 +30,8 @@ from recete_app.backend.journeys.schedule import TEXT_REPLY
 from recete_app.backend.journeys.sending import send_due_now
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.messaging.channels import channel_for
-from recete_app.backend.messaging.inbound import RECEIVED
 from recete_app.backend.messaging.read_receipts import mark_read
-from recete_app.backend.models import Conversation, Message
+from recete_app.backend.models import Conversation, Message, MessageDirection, MessageStatus
 
 AGENT_LEASE = timedelta(seconds=60)
 KNOWLEDGE_INTENTS = ("product_question", "usage", "other")
@@ -129,8 +128,8 @@ def _oldest_waiting(session: Session, conversation_id: uuid.UUID) -> uuid.UUID |
         select(Message.id)
         .where(
             Message.conversation_id == conversation_id,
-            Message.direction == "inbound",
-            Message.status == RECEIVED,
+            Message.direction == MessageDirection.INBOUND,
+            Message.status == MessageStatus.RECEIVED,
         )
         .order_by(col(Message.created_at), col(Message.id))
         .limit(1)

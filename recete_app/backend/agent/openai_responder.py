@@ -28,6 +28,7 @@ from recete_app.backend.agent.responders import (
     Usage,
 )
 from recete_app.backend.http_client import build_client
+from recete_app.backend.knowledge.openai_embeddings import openai_failure
 
 # USD per 1M tokens (input, output). Unknown models (local servers) cost nothing.
 PRICES: dict[str, tuple[float, float]] = {
@@ -146,14 +147,17 @@ class OpenAIResponder:
         except openai.APIStatusError as exc:
             reason = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
             raise ResponderError(
-                f"The model endpoint answered {exc.status_code}: {reason}"
+                f"The model endpoint answered {exc.status_code}: {reason}", **openai_failure(exc)
             ) from exc
         except openai.APITimeoutError as exc:
             raise ResponderError(
-                f"The model endpoint did not answer within {self.timeout:g} s."
+                f"The model endpoint did not answer within {self.timeout:g} s.",
+                **openai_failure(exc),
             ) from exc
         except openai.APIError as exc:
-            raise ResponderError(f"The model endpoint failed: {exc.message}") from exc
+            raise ResponderError(
+                f"The model endpoint failed: {exc.message}", **openai_failure(exc)
+            ) from exc
 
 
 def build_messages(request: DraftRequest) -> list[ChatCompletionMessageParam]:

@@ -12,12 +12,19 @@ from sqlmodel import Session
 
 from recete_app.backend import audit
 from recete_app.backend.agent.context import Inquiry
-from recete_app.backend.agent.pipeline import ESCALATE, Decision
+from recete_app.backend.agent.pipeline import ESCALATE, HUMAN_OWNED, Decision
 from recete_app.backend.agent.responders import Source, Usage
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.journeys.schedule import cancel_pending
-from recete_app.backend.messaging.inbound import HANDLED, RECEIVED, schedule_reply
-from recete_app.backend.models import Conversation, Customer, LlmCall, Message
+from recete_app.backend.messaging.inbound import schedule_reply
+from recete_app.backend.models import (
+    Conversation,
+    ConversationStatus,
+    Customer,
+    LlmCall,
+    Message,
+    MessageStatus,
+)
 
 ADVERSE_PAUSE = "The customer reported a reaction to a product: proactive messages are paused."
 
@@ -26,9 +33,9 @@ def record_decision(session: Session, inquiry: Inquiry, decision: Decision) -> b
     """Store the decision once; False when the message was handled meanwhile (by a worker that
     held the conversation before this one's lease expired)."""
     message = session.get(Message, inquiry.message_id, with_for_update=True)
-    if message is None or message.status != RECEIVED:
+    if message is None or message.status != MessageStatus.RECEIVED:
         return False
-    message.status = HANDLED
+    message.status = MessageStatus.HANDLED
     message.intent = decision.intent
     message.details = {**message.details, "agent": decision.details()}
     conversation = session.get_one(Conversation, inquiry.conversation_id, with_for_update=True)
@@ -85,9 +92,9 @@ def pause_proactive(session: Session, customer: Customer, reason: str) -> None:
 
 
 def _escalate(conversation: Conversation, decision: Decision) -> None:
-    if conversation.status in ("needs_human", "human"):
+    if conversation.status in HUMAN_OWNED:
         return
-    conversation.status = "needs_human"
+    conversation.status = ConversationStatus.NEEDS_HUMAN
     conversation.escalation_reason = decision.reason[:40]
     conversation.escalated_at = datetime.now(UTC)
 

@@ -21,11 +21,13 @@ from recete_app.backend.agent.responders import (
     Source,
     Usage,
 )
+from recete_app.backend.models import ConversationStatus
 from recete_app.backend.text import fold
 
 ANSWER, ESCALATE, DECLINE, SILENT, OPT_OUT = "answer", "escalate", "decline", "silent", "opt_out"
 ESCALATING = ("adverse_reaction", "complaint", "return_refund", "human")
-HUMAN_OWNED = ("needs_human", "human")
+# The AI stays silent in these: a person is needed, or has the conversation.
+HUMAN_OWNED = (ConversationStatus.NEEDS_HUMAN, ConversationStatus.HUMAN)
 MIN_CONFIDENCE = 0.35
 TEXT_KINDS = ("text", "button", "interactive")
 DISSATISFIED = re.compile(

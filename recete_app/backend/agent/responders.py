@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from recete_app.backend.errors import ProviderError
+
 INTENTS = (
     "product_question",
     "usage",
@@ -85,12 +87,22 @@ class Draft:
     usage: Usage | None = None
 
 
-class ResponderError(Exception):
+class ResponderError(ProviderError):
     """The responder gave no usable draft (timeout, API error, malformed output). The pipeline
-    answers safely without it; `usage` carries what the failed call cost, when known."""
+    answers safely without it; `usage` carries what the failed call cost, when known. The
+    defaults fit a malformed or refused answer: sent, and final."""
 
-    def __init__(self, message: str, usage: Usage | None = None) -> None:
-        super().__init__(message)
+    code = "responder_failed"
+
+    def __init__(
+        self,
+        message: str,
+        usage: Usage | None = None,
+        *,
+        request_sent: bool = True,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message, request_sent=request_sent, retryable=retryable)
         self.usage = usage
 
 

@@ -66,6 +66,8 @@ def answer_after_commit(session: Session, conversation_id: uuid.UUID) -> None:
 
 def conversations_waiting() -> list[tuple[uuid.UUID, uuid.UUID]]:
     with session_scope(lookups={"dispatcher": "on"}) as session:
+        # MessageDirection.INBOUND and MessageStatus.RECEIVED written out, not bound: PostgreSQL
+        # uses the partial index ix_messages_awaiting_agent only for a query stating its predicate.
         rows = session.execute(
             sa.text(
                 "SELECT DISTINCT m.merchant_id, m.conversation_id FROM messages m "

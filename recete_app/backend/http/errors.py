@@ -10,10 +10,37 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
-from recete_app.backend.errors import RateLimited, RecetError
+from recete_app.backend.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotConfigured,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    RecetError,
+    Unauthorized,
+)
 from recete_app.backend.http.responses import error_response
+from recete_app.backend.scraping.errors import ScrapeError
 
 log = logging.getLogger(__name__)
+
+# The domain's errors carry no HTTP status: this table gives them one. The first class an error
+# is an instance of decides, so a subclass comes before its base.
+STATUSES: tuple[tuple[type[RecetError], int], ...] = (
+    (InvalidInput, 422),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (RateLimited, 429),
+    (NotConfigured, 503),
+    # A link that cannot be read is the caller's input to fix, not our upstream failing.
+    (ScrapeError, 422),
+    (ProviderError, 502),
+    (RecetError, 400),
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -23,9 +50,17 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-async def _recete_error(_request: Request, exc: RecetError) -> JSONResponse:
+def status_of(error: RecetError) -> int:
+    return next(status for cls, status in STATUSES if isinstance(error, cls))
+
+
+def recete_error_response(exc: RecetError) -> JSONResponse:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+    return error_response(status_of(exc), exc.code, exc.message, exc.details, headers)
+
+
+async def _recete_error(_request: Request, exc: RecetError) -> JSONResponse:
+    return recete_error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recete_app.backend.errors import InvalidInput
-from recete_app.backend.http.responses import error_response
+from recete_app.backend.http.errors import recete_error_response
 
 NUL = "\x00"
 # Bodies without these bytes cannot hold a NUL, so most requests skip parsing altogether.
@@ -49,10 +49,7 @@ class RefuseNulMiddleware:
             fields = await _body_fields(scope, body)
         if fields:
             # Answered here, not raised: a middleware's exception would reach no handler.
-            refused = _refusal(fields)
-            response = error_response(
-                refused.status, refused.code, refused.message, refused.details
-            )
+            response = recete_error_response(_refusal(fields))
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from recete_app.backend.commerce.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_REFUNDED
 from recete_app.backend.journeys.schedule import (
     CANCELLABLE,
+    CANCELLED,
     JOURNEY_STEP,
     PAUSED,
     QUEUED,
@@ -26,6 +27,7 @@ from recete_app.backend.journeys.schedule import (
     SCHEDULED,
     SENDING,
     SENT,
+    SKIPPED,
     UNKNOWN,
     cancel_pending,
     customer_zone,
@@ -151,7 +153,7 @@ def plan_order(
         plans.append(plan)
     for left in existing.values():  # steps turned off or deleted since the last plan
         if left.status in CANCELLABLE:
-            left.status, left.last_error = "cancelled", "The journey step was turned off."
+            left.status, left.last_error = CANCELLED, "The journey step was turned off."
     session.flush()
     return plans
 
@@ -205,7 +207,7 @@ def _busy_days(
 
 
 def _put(session: Session, order: Order, plan: StepPlan, row: ScheduledMessage | None) -> None:
-    status = "skipped" if plan.skipped else "scheduled"
+    status = SKIPPED if plan.skipped else SCHEDULED
     error = SKIP_REASONS[plan.skipped] if plan.skipped else None
     if row is None:
         assert order.customer_id is not None
@@ -227,5 +229,5 @@ def _put(session: Session, order: Order, plan: StepPlan, row: ScheduledMessage |
         row.due_at, row.status, row.last_error = plan.due_at, status, error
         row.payload = {"skip_reason": plan.skipped} if plan.skipped else {}
         row.updated_at = datetime.now(UTC)
-    elif row.status == "paused":
+    elif row.status == PAUSED:
         row.due_at = plan.due_at  # still waits for the number to be reconnected

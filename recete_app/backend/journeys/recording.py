@@ -20,8 +20,14 @@ from sqlmodel import Session, col, select
 
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.journeys.schedule import SENT
-from recete_app.backend.messaging.conversations import CLOSED
-from recete_app.backend.models import Conversation, Customer, Message, ScheduledMessage
+from recete_app.backend.models import (
+    Conversation,
+    ConversationStatus,
+    Customer,
+    Message,
+    MessageDirection,
+    ScheduledMessage,
+)
 
 _MESSAGES = Message.__table__  # type: ignore[attr-defined]
 _CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
@@ -85,7 +91,10 @@ def _open_conversations(
     found: dict[uuid.UUID, uuid.UUID] = {}
     for customer_id, conversation_id in session.exec(
         select(Conversation.customer_id, Conversation.id)
-        .where(col(Conversation.customer_id).in_(wanted), Conversation.status != CLOSED)
+        .where(
+            col(Conversation.customer_id).in_(wanted),
+            Conversation.status != ConversationStatus.CLOSED,
+        )
         .order_by(col(Conversation.created_at).desc())
     ).all():
         found.setdefault(customer_id, conversation_id)
@@ -118,7 +127,7 @@ def _message_values(
         "id": uuid.uuid4(),
         "merchant_id": row.merchant_id,
         "conversation_id": conversation_id,
-        "direction": "outbound",
+        "direction": MessageDirection.OUTBOUND,
         "author": str(kept.get("author", "system")),
         "body": str(kept.get("text", "")),
         "kind": str(kept.get("message_kind", "template")),

@@ -15,13 +15,10 @@ from recete_app.backend.db import current_merchant_id
 from recete_app.backend.journeys.schedule import JOURNEY_STEP, SENDING, SENT, UNKNOWN
 from recete_app.backend.journeys.settings import journey_for
 from recete_app.backend.knowledge.sections import best_of_section_rows
-from recete_app.backend.messaging.conversations import (
-    CLOSED,
-    open_conversation,
-    start_conversation,
-)
+from recete_app.backend.messaging.conversations import open_conversation, start_conversation
 from recete_app.backend.models import (
     Conversation,
+    ConversationStatus,
     Customer,
     Integration,
     Journey,
@@ -189,7 +186,10 @@ class SendBatch:
             return
         rows = self.session.exec(
             select(Conversation)
-            .where(col(Conversation.customer_id).in_(customer_ids), Conversation.status != CLOSED)
+            .where(
+                col(Conversation.customer_id).in_(customer_ids),
+                Conversation.status != ConversationStatus.CLOSED,
+            )
             .order_by(col(Conversation.created_at).desc())
         ).all()
         for conversation in rows:

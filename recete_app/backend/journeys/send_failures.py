@@ -17,14 +17,14 @@ from recete_app.backend.journeys.schedule import (
     TEXT_REPLY,
     UNKNOWN,
 )
-from recete_app.backend.messaging.channels import BROKEN, whatsapp_integration
+from recete_app.backend.messaging.channels import whatsapp_integration
 from recete_app.backend.messaging.conversations import SERVICE_WINDOW, open_conversation
 from recete_app.backend.messaging.whatsapp.errors import (
     WhatsAppApiError,
     WhatsAppError,
     WhatsAppTransportError,
 )
-from recete_app.backend.models import Customer, ScheduledMessage
+from recete_app.backend.models import Customer, IntegrationStatus, ScheduledMessage
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,8 @@ def record_failure(session: Session, row: ScheduledMessage, exc: Exception) -> s
 
 
 def _transient(exc: Exception) -> bool:
-    if isinstance(exc, WhatsAppApiError):
-        return exc.kind == "transient"
-    return isinstance(exc, WhatsAppTransportError) and not exc.request_sent
+    # Meta's temporary errors, and failures before the request left.
+    return isinstance(exc, WhatsAppError) and exc.retryable
 
 
 def _may_have_arrived(exc: Exception) -> bool:
@@ -102,7 +101,7 @@ def _window_end(session: Session, row: ScheduledMessage) -> datetime:
 
 def _mark_broken(session: Session, reason: str) -> None:
     integration = whatsapp_integration(session)
-    if integration is not None and integration.status != BROKEN:
-        integration.status = BROKEN
+    if integration is not None and integration.status != IntegrationStatus.BROKEN:
+        integration.status = IntegrationStatus.BROKEN
         integration.last_error = reason[:1000]
         log.warning("WhatsApp number %s marked broken: %s", integration.external_id, reason)

@@ -8,16 +8,28 @@ from collections.abc import Sequence
 import httpx
 import openai
 
-from recete_app.backend.errors import RecetError
-from recete_app.backend.http_client import build_client
+from recete_app.backend.errors import ProviderError
+from recete_app.backend.http_client import Failure, answered, build_client, unanswered
 
 BATCH = 96  # texts per request: well under the API's input limits, few round trips
 RETRIES = 4
 
 
-class EmbeddingError(RecetError):
-    status = 502
+class EmbeddingError(ProviderError):
     code = "embedding_failed"
+
+    def __init__(self, message: str, *, request_sent: bool = True, retryable: bool = False) -> None:
+        # The defaults fit an answer we refuse (wrong count, wrong size): sent, and final.
+        super().__init__(message, request_sent=request_sent, retryable=retryable)
+
+
+def openai_failure(exc: openai.APIError) -> Failure:
+    """What the openai SDK's error (after its own retries) says about the request."""
+    if isinstance(exc, openai.APIStatusError):
+        return answered(exc.status_code)
+    if isinstance(exc, openai.APIConnectionError):  # timeouts too; the httpx failure is the cause
+        return unanswered(exc.__cause__)
+    return Failure(request_sent=True, retryable=False)  # an answer the SDK could not read
 
 
 class OpenAIEmbedder:
@@ -67,10 +79,13 @@ class OpenAIEmbedder:
         except openai.APIStatusError as exc:
             reason = exc.message.removeprefix(f"Error code: {exc.status_code} - ")
             raise EmbeddingError(
-                f"The embedding endpoint answered {exc.status_code}: {reason}"
+                f"The embedding endpoint answered {exc.status_code}: {reason}",
+                **openai_failure(exc),
             ) from exc
         except openai.APIError as exc:
-            raise EmbeddingError(f"The embedding endpoint failed: {exc.message}") from exc
+            raise EmbeddingError(
+                f"The embedding endpoint failed: {exc.message}", **openai_failure(exc)
+            ) from exc
         ordered = sorted(response.data, key=lambda item: item.index)
         if len(ordered) != len(batch):
             raise EmbeddingError(f"Asked for {len(batch)} embeddings, got {len(ordered)}.")

@@ -22,10 +22,9 @@ from recete_app.backend.messaging.whatsapp.client import (
     WhatsAppClient,
 )
 from recete_app.backend.messaging.whatsapp.errors import WhatsAppTransportError
-from recete_app.backend.models import Integration
+from recete_app.backend.models import Integration, IntegrationStatus, MessageStatus
 
 WHATSAPP, SANDBOX = "whatsapp", "sandbox"
-BROKEN = "broken"
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Outgoing:
 class Channel(Protocol):
     name: str
     # The sandbox "delivers" as it stores; WhatsApp reports delivery later by webhook.
-    status_on_send: str
+    status_on_send: MessageStatus
 
     def pace(self, count: int) -> list[float | None]:
         """Send slots for `count` messages: seconds to wait for each, None for no slot."""
@@ -52,7 +51,7 @@ class Channel(Protocol):
 
 class SandboxChannel:
     name = SANDBOX
-    status_on_send = "delivered"
+    status_on_send = MessageStatus.DELIVERED
 
     def pace(self, count: int) -> list[float | None]:
         return [0.0] * count
@@ -63,7 +62,7 @@ class SandboxChannel:
 
 class WhatsAppChannel:
     name = WHATSAPP
-    status_on_send = "sent"
+    status_on_send = MessageStatus.SENT
 
     def __init__(self, client: WhatsAppClient) -> None:
         self.client = client
@@ -143,7 +142,7 @@ def channel_for(session: Session) -> Channel | None:
     integration = whatsapp_integration(session)
     if integration is None:
         return SandboxChannel()
-    if integration.status == BROKEN:
+    if integration.status == IntegrationStatus.BROKEN:
         return None
     secrets = read_secrets(integration)
     if not secrets.get("access_token"):

@@ -7,18 +7,20 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from recete_app.backend.db import current_merchant_id
-from recete_app.backend.models import Conversation, Customer
+from recete_app.backend.models import Conversation, ConversationStatus, Customer
 
 # Free-form messages are allowed for 24 hours after the customer's last message.
 SERVICE_WINDOW = timedelta(hours=24)
-CLOSED = "closed"
 
 
 def open_conversation(session: Session, customer: Customer) -> Conversation:
     """The customer's open conversation, or a new one."""
     conversation = session.exec(
         select(Conversation)
-        .where(Conversation.customer_id == customer.id, Conversation.status != CLOSED)
+        .where(
+            Conversation.customer_id == customer.id,
+            Conversation.status != ConversationStatus.CLOSED,
+        )
         .order_by(col(Conversation.created_at).desc())
         .limit(1)
     ).first()

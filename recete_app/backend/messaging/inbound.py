@@ -23,12 +23,18 @@ from recete_app.backend.messaging.opt_out import (
     opt_out_confirmation,
 )
 from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
-from recete_app.backend.models import Conversation, Customer, Message, ScheduledMessage
+from recete_app.backend.models import (
+    Conversation,
+    Customer,
+    Message,
+    MessageDirection,
+    MessageStatus,
+    ScheduledMessage,
+    ScheduledStatus,
+)
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
 
 OPTED_OUT, OPTED_IN, STORED = "opt_out", "opt_in", "stored"
-# An inbound message is `received` until the agent (or the opt-out rule) has handled it.
-RECEIVED, HANDLED = "received", "handled"
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ def receive(session: Session, inbound: InboundMessage) -> Received | None:
         session.execute(
             sa.update(Message)
             .where(col(Message.id) == message_id)
-            .values(status=HANDLED, intent=action)
+            .values(status=MessageStatus.HANDLED, intent=action)
             .execution_options(synchronize_session=False)
         )
     return Received(message_id, conversation.id, customer.id, action)
@@ -94,11 +100,11 @@ def _store(
             id=uuid.uuid4(),
             merchant_id=current_merchant_id(session),
             conversation_id=conversation.id,
-            direction="inbound",
+            direction=MessageDirection.INBOUND,
             author="customer",
             body=_body(inbound),
             kind=inbound.kind[:20],
-            status="received",
+            status=MessageStatus.RECEIVED,
             provider_message_id=inbound.message_id,
             details=details,
             sources=[],
@@ -166,7 +172,7 @@ def schedule_reply(
             idempotency_key=key,
             kind=TEXT_REPLY,
             due_at=datetime.now(UTC),
-            status="scheduled",
+            status=ScheduledStatus.SCHEDULED,
             payload={**(extra or {}), "text": text, "reply_to": reply_to, "author": author},
             attempts=0,
             claims=0,

@@ -1,6 +1,7 @@
 """The merchant's inbox: conversations with customers, the ones needing a person first, and one
-conversation's thread with what the agent decided on each message. The actions a person takes
-(take over, reply, hand back, close, ...) live in `inbox_actions` and are re-exported here."""
+conversation's thread with what the agent decided on each message and the actions its status
+allows (`inbox_rules`). The actions a person takes (take over, reply, hand back, close, ...)
+live in `inbox_actions` and are re-exported here."""
 
 from __future__ import annotations
 
@@ -26,8 +27,15 @@ from recete_app.backend.messaging.inbox_actions import (
     send_template_as_person,
     take_over,
 )
+from recete_app.backend.messaging.inbox_rules import PERSON_OWNED, InboxAction, allowed_actions
 from recete_app.backend.messaging.inbox_search import search_filter
-from recete_app.backend.models import Conversation, Customer, Message
+from recete_app.backend.models import (
+    Conversation,
+    ConversationStatus,
+    Customer,
+    Message,
+    MessageDirection,
+)
 from recete_app.backend.security.crypto import decrypt_field
 from recete_app.backend.security.fields import PHONE
 
@@ -35,6 +43,7 @@ __all__ = [
     "VIEWS",
     "ConversationRow",
     "ConversationThread",
+    "InboxAction",
     "Queued",
     "TemplateChoice",
     "ThreadMessage",
@@ -51,11 +60,15 @@ __all__ = [
     "template_choices",
 ]
 
-VIEWS = ("all", "needs_human", "ai", "human", "closed")
+VIEWS: tuple[str, ...] = (
+    "all",
+    ConversationStatus.NEEDS_HUMAN,
+    ConversationStatus.AI,
+    ConversationStatus.HUMAN,
+    ConversationStatus.CLOSED,
+)
 PREVIEW_CHARS = 120
 MAX_LIMIT = 200
-# The authors whose message answers the customer, by who owns the conversation.
-_ANSWERED_BY_PERSON = ("needs_human", "human")
 
 
 @dataclass(frozen=True)
@@ -64,7 +77,7 @@ class ConversationRow:
     customer_id: uuid.UUID
     customer_name: str  # "" when the store does not know it
     phone_masked: str  # "+90 532 *** 45 67"
-    status: str  # ai | needs_human | human | closed
+    status: str  # ConversationStatus
     urgent: bool
     escalation_reason: str | None
     last_message: str
@@ -75,7 +88,7 @@ class ConversationRow:
 @dataclass(frozen=True)
 class ThreadMessage:
     id: uuid.UUID
-    direction: str  # inbound | outbound
+    direction: str  # MessageDirection
     author: str  # customer | ai | human | system
     body: str
     status: str
@@ -96,6 +109,8 @@ class ConversationThread:
     consent_state: str
     proactive_paused_reason: str | None
     window_open: bool
+    # What a person may do with it now (inbox_rules): pages offer these, and only these.
+    actions: tuple[InboxAction, ...] = ()
     messages: list[ThreadMessage] = field(default_factory=list)
 
 
@@ -143,10 +158,11 @@ def _unanswered() -> sa.ScalarSelect[Any]:
         sa.select(sa.func.max(answer.c.created_at))
         .where(
             answer.c.conversation_id == conversation.id,
-            answer.c.direction == "outbound",
+            answer.c.direction == MessageDirection.OUTBOUND,
             sa.or_(
                 answer.c.author == "human",
-                sa.and_(answer.c.author == "ai", conversation.status.not_in(_ANSWERED_BY_PERSON)),
+                # While a person is needed, only a person's message answers the customer.
+                sa.and_(answer.c.author == "ai", conversation.status.not_in(PERSON_OWNED)),
             ),
         )
         .correlate(Conversation.__table__)  # type: ignore[attr-defined]
@@ -156,7 +172,7 @@ def _unanswered() -> sa.ScalarSelect[Any]:
         sa.select(sa.func.count())
         .where(
             waiting.c.conversation_id == conversation.id,
-            waiting.c.direction == "inbound",
+            waiting.c.direction == MessageDirection.INBOUND,
             sa.or_(answered_at.is_(None), waiting.c.created_at > answered_at),
         )
         .scalar_subquery()
@@ -180,14 +196,14 @@ def list_conversations(
         .limit(1)
         .lateral("last_message")
     )
-    open_urgent = sa.and_(conversation.urgent, conversation.status != "closed")
+    open_urgent = sa.and_(conversation.urgent, conversation.status != ConversationStatus.CLOSED)
     query = (
         sa.select(Conversation, Customer, last.c.body, last.c.created_at, _unanswered())
         .join(Customer, col(Customer.id) == conversation.customer_id)
         .outerjoin(last, sa.true())
         .order_by(
             open_urgent.desc(),
-            (conversation.status == "needs_human").desc(),
+            (conversation.status == ConversationStatus.NEEDS_HUMAN).desc(),
             sa.func.coalesce(last.c.created_at, conversation.created_at).desc(),
         )
         .limit(max(1, min(limit, MAX_LIMIT)))
@@ -216,7 +232,7 @@ def _row(
         customer_name=_name(customer.first_name, customer.last_name),
         phone_masked=mask_phone(phone) if phone else "",
         status=conversation.status,
-        urgent=conversation.urgent and conversation.status != "closed",
+        urgent=conversation.urgent and conversation.status != ConversationStatus.CLOSED,
         escalation_reason=conversation.escalation_reason,
         last_message=preview,
         last_message_at=at or conversation.last_message_at,
@@ -242,6 +258,7 @@ def read_thread(session: Session, conversation_id: uuid.UUID) -> ConversationThr
         consent_state=customer.consent_state,
         proactive_paused_reason=customer.proactive_paused_reason,
         window_open=window_open(conversation),
+        actions=allowed_actions(conversation.status),
         messages=[_message(m) for m in messages],
     )
 

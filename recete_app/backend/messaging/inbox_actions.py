@@ -1,7 +1,8 @@
 """What a person does in the inbox: take a conversation over from the AI, answer it (free text
 inside the 24-hour window, a journey template outside it), hand it back, close it, and resume
-the journey messages a reaction paused. Each change is audited; the caller commits, then calls
-`send_now` so the reply leaves at once instead of on the dispatcher's next tick."""
+the journey messages a reaction paused. Which status allows which is `inbox_rules`. Each change
+is audited; the caller commits, then calls `send_now` so the reply leaves at once instead of on
+the dispatcher's next tick."""
 
 from __future__ import annotations
 
@@ -26,16 +27,22 @@ from recete_app.backend.journeys.sending import send_due_now
 from recete_app.backend.messaging.channels import channel_for
 from recete_app.backend.messaging.conversations import window_open
 from recete_app.backend.messaging.inbound import schedule_reply
+from recete_app.backend.messaging.inbox_rules import (
+    can_close,
+    can_hand_back,
+    can_reply,
+    can_take_over,
+)
 from recete_app.backend.messaging.read_receipts import latest_from_customer, mark_read
 from recete_app.backend.models import (
     Conversation,
+    ConversationStatus,
     Customer,
     JourneyStep,
     Order,
     ScheduledMessage,
 )
 
-AI, NEEDS_HUMAN, HUMAN, CLOSED = "ai", "needs_human", "human", "closed"
 MAX_TEXT = 4096
 WINDOW_CLOSED = (
     "The customer's 24-hour window is closed: WhatsApp allows only an approved template now. "
@@ -65,6 +72,11 @@ def _conversation(session: Session, conversation_id: uuid.UUID) -> Conversation:
     return conversation
 
 
+def _refuse_if_closed(conversation: Conversation) -> None:
+    if conversation.status == ConversationStatus.CLOSED:
+        raise Conflict("This conversation is closed.", code="conversation_closed")
+
+
 def _audit(
     session: Session, actor: str, action: str, conversation: Conversation, **details: object
 ) -> None:
@@ -78,12 +90,13 @@ def take_over(
     *,
     actor: str | None = None,
 ) -> Conversation:
-    """A person owns the conversation from now on: the AI stays silent in it."""
+    """A person owns the conversation from now on (taking it from a colleague too): the AI
+    stays silent in it."""
     conversation = _conversation(session, conversation_id)
-    if conversation.status == CLOSED:
+    if not can_take_over(conversation.status):
         raise Conflict("This conversation is closed.", code="conversation_closed")
     previous = conversation.status
-    conversation.status = HUMAN
+    conversation.status = ConversationStatus.HUMAN
     conversation.assigned_account_id = account_id
     session.flush()
     _audit(
@@ -103,11 +116,13 @@ def hand_back(
     *,
     actor: str | None = None,
 ) -> Conversation:
-    """The AI answers again; the escalation is resolved."""
+    """The AI answers again; the escalation is resolved. The AI's own conversation is left as it
+    is (nothing to hand back: like closing a closed one, not an error)."""
     conversation = _conversation(session, conversation_id)
-    if conversation.status == CLOSED:
-        raise Conflict("This conversation is closed.", code="conversation_closed")
-    conversation.status = AI
+    if not can_hand_back(conversation.status):
+        _refuse_if_closed(conversation)
+        return conversation
+    conversation.status = ConversationStatus.AI
     conversation.urgent = False
     conversation.escalation_reason = None
     conversation.escalated_at = None
@@ -126,8 +141,8 @@ def close(
 ) -> Conversation:
     """Done: the customer's next message opens a new conversation."""
     conversation = _conversation(session, conversation_id)
-    if conversation.status != CLOSED:
-        conversation.status = CLOSED
+    if can_close(conversation.status):
+        conversation.status = ConversationStatus.CLOSED
         conversation.urgent = False
         session.flush()
         _audit(session, _actor(account_id, actor), "conversation.closed", conversation)
@@ -177,17 +192,16 @@ def resume_proactive(
 def _owned_by_person(
     session: Session, conversation_id: uuid.UUID, account_id: uuid.UUID | None, actor: str
 ) -> Conversation:
-    """The conversation a person may write in: theirs, or one waiting for a person (taken over
-    on the spot)."""
+    """The conversation a person may write in: one a person holds, or one waiting for a person
+    (taken over on the spot)."""
     conversation = _conversation(session, conversation_id)
-    if conversation.status == NEEDS_HUMAN:
-        take_over(session, conversation.id, account_id, actor=actor)
-    elif conversation.status == CLOSED:
-        raise Conflict("This conversation is closed.", code="conversation_closed")
-    elif conversation.status != HUMAN:
+    if not can_reply(conversation.status):
+        _refuse_if_closed(conversation)
         raise Conflict(
             "The AI is answering this conversation: take it over first.", code="not_taken_over"
         )
+    if conversation.status == ConversationStatus.NEEDS_HUMAN:
+        take_over(session, conversation.id, account_id, actor=actor)
     return conversation
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from recete_app.backend.messaging.channels import Channel, WhatsAppChannel
 from recete_app.backend.messaging.whatsapp.errors import WhatsAppError
-from recete_app.backend.models import Conversation, Message
+from recete_app.backend.models import Conversation, Message, MessageDirection
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def mark_read(channel: Channel | None, provider_message_id: str | None) -> bool:
     try:
         channel.client.mark_read(provider_message_id)
     except WhatsAppError as exc:
-        log.warning("read receipt refused", extra={"code": getattr(exc, "code", None)})
+        log.warning("read receipt refused", extra={"code": getattr(exc, "graph_code", None)})
         return False
     return True
 
@@ -37,7 +37,7 @@ def latest_from_customer(session: Session, customer_id: uuid.UUID) -> str | None
         .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
         .where(
             Conversation.customer_id == customer_id,
-            Message.direction == "inbound",
+            Message.direction == MessageDirection.INBOUND,
             col(Message.provider_message_id).is_not(None),
         )
         .order_by(col(Message.created_at).desc())

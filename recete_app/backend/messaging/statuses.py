@@ -27,11 +27,18 @@ from recete_app.backend.journeys.schedule import (
 )
 from recete_app.backend.journeys.sending import CALLBACK_PREFIX
 from recete_app.backend.messaging.whatsapp.payloads import NumberError, StatusError, StatusUpdate
-from recete_app.backend.models import Integration, Message, ScheduledMessage
+from recete_app.backend.models import Integration, Message, MessageStatus, ScheduledMessage
 
 log = logging.getLogger(__name__)
 
-RANK = {"failed": 0, "pending": 0, "sent": 1, "delivered": 2, "read": 3}
+# How far each report says a message got; "pending" (not a stored status) moves nothing.
+RANK = {
+    MessageStatus.FAILED: 0,
+    "pending": 0,
+    MessageStatus.SENT: 1,
+    MessageStatus.DELIVERED: 2,
+    MessageStatus.READ: 3,
+}
 
 
 def apply_status(session: Session, update: StatusUpdate) -> str:
@@ -42,7 +49,7 @@ def apply_status(session: Session, update: StatusUpdate) -> str:
         message = _reconciled(session, update)
     if message is None:
         return "unknown_message"  # sent outside Recete, or long gone
-    if update.status == "failed":
+    if update.status == MessageStatus.FAILED:
         return _failed(session, message, update)
     if RANK.get(update.status, -1) > RANK.get(message.status, 0):
         message.status = update.status
@@ -66,7 +73,7 @@ def _reconciled(session: Session, update: StatusUpdate) -> Message | None:
     row = _scheduled_row(session, update.callback_data)
     if row is None or not _may_have_left(row, update):
         return None
-    record_delivery(session, row, update.message_id, "sent")
+    record_delivery(session, row, update.message_id, MessageStatus.SENT)
     return session.exec(
         select(Message).where(Message.provider_message_id == update.message_id)
     ).one()
@@ -82,15 +89,15 @@ def _may_have_left(row: ScheduledMessage, update: StatusUpdate) -> bool:
     return (
         row.status in (SCHEDULED, QUEUED)
         and row.last_error == SENT_AGAIN
-        and (update.status != "failed")
+        and (update.status != MessageStatus.FAILED)
     )
 
 
 def _failed(session: Session, message: Message, update: StatusUpdate) -> str:
-    if RANK.get(message.status, 0) >= RANK["delivered"]:
+    if RANK.get(message.status, 0) >= RANK[MessageStatus.DELIVERED]:
         return "unchanged"  # it reached the phone; a late failure report changes nothing
     reason = describe_errors(update.errors) or "WhatsApp reported the message as failed."
-    message.status = "failed"
+    message.status = MessageStatus.FAILED
     message.error = reason[:1000]
     message.status_updated_at = update.timestamp
     message.details = {**message.details, "error_codes": [e.code for e in update.errors]}

@@ -2,12 +2,14 @@
 
 from sqlmodel import SQLModel
 
+from recete_app.backend.models.base import JobStatus
 from recete_app.backend.models.commerce import (
     ConsentEvent,
     Customer,
     DomainEvent,
     ExternalEvent,
     Integration,
+    IntegrationStatus,
     Order,
     OrderImport,
     OrderImportChunk,
@@ -22,10 +24,13 @@ from recete_app.backend.models.knowledge import (
 from recete_app.backend.models.messaging import (
     AnalyticsEvent,
     Conversation,
+    ConversationStatus,
     Journey,
     JourneyStep,
     LlmCall,
     Message,
+    MessageDirection,
+    MessageStatus,
     ScheduledMessage,
     ScheduledStatus,
 )
@@ -54,17 +59,22 @@ __all__ = [
     "AuthSession",
     "ConsentEvent",
     "Conversation",
+    "ConversationStatus",
     "Customer",
     "DomainEvent",
     "ExternalEvent",
     "Integration",
+    "IntegrationStatus",
     "JobSchedule",
+    "JobStatus",
     "Journey",
     "JourneyStep",
     "KnowledgeChunk",
     "LlmCall",
     "Merchant",
     "Message",
+    "MessageDirection",
+    "MessageStatus",
     "Order",
     "OrderImport",
     "OrderImportChunk",

@@ -1,14 +1,25 @@
-"""Column conventions shared by every table."""
+"""Column conventions shared by every table, and the status vocabulary of the job tables."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
+
+
+class JobStatus(StrEnum):
+    """A long job's (scrape_jobs, order_imports; see `background_jobs`): queued -> running ->
+    done | failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
 
 
 def utc_now() -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,12 +13,20 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from recete_app.backend.models.base import (
+    JobStatus,
     created_field,
     id_field,
     json_field,
     merchant_field,
     timestamp_field,
 )
+
+
+class IntegrationStatus(StrEnum):
+    ACTIVE = "active"
+    BROKEN = "broken"  # the WhatsApp number's token expired: sends wait for a reconnect
+    UNINSTALLED = "uninstalled"  # the store removed the app (Shopify's shop/redact may follow)
+    REDACTED = "redacted"  # shop/redact erased what the store sent us, and its secrets
 
 
 class Integration(SQLModel, table=True):
@@ -31,7 +40,7 @@ class Integration(SQLModel, table=True):
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
     kind: str = Field(max_length=32)
-    status: str = Field(default="active", max_length=32)
+    status: str = Field(default=IntegrationStatus.ACTIVE, max_length=32)  # IntegrationStatus
     external_id: str = Field(max_length=255)
     display_name: str = Field(default="", max_length=255)
     secrets: str | None = None
@@ -204,7 +213,7 @@ class OrderImport(SQLModel, table=True):
     merchant_id: uuid.UUID = merchant_field()
     filename: str = Field(default="", max_length=255)
     actor: str = Field(default="", max_length=255)
-    status: str = Field(default="queued", max_length=20)
+    status: str = Field(default=JobStatus.QUEUED, max_length=20)  # JobStatus
     format: str = Field(default="", max_length=40)
     size_bytes: int = 0
     rows_read: int = 0

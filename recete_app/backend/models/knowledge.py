@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
 from recete_app.backend.models.base import (
+    JobStatus,
     created_field,
     id_field,
     json_field,
@@ -132,7 +133,7 @@ class ScrapeJob(SQLModel, table=True):
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field()
     actor: str = Field(default="", max_length=255)
-    status: str = Field(default="queued", max_length=20)
+    status: str = Field(default=JobStatus.QUEUED, max_length=20)  # JobStatus
     urls: list[str] = json_field(list)
     pages_found: int = 0
     pages_done: int = 0

@@ -20,6 +20,33 @@ from recete_app.backend.models.base import (
 )
 
 
+class ConversationStatus(StrEnum):
+    """Who answers the customer. Which inbox actions each allows is the inbox's rule
+    (`messaging/inbox_rules.py`), not the pages'."""
+
+    AI = "ai"
+    NEEDS_HUMAN = "needs_human"  # escalated: the AI stays silent, waiting for a person
+    HUMAN = "human"  # a person owns it: the AI stays silent until it is handed back
+    CLOSED = "closed"  # done: the customer's next message opens a new conversation
+
+
+class MessageDirection(StrEnum):
+    INBOUND = "inbound"  # the customer's
+    OUTBOUND = "outbound"  # ours: the AI's, a person's, or automatic
+
+
+class MessageStatus(StrEnum):
+    """Inbound: received until the agent (or the opt-out rule) handled it. Outbound: what
+    WhatsApp reports, only ever forward (sent -> delivered -> read), or failed."""
+
+    RECEIVED = "received"
+    HANDLED = "handled"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
 class Conversation(SQLModel, table=True):
     __tablename__ = "conversations"
     __table_args__ = (
@@ -30,7 +57,7 @@ class Conversation(SQLModel, table=True):
     merchant_id: uuid.UUID = merchant_field(indexed=False)
     customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE", index=True)
     channel: str = Field(default="whatsapp", max_length=20)
-    status: str = Field(default="ai", max_length=20)  # ai | needs_human | human | closed
+    status: str = Field(default=ConversationStatus.AI, max_length=20)  # ConversationStatus
     urgent: bool = False
     language: str | None = Field(default=None, max_length=8)
     last_message_at: datetime | None = timestamp_field()
@@ -66,10 +93,10 @@ class Message(SQLModel, table=True):
     conversation_id: uuid.UUID = Field(
         foreign_key="conversations.id", ondelete="CASCADE", index=True
     )
-    direction: str = Field(max_length=10)  # inbound | outbound
+    direction: str = Field(max_length=10)  # MessageDirection
     author: str = Field(default="customer", max_length=10)  # customer | ai | human | system
     body: str = ""
-    status: str = Field(default="received", max_length=20)
+    status: str = Field(default=MessageStatus.RECEIVED, max_length=20)  # MessageStatus
     provider_message_id: str | None = Field(default=None, max_length=255)
     intent: str | None = Field(default=None, max_length=40)
     sources: list[dict[str, Any]] = json_field(list)
@@ -158,7 +185,7 @@ class ScheduledMessage(SQLModel, table=True):
     idempotency_key: str = Field(max_length=200)
     kind: str = Field(default="journey_step", max_length=32)
     due_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
-    status: str = Field(default="scheduled", max_length=20)
+    status: str = Field(default=ScheduledStatus.SCHEDULED, max_length=20)  # ScheduledStatus
     step_id: uuid.UUID | None = Field(
         default=None, foreign_key="journey_steps.id", ondelete="SET NULL"
     )

@@ -19,7 +19,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from recete_app.backend.http_client import build_client
+from recete_app.backend.http_client import Failure, answered, build_client, unanswered
 from recete_app.backend.scraping.addresses import AddressPolicy, Resolver, system_resolver
 from recete_app.backend.scraping.errors import ScrapeError
 from recete_app.backend.scraping.pages import Page
@@ -190,7 +190,8 @@ class Fetcher:
             if response.status_code >= 500:
                 status = response.status_code
                 message = f"The site's robots.txt is failing ({status}), so we keep out for now."
-                raise _failure("robots_disallowed", message, robots_url)
+                later = Failure(request_sent=False, retryable=True)  # the page was not asked for
+                raise _failure("robots_disallowed", message, robots_url, failure=later)
             body = b""
             if response.status_code < 400:
                 body = self._read_body(final_url, response, _ROBOTS_LIMIT, truncate=True)
@@ -305,19 +306,27 @@ def _too_large(url: httpx.URL, limit: int) -> ScrapeError:
 def _network_failure(url: httpx.URL, exc: httpx.RequestError) -> ScrapeError:
     host = url.host
     if isinstance(exc, httpx.TimeoutException):
-        return _failure("timeout", f"The site {host} took too long to answer.", url)
-    if isinstance(exc, httpx.ConnectError) and "certificate" in str(exc).lower():
-        return _failure("unreachable", f"The site {host} has an invalid TLS certificate.", url)
-    if isinstance(exc, httpx.ConnectError):
-        return _failure("unreachable", f"Could not connect to the site {host}.", url)
-    return _failure("unreachable", f"The connection to {host} failed mid-way.", url)
+        code, message = "timeout", f"The site {host} took too long to answer."
+    elif isinstance(exc, httpx.ConnectError) and "certificate" in str(exc).lower():
+        code, message = "unreachable", f"The site {host} has an invalid TLS certificate."
+    elif isinstance(exc, httpx.ConnectError):
+        code, message = "unreachable", f"Could not connect to the site {host}."
+    else:
+        code, message = "unreachable", f"The connection to {host} failed mid-way."
+    return _failure(code, message, url, failure=unanswered(exc))
 
 
 def _failure(
-    code: str, message: str, url: httpx.URL | None, *, status: int | None = None
+    code: str,
+    message: str,
+    url: httpx.URL | None,
+    *,
+    status: int | None = None,
+    failure: Failure | None = None,
 ) -> ScrapeError:
     details: dict[str, object] = {"url": str(url) if url is not None else None}
     if status is not None:
         details["status"] = status
+        failure = answered(status)
     log.warning("scrape refused code=%s url=%s reason=%s", code, details["url"], message)
-    return ScrapeError(message, code=code, details=details)
+    return ScrapeError(message, code=code, details=details, failure=failure)

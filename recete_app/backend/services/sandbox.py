@@ -19,7 +19,14 @@ from recete_app.backend.journeys.sending import send_due_now, send_scheduled
 from recete_app.backend.messaging.channels import whatsapp_integration
 from recete_app.backend.messaging.inbound import STORED, receive
 from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
-from recete_app.backend.models import Conversation, Customer, Message, Order, ScheduledMessage
+from recete_app.backend.models import (
+    Conversation,
+    Customer,
+    Message,
+    MessageDirection,
+    Order,
+    ScheduledMessage,
+)
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
 from recete_app.backend.security.crypto import blind_index
 
@@ -136,7 +143,7 @@ def _replies_after(
         select(Message)
         .where(
             Message.conversation_id == conversation_id,
-            Message.direction == "outbound",
+            Message.direction == MessageDirection.OUTBOUND,
             col(Message.created_at) >= inbound.created_at,
         )
         .order_by(col(Message.created_at))

@@ -1,6 +1,7 @@
 """The Conversations page's composer: a reply box inside the customer's 24-hour window, a picker
-of the journey's approved templates outside it; both only for the person who owns the
-conversation."""
+of the journey's approved templates outside it; both only where the backend lets a person write
+(`ThreadFacts.can_reply`: a person holds the conversation, or it waits for one and the message
+takes it over)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def _template_item(option: TemplateOption) -> rx.Component:
 
 
 def template_picker() -> rx.Component:
-    owned = THREAD.status == "human"
+    owned = THREAD.can_reply
     return rx.vstack(
         rx.text(
             "The customer's 24-hour window is closed: WhatsApp allows only an approved "
@@ -54,7 +55,7 @@ def template_picker() -> rx.Component:
 
 
 def reply_box() -> rx.Component:
-    owned = THREAD.status == "human"
+    owned = THREAD.can_reply
     return rx.form(
         rx.hstack(
             rx.text_area(

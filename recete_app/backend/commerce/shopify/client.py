@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from recete_app.backend.http_client import build_client
+from recete_app.backend.errors import ProviderError
+from recete_app.backend.http_client import Failure, answered, build_client, unanswered
 
 API_VERSION = "2026-10"
 MAX_PAGES = 1000
@@ -64,11 +65,28 @@ query orders($cursor: String, $query: String!) {
 """
 
 
-class ShopifyError(Exception):
-    """Shopify refused or failed a call; `status` is the HTTP status when there was one."""
+class ShopifyError(ProviderError):
+    """Shopify refused or failed a call; `status` is the HTTP status when there was one, `cause`
+    the httpx failure when there was no answer. With neither, Shopify answered with errors in
+    the body: final unless `retryable` (GraphQL's own rate limit answers 200)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+    code = "shopify_failed"
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        *,
+        cause: BaseException | None = None,
+        retryable: bool = False,
+    ) -> None:
+        if status is not None:
+            failure = answered(status)
+        elif cause is not None:
+            failure = unanswered(cause)
+        else:
+            failure = Failure(request_sent=True, retryable=retryable)
+        super().__init__(message, **failure)
         self.status = status
 
 
@@ -87,7 +105,7 @@ def exchange_code(
                 json={"client_id": client_id, "client_secret": client_secret, "code": code},
             )
         except httpx.HTTPError as exc:
-            raise ShopifyError(f"Shopify unreachable: {exc}") from exc
+            raise ShopifyError(f"Shopify unreachable: {exc}", cause=exc) from exc
     if response.status_code != 200:
         raise ShopifyError(f"token exchange refused ({response.status_code})", response.status_code)
     body = response.json()
@@ -116,13 +134,13 @@ class ShopifyAdminClient:
                 "/graphql.json", json={"query": query, "variables": variables or {}}
             )
         except httpx.HTTPError as exc:
-            raise ShopifyError(f"Shopify unreachable: {exc}") from exc
+            raise ShopifyError(f"Shopify unreachable: {exc}", cause=exc) from exc
         if response.status_code >= 400:
             raise ShopifyError(f"Shopify answered {response.status_code}", response.status_code)
         body = response.json()
         if not isinstance(body, dict) or body.get("errors"):
             errors = body.get("errors") if isinstance(body, dict) else body
-            raise ShopifyError(f"GraphQL errors: {errors}")
+            raise ShopifyError(f"GraphQL errors: {errors}", retryable=_throttled(errors))
         data = body.get("data")
         return data if isinstance(data, dict) else {}
 
@@ -153,3 +171,11 @@ class ShopifyAdminClient:
             if not info.get("hasNextPage"):
                 return
             cursor = info.get("endCursor")
+
+
+def _throttled(errors: object) -> bool:
+    """Shopify's GraphQL rate limit: 200 with errors[].extensions.code THROTTLED."""
+    if not isinstance(errors, list):
+        return False
+    extensions = [e.get("extensions") for e in errors if isinstance(e, dict)]
+    return any(isinstance(x, dict) and x.get("code") == "THROTTLED" for x in extensions)

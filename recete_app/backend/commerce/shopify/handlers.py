@@ -17,7 +17,7 @@ from recete_app.backend.commerce.shopify import normalize, privacy
 from recete_app.backend.commerce.shopify.topics import ORDER_TOPICS
 from recete_app.backend.intake.erasure import erase_body
 from recete_app.backend.intake.events import IGNORED, PROCESSED, Refused, event_payload
-from recete_app.backend.models import ExternalEvent, Integration
+from recete_app.backend.models import ExternalEvent, Integration, IntegrationStatus
 
 
 def _orders(session: Session, _integration: Integration, payload: dict[str, Any]) -> None:
@@ -58,7 +58,7 @@ def _product_deleted(session: Session, _integration: Integration, payload: dict[
 
 
 def _uninstalled(session: Session, integration: Integration, _payload: dict[str, Any]) -> None:
-    integration.status = "uninstalled"
+    integration.status = IntegrationStatus.UNINSTALLED
     integration.updated_at = datetime.now(UTC)
     audit.record(session, "shopify", "integration.uninstalled", target=integration.external_id)
 
@@ -74,7 +74,7 @@ def _customer_redact(session: Session, integration: Integration, payload: dict[s
 def _shop_redact(session: Session, integration: Integration, _payload: dict[str, Any]) -> None:
     # Shopify sends shop/redact 48 hours after the app was uninstalled; for a shop that still
     # has it installed the erasure can only be a replayed body.
-    if integration.status != "uninstalled":
+    if integration.status != IntegrationStatus.UNINSTALLED:
         raise Refused(
             f"shop/redact erases a shop that uninstalled the app; {integration.external_id} is "
             f"{integration.status}."

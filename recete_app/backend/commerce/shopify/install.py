@@ -18,19 +18,17 @@ from recete_app.backend.commerce.shopify.client import (
 )
 from recete_app.backend.config import Settings, get_settings
 from recete_app.backend.db import session_scope
-from recete_app.backend.errors import RecetError, Unauthorized
+from recete_app.backend.errors import NotConfigured, ProviderError, Unauthorized
 from recete_app.backend.models import Integration
 
 log = logging.getLogger(__name__)
 
 
-class ShopifyNotConfigured(RecetError):
-    status = 503
+class ShopifyNotConfigured(NotConfigured):
     code = "shopify_not_configured"
 
 
-class ShopifyUnavailable(RecetError):
-    status = 502
+class ShopifyUnavailable(ProviderError):
     code = "shopify_unavailable"
 
 
@@ -85,7 +83,11 @@ def finish_install(
     try:
         token, scopes = exchange_code(shop, client_id, secret, query.get("code", ""), transport)
     except ShopifyError as exc:
-        raise ShopifyUnavailable(f"Could not finish the install: {exc}") from exc
+        raise ShopifyUnavailable(
+            f"Could not finish the install: {exc}",
+            retryable=exc.retryable,
+            request_sent=exc.request_sent,
+        ) from exc
     with session_scope(state.merchant_id) as session:
         row = integrations.connect(
             session, "shopify:oauth", "shopify", shop, {"access_token": token}

@@ -20,6 +20,7 @@ from recete_app.backend.models import (
     AuditLog,
     Customer,
     Integration,
+    IntegrationStatus,
     Order,
     OrderItem,
     Product,
@@ -153,7 +154,7 @@ def redact_shop(session: Session, integration: Integration) -> None:
     session.execute(delete(Customer).where(col(Customer.source) == SOURCE))
     session.execute(delete(Product).where(col(Product.source) == SOURCE))
     erased = erase_integration_events(session, integration.id)
-    integration.status = "redacted"
+    integration.status = IntegrationStatus.REDACTED
     integration.secrets = None
     audit.record(
         session,

@@ -14,7 +14,7 @@ from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.commerce.shopify import graphql_normalize
 from recete_app.backend.commerce.shopify.client import ShopifyAdminClient, ShopifyError
 from recete_app.backend.db import session_scope
-from recete_app.backend.models import Integration
+from recete_app.backend.models import Integration, IntegrationStatus
 from recete_app.backend.tenants import ids_per_merchant
 
 LOOKBACK = timedelta(hours=72)
@@ -24,7 +24,7 @@ def _active_shops(session: Session) -> list[uuid.UUID]:
     return list(
         session.exec(
             select(Integration.id).where(
-                Integration.kind == "shopify", Integration.status == "active"
+                Integration.kind == "shopify", Integration.status == IntegrationStatus.ACTIVE
             )
         ).all()
     )

@@ -7,19 +7,30 @@ from typing import Any
 
 import httpx
 
-from recete_app.backend.http_client import build_client
+from recete_app.backend.errors import ProviderError
+from recete_app.backend.http_client import answered, build_client, unanswered
 
 PAGE_SIZE = 100
 MAX_PAGES = 500
 
 
-class WooCommerceError(Exception):
-    """The store answered with an error, or not at all."""
+class WooCommerceError(ProviderError):
+    """The store answered with an error (`status`, and WooCommerce's own `code` when it gave
+    one), or not at all (`cause`: the httpx failure)."""
 
-    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
+    code = "woocommerce_failed"
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        code: str | None = None,
+        *,
+        cause: BaseException | None = None,
+    ) -> None:
+        failure = answered(status) if status is not None else unanswered(cause)
+        super().__init__(message, code=code, **failure)
         self.status = status
-        self.code = code
 
 
 class WooCommerceClient:
@@ -57,7 +68,7 @@ class WooCommerceClient:
         try:
             response = self._client.get(path, params=params)
         except httpx.HTTPError as exc:
-            raise WooCommerceError(f"store unreachable: {exc}") from exc
+            raise WooCommerceError(f"store unreachable: {exc}", cause=exc) from exc
         if response.status_code >= 400:
             raise WooCommerceError(
                 _error_message(response), response.status_code, _error_code(response)

@@ -56,12 +56,12 @@ def _view(row: ApiKey) -> KeyView:
 
 @router.post("", status_code=201)
 def create(body: CreateKeyRequest, caller: PersonCaller) -> CreatedKeyView:
+    created = api_keys.issue_key(
+        caller.merchant_id, caller.actor, body.name, body.expires_days, body.scopes
+    )
     with session_scope(caller.merchant_id) as session:
-        created = api_keys.create_key(
-            session, caller.actor, body.name, body.expires_days, body.scopes
-        )
         row = session.get_one(ApiKey, created.id)
-        return CreatedKeyView(**_view(row).model_dump(), key=created.key)
+    return CreatedKeyView(**_view(row).model_dump(), key=created.key)
 
 
 @router.get("")
@@ -72,5 +72,4 @@ def list_keys(caller: AdminCaller) -> list[KeyView]:
 
 @router.delete("/{key_id}")
 def revoke(key_id: uuid.UUID, caller: PersonCaller) -> KeyView:
-    with session_scope(caller.merchant_id) as session:
-        return _view(api_keys.revoke_key(session, caller.actor, key_id))
+    return _view(api_keys.withdraw_key(caller.merchant_id, caller.actor, key_id))

@@ -16,6 +16,7 @@ from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.auth import AdminCaller
 from recete_app.backend.messaging import inbox
+from recete_app.backend.services import conversation_actions
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 Caller = AdminCaller
@@ -67,6 +68,8 @@ class ThreadView(BaseModel):
     phone: str  # E.164
     consent_state: str
     proactive_paused_reason: str | None
+    # What a person may do now (take_over, hand_back, close, reply): the backend's rule.
+    actions: list[str]
     messages: list[MessageView]
 
 
@@ -105,6 +108,7 @@ def _thread_view(thread: inbox.ConversationThread) -> ThreadView:
         phone=thread.phone,
         consent_state=thread.consent_state,
         proactive_paused_reason=thread.proactive_paused_reason,
+        actions=[str(action) for action in thread.actions],
         messages=[MessageView(**vars(m)) for m in thread.messages],
     )
 
@@ -142,24 +146,21 @@ def read_conversation(caller: Caller, conversation_id: uuid.UUID) -> ThreadView:
 @router.post("/{conversation_id}/take-over")
 def take_over(caller: Caller, conversation_id: uuid.UUID) -> ThreadView:
     """A person owns the conversation: the AI stays silent in it until it is handed back."""
-    with session_scope(caller.merchant_id) as session:
-        inbox.take_over(session, conversation_id, caller.account_id, actor=caller.actor)
+    conversation_actions.take_over(caller, conversation_id)
     return _read(caller, conversation_id)
 
 
 @router.post("/{conversation_id}/hand-back")
 def hand_back(caller: Caller, conversation_id: uuid.UUID) -> ThreadView:
     """The AI answers again; the escalation (and its urgency) is cleared."""
-    with session_scope(caller.merchant_id) as session:
-        inbox.hand_back(session, conversation_id, caller.account_id, actor=caller.actor)
+    conversation_actions.hand_back(caller, conversation_id)
     return _read(caller, conversation_id)
 
 
 @router.post("/{conversation_id}/close")
 def close(caller: Caller, conversation_id: uuid.UUID) -> ThreadView:
     """Done: the customer's next message opens a new conversation."""
-    with session_scope(caller.merchant_id) as session:
-        inbox.close(session, conversation_id, caller.account_id, actor=caller.actor)
+    conversation_actions.close(caller, conversation_id)
     return _read(caller, conversation_id)
 
 
@@ -167,36 +168,23 @@ def close(caller: Caller, conversation_id: uuid.UUID) -> ThreadView:
 def resume_journeys(caller: Caller, conversation_id: uuid.UUID) -> ResumedView:
     """Lift the pause an adverse reaction put on this customer's journey messages (a person
     has checked on them): the steps it cancelled are planned again."""
-    with session_scope(caller.merchant_id) as session:
-        thread = inbox.read_thread(session, conversation_id)
-        restored = inbox.resume_proactive(
-            session, thread.customer_id, caller.account_id, actor=caller.actor
-        )
+    restored = conversation_actions.resume_journeys(caller, conversation_id)
     return ResumedView(restored=restored, thread=_read(caller, conversation_id))
 
 
-def _sent(caller: Principal, queued: inbox.Queued) -> SentView:
-    outcomes = inbox.send_now(caller.merchant_id, queued.customer_id)
-    outcome = outcomes.get(queued.scheduled_id, "queued")
-    return SentView(outcome=outcome, thread=_read(caller, queued.conversation_id))
+def _sent(caller: Principal, sent: conversation_actions.Sent) -> SentView:
+    return SentView(outcome=sent.outcome, thread=_read(caller, sent.conversation_id))
 
 
 @router.post("/{conversation_id}/reply")
 def reply(caller: Caller, conversation_id: uuid.UUID, body: ReplyBody) -> SentView:
     """Answer as a person (taking the conversation over if it waits for one). Free text is
     allowed only inside the customer's 24-hour window: 409 `window_closed` otherwise."""
-    with session_scope(caller.merchant_id) as session:
-        queued = inbox.reply_as_person(
-            session, conversation_id, caller.account_id, body.text, actor=caller.actor
-        )
-    return _sent(caller, queued)
+    return _sent(caller, conversation_actions.reply_and_send(caller, conversation_id, body.text))
 
 
 @router.post("/{conversation_id}/template")
 def send_template(caller: Caller, conversation_id: uuid.UUID, body: TemplateBody) -> SentView:
     """Send a journey step's approved template for the customer's latest order, now."""
-    with session_scope(caller.merchant_id) as session:
-        queued = inbox.send_template_as_person(
-            session, conversation_id, caller.account_id, body.step_id, actor=caller.actor
-        )
-    return _sent(caller, queued)
+    sent = conversation_actions.send_template_and_send(caller, conversation_id, body.step_id)
+    return _sent(caller, sent)

@@ -1,9 +1,11 @@
-"""One error tree for the WhatsApp adapter.
+"""One error tree for the WhatsApp adapter, under errors.ProviderError.
 
 Callers choose what to do from three questions: did Meta answer with an error (and is it worth
 retrying: `WhatsAppApiError.kind`), did the request possibly reach Meta
 (`WhatsAppTransportError.request_sent`), or did Meta accept something we cannot read
-(`WhatsAppResponseError`, which always counts as sent)."""
+(`WhatsAppResponseError`, which always counts as sent). `retryable` and `request_sent` answer
+the same for every subclass. Meta's own error code is `graph_code`: `code` is the application's
+code, as on every RecetError."""
 
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ from typing import Any, Literal
 
 import httpx
 
+from recete_app.backend import http_client
+from recete_app.backend.errors import ProviderError
+
 ErrorKind = Literal["transient", "permanent", "token_expired"]
 
 # Meta's documented temporary conditions: throughput (130429), pair rate (131056), account rate
@@ -24,19 +29,10 @@ TRANSIENT_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133
 TOKEN_EXPIRED_CODE = 190
 
 
-class WhatsAppError(Exception):
+class WhatsAppError(ProviderError):
     """Base of every error the WhatsApp adapter raises."""
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Keyword-only constructors defeat Exception's default pickling (job queues, workers).
-        return (_restore, (type(self), self.args, self.__dict__))
-
-
-def _restore(cls: type[WhatsAppError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    error = cls.__new__(cls)
-    Exception.__init__(error, *args)
-    error.__dict__.update(state)
-    return error
+    code = "whatsapp_failed"
 
 
 class WhatsAppApiError(WhatsAppError):
@@ -46,7 +42,7 @@ class WhatsAppApiError(WhatsAppError):
         self,
         *,
         http_status: int,
-        code: int | None,
+        graph_code: int | None,
         subcode: int | None = None,
         title: str,
         details: str | None = None,
@@ -54,13 +50,17 @@ class WhatsAppApiError(WhatsAppError):
         retry_after: float | None = None,
     ) -> None:
         self.http_status = http_status
-        self.code = code
+        self.graph_code = graph_code
         self.subcode = subcode
         self.title = title
-        self.details = details
         self.fbtrace_id = fbtrace_id
         self.retry_after = retry_after
-        super().__init__(self._describe())
+        super().__init__(
+            self._describe(details),
+            retryable=self.kind == "transient",
+            request_sent=True,
+            details=details,
+        )
 
     @classmethod
     def from_response(cls, response: httpx.Response) -> WhatsAppApiError:
@@ -72,7 +72,7 @@ class WhatsAppApiError(WhatsAppError):
         message = error.get("message")
         return cls(
             http_status=response.status_code,
-            code=_int_or_none(error.get("code")),
+            graph_code=_int_or_none(error.get("code")),
             subcode=_int_or_none(error.get("error_subcode")),
             title=message if isinstance(message, str) and message else _status_title(response),
             details=details if isinstance(details, str) and details else None,
@@ -82,17 +82,19 @@ class WhatsAppApiError(WhatsAppError):
 
     @property
     def kind(self) -> ErrorKind:
-        if self.code == TOKEN_EXPIRED_CODE:
+        if self.graph_code == TOKEN_EXPIRED_CODE:
             return "token_expired"
-        if self.http_status >= 500 or self.http_status == 429 or self.code in TRANSIENT_CODES:
+        transient = self.http_status >= 500 or self.http_status == 429
+        if transient or self.graph_code in TRANSIENT_CODES:
             return "transient"
         return "permanent"
 
-    def _describe(self) -> str:
-        label = str(self.code) if self.code is not None else f"HTTP {self.http_status}"
+    def _describe(self, details: str | None) -> str:
+        code = self.graph_code
+        label = str(code) if code is not None else f"HTTP {self.http_status}"
         text = f"WhatsApp error {label} ({self.title})"
-        if self.details:
-            text += f": {self.details}"
+        if details:
+            text += f": {details}"
         if self.fbtrace_id:
             text += f" [fbtrace_id={self.fbtrace_id}]"
         return text
@@ -103,39 +105,25 @@ class WhatsAppTransportError(WhatsAppError):
     retry without a duplicate); True means it may have reached Meta and been sent."""
 
     def __init__(self, message: str, *, request_sent: bool) -> None:
-        super().__init__(message)
-        self.request_sent = request_sent
+        super().__init__(message, request_sent=request_sent, retryable=not request_sent)
 
 
 class WhatsAppResponseError(WhatsAppError):
     """A 2xx answer we cannot read (no `messages[0].id`). Meta accepted the request, so callers
     must treat it like `request_sent=True`: the message may well be on its way."""
 
-    request_sent = True
-
     def __init__(self, message: str, *, http_status: int) -> None:
-        super().__init__(message)
+        super().__init__(message, request_sent=True, retryable=False)
         self.http_status = http_status
-
-
-# Failures before a single byte of the request went out: connecting, waiting for a pooled
-# connection, or a URL httpx refuses to use.
-_NOT_SENT: tuple[type[Exception], ...] = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.UnsupportedProtocol,
-    httpx.InvalidURL,
-)
 
 
 def transport_error(exc: httpx.HTTPError | httpx.InvalidURL) -> WhatsAppTransportError:
     """Wrap an httpx failure. Anything not known to happen before sending counts as sent:
     a duplicate message is cheaper to rule out than a silently lost one."""
-    request_sent = not isinstance(exc, _NOT_SENT)
     reason = str(exc) or type(exc).__name__
     return WhatsAppTransportError(
-        f"WhatsApp request failed ({type(exc).__name__}): {reason}", request_sent=request_sent
+        f"WhatsApp request failed ({type(exc).__name__}): {reason}",
+        request_sent=http_client.request_sent(exc),
     )
 
 

@@ -1,0 +1,52 @@
+"""Which of a person's inbox actions a conversation's status allows. One rule: `inbox_actions`
+enforces it, and the thread view carries it (`allowed_actions`) so the dashboard and the API
+offer exactly what the backend accepts instead of deciding again from the status."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from recete_app.backend.models import ConversationStatus
+
+# Whoever holds it, a person answers these (the AI stays silent).
+PERSON_OWNED = (ConversationStatus.NEEDS_HUMAN, ConversationStatus.HUMAN)
+
+
+class InboxAction(StrEnum):
+    TAKE_OVER = "take_over"
+    HAND_BACK = "hand_back"
+    CLOSE = "close"
+    REPLY = "reply"  # free text inside the 24-hour window, a journey template outside it
+
+
+def can_take_over(status: str) -> bool:
+    """Any open conversation: from the AI, from the queue waiting for a person, or from a
+    colleague who holds it (they may be away, and the customer should not wait for them)."""
+    return status != ConversationStatus.CLOSED
+
+
+def can_hand_back(status: str) -> bool:
+    """Only where a person is needed or answers: the AI already answers the others."""
+    return status in PERSON_OWNED
+
+
+def can_close(status: str) -> bool:
+    return status != ConversationStatus.CLOSED
+
+
+def can_reply(status: str) -> bool:
+    """A person writes where a person answers; one waiting for a person is taken over as the
+    reply goes. To answer where the AI does, a person takes the conversation over first."""
+    return status in PERSON_OWNED
+
+
+_RULES = (
+    (InboxAction.TAKE_OVER, can_take_over),
+    (InboxAction.HAND_BACK, can_hand_back),
+    (InboxAction.CLOSE, can_close),
+    (InboxAction.REPLY, can_reply),
+)
+
+
+def allowed_actions(status: str) -> tuple[InboxAction, ...]:
+    return tuple(action for action, allowed in _RULES if allowed(status))
