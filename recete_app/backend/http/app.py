@@ -14,6 +14,7 @@ from recete_app.backend.http.routes import (
     commerce_webhooks,
     conversations,
     health,
+    merchants,
     products,
     shopify_oauth,
     whatsapp,
@@ -49,7 +50,9 @@ def create_api(
     api.include_router(api_keys.router)
     api.include_router(commerce_webhooks.router)
     api.include_router(shopify_oauth.router)
+    api.include_router(merchants.router)
     api.include_router(products.router)
+    api.include_router(products.jobs_router)
     api.include_router(whatsapp.router)
     api.include_router(conversations.router)
     # Added first, so it runs inside the request context (request id, rate limit, body cap).

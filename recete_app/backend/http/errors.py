@@ -75,7 +75,11 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 
 
 def _field_problem(error: dict[str, Any]) -> dict[str, str]:
-    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    loc = [
+        str(part)
+        for part in error.get("loc", ())
+        if part not in ("body", "query", "path", "header")
+    ]
     return {"field": ".".join(loc) or "body", "message": str(error.get("msg", "invalid"))}
 
 

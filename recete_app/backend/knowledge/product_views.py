@@ -61,6 +61,51 @@ def list_products(session: Session, query: str = "", limit: int = 200) -> list[P
     ]
 
 
+@dataclass(frozen=True)
+class ProductPage:
+    products: list[ProductSummary]
+    # Where the next page starts (the last product's created_at and id), None at the end.
+    after: tuple[datetime, uuid.UUID] | None
+
+
+def product_page(
+    session: Session,
+    query: str = "",
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int = 50,
+) -> ProductPage:
+    """One page of the catalogue, newest first (ties by id, so every product is on exactly one
+    page however many share a created_at); `after` is the previous page's `after`."""
+    chunks = (
+        select(KnowledgeChunk.product_id, func.count().label("n"))
+        .group_by(col(KnowledgeChunk.product_id))
+        .subquery()
+    )
+    statement = (
+        select(Product, func.coalesce(chunks.c.n, 0))
+        .outerjoin(chunks, chunks.c.product_id == Product.id)
+        .order_by(col(Product.created_at).desc(), col(Product.id).desc())
+        .limit(limit + 1)
+    )
+    if query.strip():
+        pattern = f"%{query.strip()}%"
+        statement = statement.where(
+            sa.or_(col(Product.title).ilike(pattern), col(Product.url).ilike(pattern))
+        )
+    if after is not None:
+        statement = statement.where(
+            sa.tuple_(col(Product.created_at), col(Product.id)) < sa.tuple_(*after)
+        )
+    rows = session.exec(statement).all()
+    products = [
+        ProductSummary(p.id, p.title, p.source, p.url, p.last_scraped_at, int(n), p.scrape_error)
+        for p, n in rows[:limit]
+    ]
+    more = len(rows) > limit
+    last = rows[limit - 1][0] if more else None
+    return ProductPage(products, (last.created_at, last.id) if last is not None else None)
+
+
 def _product(session: Session, product_id: uuid.UUID) -> Product:
     product = session.get(Product, product_id)
     if product is None:

@@ -39,6 +39,7 @@ from recete_app.backend.models.tenancy import (
     ApiKey,
     AuditLog,
     AuthSession,
+    IdempotencyKey,
     JobSchedule,
     Merchant,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "Customer",
     "DomainEvent",
     "ExternalEvent",
+    "IdempotencyKey",
     "Integration",
     "IntegrationStatus",
     "JobSchedule",

@@ -110,3 +110,24 @@ class JobSchedule(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=100)
     last_run_at: datetime | None = timestamp_field()
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A creating request made with an `Idempotency-Key` header: the same key on the same route
+    of the same merchant answers with what the first request created (`resource_id`), and
+    creates nothing twice. `fingerprint` (SHA-256 of the request) tells a replay from a key
+    reused for a different request."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "route", "key", name="uq_idempotency_keys_key"),
+    )
+
+    id: uuid.UUID = id_field()
+    # The unique constraint leads with merchant_id and serves its lookups.
+    merchant_id: uuid.UUID = merchant_field(indexed=False)
+    route: str = Field(max_length=100)
+    key: str = Field(max_length=255)
+    fingerprint: str = Field(max_length=64)
+    resource_id: uuid.UUID | None = None
+    created_at: datetime = created_field()

@@ -1,0 +1,149 @@
+"""The store's settings as one object, for the REST API (GET/PATCH /api/merchants/me): name,
+timezone, language, typical transit days and the sending window. The transit days and the
+window are the journey page's settings, changed through the same functions
+(`journeys.settings`); a change is checked whole first, so a bad field changes nothing and
+every bad field is named."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session
+
+from recete_app.backend import audit
+from recete_app.backend.accounts.sessions import Principal
+from recete_app.backend.commerce.orders import transit_days
+from recete_app.backend.db import current_merchant_id, session_scope
+from recete_app.backend.errors import InvalidInput
+from recete_app.backend.journeys import settings as journey_settings
+from recete_app.backend.models import Merchant
+
+LANGUAGES = ("en", "tr")
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    name: str
+    timezone: str
+    language: str
+    transit_days: int
+    window_start: time
+    window_end: time
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """What to change; None leaves a setting as it is."""
+
+    name: str | None = None
+    timezone: str | None = None
+    language: str | None = None
+    transit_days: int | None = None
+    window_start: time | None = None
+    window_end: time | None = None
+
+
+def read_settings(merchant_id: uuid.UUID) -> StoreSettings:
+    with session_scope(merchant_id) as session:
+        return _current(session)
+
+
+def _current(session: Session) -> StoreSettings:
+    merchant = session.get_one(Merchant, current_merchant_id(session))
+    journey = journey_settings.journey_for(session)
+    return StoreSettings(
+        name=merchant.name,
+        timezone=merchant.timezone,
+        language=merchant.default_language,
+        transit_days=transit_days(session),
+        window_start=journey.window_start,
+        window_end=journey.window_end,
+    )
+
+
+def update_settings(person: Principal, change: SettingsChange) -> StoreSettings:
+    """Apply `change` in one transaction, audited; InvalidInput names every bad field."""
+    with session_scope(person.merchant_id) as session:
+        before = _current(session)
+        _check(change, before)
+        merchant = session.get_one(Merchant, person.merchant_id)
+        if change.name is not None:
+            merchant.name = change.name.strip()
+        if change.timezone is not None:
+            merchant.timezone = change.timezone
+        if change.language is not None:
+            merchant.default_language = change.language
+        session.flush()
+        if change.transit_days is not None and change.transit_days != before.transit_days:
+            journey_settings.update_transit_days(session, person.actor, change.transit_days)
+        start, end = _window(change, before)
+        if (start, end) != (before.window_start, before.window_end):
+            journey = journey_settings.journey_for(session)
+            journey_settings.update_window(
+                session,
+                person.actor,
+                window_start=start,
+                window_end=end,
+                max_order_age_days=journey.max_order_age_days,
+                enabled=journey.enabled,
+            )
+        changed = [f.name for f in fields(change) if getattr(change, f.name) is not None]
+        audit.record(
+            session,
+            person.actor,
+            "merchant.settings_updated",
+            target=str(person.merchant_id),
+            fields=changed,
+        )
+        return _current(session)
+
+
+def _check(change: SettingsChange, before: StoreSettings) -> None:
+    problems: list[dict[str, str]] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append({"field": field, "message": message})
+
+    if change.name is not None and not 1 <= len(change.name.strip()) <= MAX_NAME:
+        bad("name", f"1 to {MAX_NAME} characters")
+    if change.timezone is not None and not _is_zone(change.timezone):
+        bad("timezone", "not an IANA time zone such as Europe/Istanbul")
+    if change.language is not None and change.language not in LANGUAGES:
+        bad("language", f"one of {', '.join(LANGUAGES)}")
+    max_days = journey_settings.MAX_TRANSIT_DAYS
+    if change.transit_days is not None and not 1 <= change.transit_days <= max_days:
+        bad("transit_days", f"1 to {max_days} days")
+    zoned = [
+        name
+        for name in ("window_start", "window_end")
+        if (value := getattr(change, name)) is not None and value.tzinfo is not None
+    ]
+    for name in zoned:
+        bad(name, "a time of day in the store's timezone, HH:MM, without an offset")
+    start, end = _window(change, before)
+    if not zoned and start >= end:
+        field = "window_start" if change.window_start is not None else "window_end"
+        bad(field, "sending must start before it ends (window_start < window_end)")
+    if problems:
+        message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        raise InvalidInput(message, details=problems)
+
+
+def _window(change: SettingsChange, before: StoreSettings) -> tuple[time, time]:
+    start = before.window_start if change.window_start is None else change.window_start
+    end = before.window_end if change.window_end is None else change.window_end
+    return start, end
+
+
+def _is_zone(name: str) -> bool:
+    if not name or name != name.strip() or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
