@@ -15,8 +15,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.seeding import phone_number_id
-from recete_app.backend.journeys.sending import WAVE
 from recete_app.backend.messaging.channels import graph_client
+from recete_app.backend.messaging.outbox.sending import WAVE
 from recete_app.backend.messaging.whatsapp.client import TemplateMessage, WhatsAppClient
 
 NUMBERS = 50

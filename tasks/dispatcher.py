@@ -9,8 +9,8 @@ import threading
 import time
 
 from recete_app.backend.db import session_scope
-from recete_app.backend.journeys.dispatch import SendOrder, dispatch_due, release_stale
 from recete_app.backend.journeys.planner import merchants_with_events
+from recete_app.backend.messaging.outbox.dispatch import SendOrder, dispatch_due, release_stale
 from tasks.agent import sweep_waiting_messages
 from tasks.messaging import plan_journeys, send_scheduled_messages
 

@@ -7,8 +7,8 @@ import uuid
 import dramatiq
 
 from recete_app.backend.db import session_scope
+from recete_app.backend.journeys.delivery import send_batch
 from recete_app.backend.journeys.planner import apply_domain_events
-from recete_app.backend.journeys.sending import send_batch
 
 
 @dramatiq.actor(queue_name="messages", max_retries=0)

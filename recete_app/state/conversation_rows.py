@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
+from recete_app.backend.journeys.views import template_choices
 from recete_app.backend.messaging import inbox
 from recete_app.backend.models import ConversationStatus, MessageDirection
 
@@ -182,9 +183,7 @@ def read_inbox(merchant_id: uuid.UUID, view: str, search: str, selected: str) ->
                 thread = _facts(inbox.read_thread(session, selected_id))
             except RecetError:  # gone, or another merchant's: nothing is open
                 thread = ThreadFacts()
-        templates = [
-            TemplateOption(str(t.step_id), t.label) for t in inbox.template_choices(session)
-        ]
+        templates = [TemplateOption(str(t.step_id), t.label) for t in template_choices(session)]
     return Snapshot(rows, thread, templates)
 
 

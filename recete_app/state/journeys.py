@@ -16,7 +16,8 @@ from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.journeys import settings as journey_settings
 from recete_app.backend.journeys import views
-from recete_app.backend.journeys.schedule import TEXT_REPLY
+from recete_app.backend.messaging.outbox import views as outbox_views
+from recete_app.backend.messaging.outbox.schedule import TEXT_REPLY
 from recete_app.backend.messaging.templates import TemplateSpec
 from recete_app.backend.models import JourneyStep
 from recete_app.state import routes
@@ -107,7 +108,7 @@ def _step_form(step: JourneyStep, revision: int = 0) -> StepForm:
     )
 
 
-def _planned_row(message: views.PlannedMessage) -> PlannedRow:
+def _planned_row(message: outbox_views.PlannedMessage) -> PlannedRow:
     if message.step_position is not None:
         step = f"Step {message.step_position}"
     else:
@@ -187,7 +188,7 @@ class JourneysState(MerchantPage, rx.State):
             self.max_order_age_days = journey.max_order_age_days
             self.transit_days = transit_days(session)
             self.steps = [_step_form(step) for step in steps]
-            self.planned = [_planned_row(m) for m in views.planned_messages(session)]
+            self.planned = [_planned_row(m) for m in outbox_views.planned_messages(session)]
         self.version += 1
         self.loaded = True
 
@@ -291,5 +292,5 @@ class JourneysState(MerchantPage, rx.State):
         if principal is None:
             return rx.redirect(routes.LOGIN)
         with session_scope(principal.merchant_id) as session:
-            self.planned = [_planned_row(m) for m in views.planned_messages(session)]
+            self.planned = [_planned_row(m) for m in outbox_views.planned_messages(session)]
         return None

@@ -12,8 +12,8 @@ import reflex as rx
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
-from recete_app.backend.journeys import review
-from recete_app.backend.journeys.schedule import TEXT_REPLY
+from recete_app.backend.messaging.outbox import review
+from recete_app.backend.messaging.outbox.schedule import TEXT_REPLY
 from recete_app.state import routes
 from recete_app.state.session import MerchantPage, current_principal
 

@@ -10,10 +10,10 @@ from recete_app.backend.accounts.signup import sign_up
 from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo, LineItem, OrderEvent
 from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.db import session_scope
-from recete_app.backend.journeys.dispatch import claim_due
+from recete_app.backend.journeys.delivery import send_scheduled
 from recete_app.backend.journeys.planner import apply_domain_events
-from recete_app.backend.journeys.sending import send_scheduled
 from recete_app.backend.journeys.settings import journey_for
+from recete_app.backend.messaging.outbox.dispatch import claim_due
 from tests.support import owner_sql
 
 PHONE = "+905321234567"  # Istanbul: UTC+3 all year

@@ -26,9 +26,9 @@ from recete_app.backend.commerce.orders import apply_order_event
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
-from recete_app.backend.journeys.dispatch import claim_due
+from recete_app.backend.journeys import delivery
+from recete_app.backend.journeys.delivery import send_scheduled
 from recete_app.backend.journeys.planner import apply_domain_events
-from recete_app.backend.journeys.sending import send_scheduled
 from recete_app.backend.journeys.settings import journey_for, journey_steps
 from recete_app.backend.knowledge.demo import install_demo_catalogue
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
@@ -36,6 +36,7 @@ from recete_app.backend.knowledge.indexing import index_product
 from recete_app.backend.knowledge.sections import STORE, put_section
 from recete_app.backend.messaging import inbox_actions
 from recete_app.backend.messaging.channels import forget_graph_client
+from recete_app.backend.messaging.outbox.dispatch import claim_due
 from recete_app.backend.models import Product
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.openai_chat import FakeOpenAIChat, grounded_echo
@@ -280,7 +281,7 @@ def test_a_persons_reply_shows_the_customers_messages_as_read(
         reply = inbox_actions.reply_as_person(
             session, only_conversation(), None, "So sorry, please rinse with water.", actor="test"
         )
-    assert inbox_actions.send_now(merchant_id, reply.customer_id) == {reply.scheduled_id: "sent"}
+    assert delivery.send_now(merchant_id, reply.customer_id) == {reply.scheduled_id: "sent"}
     assert read_receipts(graph) == ["wamid.p1", "wamid.p2"]  # the newest, once a person wrote
 
 

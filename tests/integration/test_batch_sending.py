@@ -15,8 +15,14 @@ import sqlalchemy as sa
 
 from recete_app.backend import db
 from recete_app.backend.db import session_scope
-from recete_app.backend.journeys import sending
-from recete_app.backend.journeys.dispatch import SendOrder, claim_due, release_stale, send_orders
+from recete_app.backend.journeys import delivery
+from recete_app.backend.messaging.outbox import sending
+from recete_app.backend.messaging.outbox.dispatch import (
+    SendOrder,
+    claim_due,
+    release_stale,
+    send_orders,
+)
 from recete_app.backend.messaging.statuses import apply_status
 from recete_app.backend.messaging.whatsapp.payloads import StatusUpdate
 from tests.fakes.graph_api import FakeGraphApi
@@ -77,7 +83,7 @@ def test_a_batch_sends_every_customers_step_once_and_records_each_message(
 ) -> None:
     merchant_with_due_customers(graph, CUSTOMERS)
     order = one_order()
-    outcome = sending.send_batch(order.merchant_id, order.rows)
+    outcome = delivery.send_batch(order.merchant_id, order.rows)
     assert Counter(outcome.values()) == {"sent": CUSTOMERS}
     assert set(accepted_per_row(graph).values()) == {1} and len(graph.sent_messages()) == CUSTOMERS
     assert {r.body["to"] for r in graph.sent_messages()} == {
@@ -98,7 +104,7 @@ def test_a_customers_second_step_in_the_same_batch_waits_for_another_day(
     owner_sql("UPDATE scheduled_messages SET due_at = now() - interval '1 second'")
     order = one_order()
     assert len(order.rows) == 2
-    outcome = sending.send_batch(merchant_id, order.rows)
+    outcome = delivery.send_batch(merchant_id, order.rows)
     assert sorted(outcome.values()) == ["moved", "sent"]
     assert len(graph.sent_messages()) == 1
 
@@ -120,7 +126,7 @@ def test_a_worker_killed_mid_batch_leaves_only_the_wave_in_flight_in_doubt(
     monkeypatch.setattr(sending, "_record", killed_after_the_second_wave_left)
     order = one_order()
     with pytest.raises(SystemExit):
-        sending.send_batch(merchant_id, order.rows)
+        delivery.send_batch(merchant_id, order.rows)
     monkeypatch.setattr(sending, "_record", record)
 
     owner_sql("UPDATE scheduled_messages SET lease_until = now() - interval '1 second'")
@@ -142,7 +148,7 @@ def test_a_worker_killed_mid_batch_leaves_only_the_wave_in_flight_in_doubt(
             )
     resumed = one_order()
     assert len(resumed.rows) == CUSTOMERS - 2 * sending.WAVE  # never-sent rows, and only those
-    sending.send_batch(merchant_id, resumed.rows)
+    delivery.send_batch(merchant_id, resumed.rows)
     assert row_statuses() == {"sent": CUSTOMERS, "scheduled": CUSTOMERS}  # + the day-14 steps
     assert len(accepted_per_row(graph)) == CUSTOMERS and set(accepted_per_row(graph).values()) == {
         1
@@ -171,11 +177,11 @@ def test_a_row_taken_back_from_a_slow_sender_is_sent_by_its_new_owner_only(
 
     monkeypatch.setattr(sending, "_stamp", sweeper_took_one_back_first)
     order = one_order()
-    outcome = sending.send_batch(merchant_id, order.rows)
+    outcome = delivery.send_batch(merchant_id, order.rows)
     assert outcome[taken[0]] == "not_queued"
     assert Counter(outcome.values()) == {"sent": 14, "not_queued": 1}
     (claims,) = owner_sql("SELECT claims FROM scheduled_messages WHERE id = :i", i=taken[0])[0]
-    assert sending.send_scheduled(merchant_id, taken[0], int(str(claims))) == "sent"
+    assert delivery.send_scheduled(merchant_id, taken[0], int(str(claims))) == "sent"
     assert set(accepted_per_row(graph).values()) == {1} and len(graph.sent_messages()) == 15
 
 
@@ -184,7 +190,7 @@ def test_a_claim_takes_each_waiting_merchants_oldest_rows_not_the_oldest_rows_ov
 ) -> None:
     """Sender runs are one merchant's rows: a claim that took the oldest rows overall would
     give a busy merchant all of it, and spread over many merchants it made runs of 2-3 rows."""
-    monkeypatch.setattr("recete_app.backend.journeys.dispatch.PER_MERCHANT", 3)
+    monkeypatch.setattr("recete_app.backend.messaging.outbox.dispatch.PER_MERCHANT", 3)
     busy = merchant_with_due_customers(graph, 5)
     owner_sql(
         f"UPDATE scheduled_messages SET due_at = now() - interval '1 hour' "
@@ -218,7 +224,7 @@ def test_a_claimed_row_another_transaction_holds_for_a_moment_is_sent_now_not_af
     holder.start()
     assert locked.wait(5)
     threading.Timer(0.3, release.set).start()
-    outcome = sending.send_batch(merchant_id, order.rows)
+    outcome = delivery.send_batch(merchant_id, order.rows)
     holder.join()
     assert Counter(outcome.values()) == {"sent": 3}
     assert len(accepted_per_row(graph)) == 3

@@ -16,6 +16,7 @@ from recete_app.backend.accounts.sessions import Principal, log_in
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import Conflict, NotFound
 from recete_app.backend.http.app import create_api
+from recete_app.backend.journeys import delivery
 from recete_app.backend.journeys.settings import journey_for, journey_steps
 from recete_app.backend.messaging import inbox
 from recete_app.backend.services import conversation_actions
@@ -141,7 +142,7 @@ def test_a_person_takes_over_replies_in_the_window_and_hands_back() -> None:
     text = "So sorry! Rinse with water."
     with session_scope(merchant) as session:
         queued = inbox.reply_as_person(session, conversation, account, text)
-    assert inbox.send_now(merchant, queued.customer_id) == {queued.scheduled_id: "sent"}
+    assert delivery.send_now(merchant, queued.customer_id) == {queued.scheduled_id: "sent"}
     last = _thread(merchant, conversation).messages[-1]
     assert (last.author, last.body, last.status) == ("human", text, "delivered")
     sent = owner_sql("SELECT provider_message_id FROM messages WHERE body = :b", b=text)
@@ -191,7 +192,7 @@ def test_outside_the_window_only_a_template_goes_and_quiet_hours_do_not_hold_it(
     with session_scope(merchant) as session:
         step = journey_steps(session, journey_for(session))[0]
         queued = inbox.send_template_as_person(session, conversation, account, step.id)
-    assert inbox.send_now(merchant, queued.customer_id) == {queued.scheduled_id: "sent"}
+    assert delivery.send_now(merchant, queued.customer_id) == {queued.scheduled_id: "sent"}
     last = _thread(merchant, conversation).messages[-1]
     assert (last.author, last.kind) == ("human", "template")
     assert "Hi Ayşe" in last.body and "Gül Suyu Tonik" in last.body

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, time, timedelta
 from sqlmodel import select
 
 from recete_app.backend.db import session_scope
-from recete_app.backend.journeys.dispatch import claim_due, release_stale
-from recete_app.backend.journeys.send_failures import MAX_ATTEMPTS
-from recete_app.backend.journeys.sending import send_scheduled
+from recete_app.backend.journeys.delivery import send_scheduled
 from recete_app.backend.journeys.settings import journey_for
+from recete_app.backend.messaging.outbox.dispatch import claim_due, release_stale
+from recete_app.backend.messaging.outbox.send_failures import MAX_ATTEMPTS
 from recete_app.backend.models import Integration, Message, ScheduledMessage
 from tests.fakes.graph_api import FakeGraphApi
 from tests.integration.journey_fixtures import (

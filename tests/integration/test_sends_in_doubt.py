@@ -10,13 +10,13 @@ from sqlmodel import select
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import Conflict
-from recete_app.backend.journeys.review import (
+from recete_app.backend.messaging.outbox.review import (
     LEFT_AS_IS,
     SENT_AGAIN,
     sends_in_doubt,
     settle_in_doubt,
 )
-from recete_app.backend.journeys.sending import callback_data
+from recete_app.backend.messaging.outbox.sending import callback_data
 from recete_app.backend.messaging.statuses import apply_status
 from recete_app.backend.messaging.whatsapp.payloads import StatusError, StatusUpdate
 from recete_app.backend.models import AuditLog, Message

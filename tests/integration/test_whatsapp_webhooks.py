@@ -25,11 +25,11 @@ from recete_app.backend.commerce.events import ConsentInfo
 from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
-from recete_app.backend.journeys.dispatch import claim_due
-from recete_app.backend.journeys.sending import send_scheduled
+from recete_app.backend.journeys.delivery import send_scheduled
 from recete_app.backend.messaging.channels import forget_graph_client
 from recete_app.backend.messaging.conversations import open_conversation
 from recete_app.backend.messaging.opt_out import opt_out_confirmation
+from recete_app.backend.messaging.outbox.dispatch import claim_due
 from recete_app.backend.models import (
     Conversation,
     Customer,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from recete_app.backend.journeys.dispatch import Claim, send_orders
+from recete_app.backend.messaging.outbox.dispatch import Claim, send_orders
 
 
 def test_claims_are_grouped_by_merchant_in_claim_order_and_split_at_the_batch_size() -> None:

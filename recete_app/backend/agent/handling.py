@@ -26,10 +26,10 @@ from recete_app.backend.agent.outcomes import record_decision
 from recete_app.backend.agent.pipeline import HUMAN_OWNED, Decision, decide
 from recete_app.backend.agent.responders import Responder, Source
 from recete_app.backend.db import session_scope
-from recete_app.backend.journeys.schedule import TEXT_REPLY
-from recete_app.backend.journeys.sending import send_due_now
+from recete_app.backend.journeys.delivery import send_due_now
 from recete_app.backend.knowledge.embeddings import Embedder
 from recete_app.backend.messaging.channels import channel_for
+from recete_app.backend.messaging.outbox.schedule import TEXT_REPLY
 from recete_app.backend.messaging.read_receipts import mark_read
 from recete_app.backend.models import Conversation, Message, MessageDirection, MessageStatus
 

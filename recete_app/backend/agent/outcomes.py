@@ -15,8 +15,7 @@ from recete_app.backend.agent.context import Inquiry
 from recete_app.backend.agent.pipeline import ESCALATE, HUMAN_OWNED, Decision
 from recete_app.backend.agent.responders import Source, Usage
 from recete_app.backend.db import current_merchant_id
-from recete_app.backend.journeys.schedule import cancel_pending
-from recete_app.backend.messaging.inbound import schedule_reply
+from recete_app.backend.messaging.outbox.schedule import cancel_pending, schedule_reply
 from recete_app.backend.models import (
     Conversation,
     ConversationStatus,

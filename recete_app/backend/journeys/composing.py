@@ -1,23 +1,33 @@
-"""What a due row becomes at the moment it is sent: checked again (consent, order, window,
-one a day), then rendered in the customer's language. Nothing here talks to WhatsApp."""
+"""What a journey step becomes at the moment it is sent: checked again (consent, order, window,
+one a day), then rendered in the customer's language. The outbox's sender asks through
+`JourneyComposer`; replies are the outbox's own (`compose_reply`). Nothing here talks to
+WhatsApp."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from recete_app.backend.journeys.schedule import (
+from sqlmodel import Session
+
+from recete_app.backend.journeys.settings import step_templates
+from recete_app.backend.journeys.step_batch import StepBatch
+from recete_app.backend.messaging.channels import Outgoing
+from recete_app.backend.messaging.outbox.composing import (
+    Decision,
+    Later,
+    Ready,
+    Stop,
+    compose_reply,
+    customer_phone,
+)
+from recete_app.backend.messaging.outbox.schedule import (
     CANCELLED,
     FAILED,
     JOURNEY_STEP,
     SKIPPED,
-    TEXT_REPLY,
     customer_zone,
 )
-from recete_app.backend.journeys.send_batch import SendBatch
-from recete_app.backend.journeys.settings import step_templates
-from recete_app.backend.messaging.channels import Outgoing
-from recete_app.backend.messaging.conversations import window_open
 from recete_app.backend.messaging.templates import (
     MissingTemplateValue,
     TemplateSpec,
@@ -32,8 +42,6 @@ from recete_app.backend.messaging.windows import (
     next_allowed_time,
 )
 from recete_app.backend.models import Customer, JourneyStep, Order, ScheduledMessage
-from recete_app.backend.security.crypto import decrypt_field
-from recete_app.backend.security.fields import PHONE
 
 FALLBACK_NAMES = {"en": "there", "tr": "değerli müşterimiz"}
 # For a product the knowledge base has no usage text for (yet).
@@ -44,54 +52,32 @@ FALLBACK_TIPS = {
 }
 
 
-@dataclass(frozen=True)
-class Ready:
-    outgoing: Outgoing
-    kind: str  # template | text
-    details: dict[str, object]
+class JourneyComposer:
+    """The outbox's composer for journeys: journey steps rendered here, replies as the outbox
+    composes them, over one `StepBatch` of reads."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.batch = StepBatch(session, now)
+
+    def prefetch(self, rows: Sequence[ScheduledMessage]) -> None:
+        self.batch.prefetch(rows)
+
+    def compose(self, row: ScheduledMessage) -> Decision:
+        return compose(self.batch, row)
 
 
-@dataclass(frozen=True)
-class Stop:
-    status: str  # skipped | cancelled | failed
-    reason: str
-
-
-@dataclass(frozen=True)
-class Later:
-    due_at: datetime
-    reason: str
-
-
-Decision = Ready | Stop | Later
-
-
-def compose(batch: SendBatch, row: ScheduledMessage) -> Decision:
-    customer = batch.customer(row.customer_id)
-    if customer is None or customer.phone_encrypted is None:
-        return Stop(SKIPPED, "The customer has no phone number.")
-    phone = decrypt_field(customer.phone_encrypted, PHONE)
-    if row.kind == TEXT_REPLY:
-        return _text_reply(batch, customer, phone, row)
-    if row.kind == JOURNEY_STEP:
-        return _journey_step(batch, customer, phone, row)
-    return Stop(FAILED, f"Unknown kind of scheduled message {row.kind!r}.")
-
-
-def _text_reply(
-    batch: SendBatch, customer: Customer, phone: str, row: ScheduledMessage
-) -> Decision:
-    if not window_open(batch.conversation(customer), batch.now):
-        return Stop(FAILED, "The customer's 24-hour window closed: only a template may be sent.")
-    text = str(row.payload.get("text", ""))
-    reply_to = row.payload.get("reply_to")
-    outgoing = Outgoing(to=phone, text=text, reply_to=str(reply_to) if reply_to else None)
-    details = row.payload.get("details")
-    return Ready(outgoing, "text", dict(details) if isinstance(details, dict) else {})
+def compose(batch: StepBatch, row: ScheduledMessage) -> Decision:
+    if row.kind != JOURNEY_STEP:
+        return compose_reply(batch, row)
+    found = customer_phone(batch, row)
+    if isinstance(found, Stop):
+        return found
+    customer, phone = found
+    return _journey_step(batch, customer, phone, row)
 
 
 def _journey_step(
-    batch: SendBatch, customer: Customer, phone: str, row: ScheduledMessage
+    batch: StepBatch, customer: Customer, phone: str, row: ScheduledMessage
 ) -> Decision:
     order = batch.order(row.order_id) if row.order_id else None
     step = batch.step(row.step_id) if row.step_id else None
@@ -120,7 +106,7 @@ def _journey_step(
 
 
 def _not_now(
-    batch: SendBatch, customer: Customer, row: ScheduledMessage, window: SendingWindow
+    batch: StepBatch, customer: Customer, row: ScheduledMessage, window: SendingWindow
 ) -> Later | None:
     """Quiet hours and one proactive message a day, checked when sending (the plan may be old,
     the dispatcher may be late, a retry may have landed at night)."""
@@ -136,7 +122,7 @@ def _not_now(
 
 
 def render_step(
-    batch: SendBatch, customer: Customer, phone: str, order: Order, step: JourneyStep
+    batch: StepBatch, customer: Customer, phone: str, order: Order, step: JourneyStep
 ) -> Decision:
     """The step's template in the customer's language, filled for this order."""
     merchant = batch.merchant()
@@ -165,7 +151,7 @@ def render_step(
 
 
 def _values(
-    batch: SendBatch, customer: Customer, order: Order, step: JourneyStep, spec: TemplateSpec
+    batch: StepBatch, customer: Customer, order: Order, step: JourneyStep, spec: TemplateSpec
 ) -> dict[str, str]:
     # Meta refuses an empty parameter: a customer without a name is greeted generically.
     greeting = FALLBACK_NAMES.get(spec.language_code[:2], FALLBACK_NAMES["en"])

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend.commerce.orders import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_REFUNDED
-from recete_app.backend.journeys.schedule import (
+from recete_app.backend.journeys.settings import journey_for, journey_steps
+from recete_app.backend.messaging.outbox.schedule import (
     CANCELLABLE,
     CANCELLED,
     JOURNEY_STEP,
@@ -31,8 +32,8 @@ from recete_app.backend.journeys.schedule import (
     UNKNOWN,
     cancel_pending,
     customer_zone,
+    outbound_row,
 )
-from recete_app.backend.journeys.settings import journey_for, journey_steps
 from recete_app.backend.messaging.windows import SendingWindow, first_free_day, local_day
 from recete_app.backend.models import (
     Customer,
@@ -212,17 +213,17 @@ def _put(session: Session, order: Order, plan: StepPlan, row: ScheduledMessage |
     if row is None:
         assert order.customer_id is not None
         session.add(
-            ScheduledMessage(
-                merchant_id=order.merchant_id,
-                customer_id=order.customer_id,
+            outbound_row(
+                session,
+                order.customer_id,
+                kind=JOURNEY_STEP,
+                key=f"journey:{order.id}:{plan.step_id}",
+                payload={"skip_reason": plan.skipped} if plan.skipped else {},
+                due_at=plan.due_at,
                 order_id=order.id,
                 step_id=plan.step_id,
-                idempotency_key=f"journey:{order.id}:{plan.step_id}",
-                kind=JOURNEY_STEP,
-                due_at=plan.due_at,
                 status=status,
                 last_error=error,
-                payload={"skip_reason": plan.skipped} if plan.skipped else {},
             )
         )
     elif row.status in REPLANNABLE:

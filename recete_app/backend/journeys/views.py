@@ -1,4 +1,6 @@
-"""What the journey settings page shows: a step rendered for a real order, and the plan."""
+"""What the journey settings page and the inbox's template picker show: a step rendered for a
+real order, and the steps a person may send. The plan itself is the queue's
+(`messaging/outbox/views.py`)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
 
-from recete_app.backend.journeys.composing import Ready, Stop, render_step
-from recete_app.backend.journeys.send_batch import SendBatch
-from recete_app.backend.models import Customer, JourneyStep, Order, ScheduledMessage
+from recete_app.backend.journeys.composing import render_step
+from recete_app.backend.journeys.settings import journey_for, journey_steps
+from recete_app.backend.journeys.step_batch import StepBatch
+from recete_app.backend.messaging.outbox.composing import Ready, Stop
+from recete_app.backend.models import Customer, JourneyStep, Order
 
 
 @dataclass(frozen=True)
@@ -24,15 +27,9 @@ class Preview:
 
 
 @dataclass(frozen=True)
-class PlannedMessage:
-    id: uuid.UUID
-    customer_name: str
-    order_name: str
-    step_position: int | None
-    kind: str
-    due_at: datetime
-    status: str
-    note: str
+class TemplateChoice:
+    step_id: uuid.UUID
+    label: str  # "Step 1 · day 3 · usage tips"
 
 
 def preview_step(session: Session, step_id: uuid.UUID) -> Preview | None:
@@ -47,7 +44,7 @@ def preview_step(session: Session, step_id: uuid.UUID) -> Preview | None:
     if step is None or order is None or order.customer_id is None:
         return None
     customer = session.get_one(Customer, order.customer_id)
-    decision = render_step(SendBatch(session, datetime.now(UTC)), customer, "", order, step)
+    decision = render_step(StepBatch(session, datetime.now(UTC)), customer, "", order, step)
     name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
     if isinstance(decision, Ready):
         template = str(decision.details.get("template", ""))
@@ -56,31 +53,14 @@ def preview_step(session: Session, step_id: uuid.UUID) -> Preview | None:
     return Preview(reason, order.name, name, "", False)
 
 
-def with_names() -> Select[ScheduledMessage, str, str, int]:
-    """Scheduled rows with what a person knows them by: (row, first name, order, step)."""
-    return (
-        select(ScheduledMessage, Customer.first_name, Order.name, JourneyStep.position)
-        .join(Customer, col(Customer.id) == ScheduledMessage.customer_id)
-        .join(Order, col(Order.id) == ScheduledMessage.order_id, isouter=True)
-        .join(JourneyStep, col(JourneyStep.id) == ScheduledMessage.step_id, isouter=True)
-    )
-
-
-def planned_messages(session: Session, limit: int = 50) -> list[PlannedMessage]:
-    """The schedule, soonest first: waiting rows, then the latest outcomes."""
-    rows = session.exec(
-        with_names().order_by(col(ScheduledMessage.due_at).desc()).limit(limit)
-    ).all()
+def template_choices(session: Session) -> list[TemplateChoice]:
+    """The journey steps a person may send as a template (outside the 24-hour window)."""
+    steps = journey_steps(session, journey_for(session))
     return [
-        PlannedMessage(
-            id=row.id,
-            customer_name=first_name,
-            order_name=order_name or "",
-            step_position=position,
-            kind=row.kind,
-            due_at=row.due_at,
-            status=row.status,
-            note=row.last_error or "",
+        TemplateChoice(
+            step.id,
+            f"Step {step.position} · day {step.offset_days} · {step.purpose.replace('_', ' ')}",
         )
-        for row, first_name, order_name, position in rows
+        for step in steps
+        if step.enabled
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -14,7 +14,6 @@ from sqlmodel import Session, col
 from recete_app.backend.commerce.customers import customer_for_phone, record_consent
 from recete_app.backend.commerce.events import CONSENT_OPTED_IN, CONSENT_OPTED_OUT, ConsentInfo
 from recete_app.backend.db import current_merchant_id
-from recete_app.backend.journeys.schedule import TEXT_REPLY, cancel_pending
 from recete_app.backend.messaging.conversations import SERVICE_WINDOW, open_conversation
 from recete_app.backend.messaging.opt_out import (
     is_opt_in,
@@ -22,6 +21,7 @@ from recete_app.backend.messaging.opt_out import (
     opt_in_confirmation,
     opt_out_confirmation,
 )
+from recete_app.backend.messaging.outbox.schedule import cancel_pending, schedule_reply
 from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
 from recete_app.backend.models import (
     Conversation,
@@ -29,8 +29,6 @@ from recete_app.backend.models import (
     Message,
     MessageDirection,
     MessageStatus,
-    ScheduledMessage,
-    ScheduledStatus,
 )
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
 
@@ -149,34 +147,3 @@ def _consent_change(session: Session, customer: Customer, inbound: InboundMessag
         reply_to=inbound.message_id,
     )
     return action
-
-
-def schedule_reply(
-    session: Session,
-    customer_id: uuid.UUID,
-    *,
-    text: str,
-    key: str,
-    reply_to: str | None = None,
-    author: str = "system",
-    extra: dict[str, object] | None = None,
-) -> None:
-    """A free-form reply, due now, sent once per `key` (inside the 24-hour window only: the
-    sender checks). `extra` travels to the stored message: intent, sources, details."""
-    session.execute(
-        insert(ScheduledMessage)
-        .values(
-            id=uuid.uuid4(),
-            merchant_id=current_merchant_id(session),
-            customer_id=customer_id,
-            idempotency_key=key,
-            kind=TEXT_REPLY,
-            due_at=datetime.now(UTC),
-            status=ScheduledStatus.SCHEDULED,
-            payload={**(extra or {}), "text": text, "reply_to": reply_to, "author": author},
-            attempts=0,
-            claims=0,
-            created_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing(constraint="uq_scheduled_idempotency")
-    )

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend.errors import InvalidInput, NotFound
-from recete_app.backend.journeys.settings import journey_for, journey_steps
 from recete_app.backend.messaging.conversations import window_open
 from recete_app.backend.messaging.inbox_actions import (
     Queued,
@@ -23,7 +22,6 @@ from recete_app.backend.messaging.inbox_actions import (
     hand_back,
     reply_as_person,
     resume_proactive,
-    send_now,
     send_template_as_person,
     take_over,
 )
@@ -45,7 +43,6 @@ __all__ = [
     "ConversationThread",
     "InboxAction",
     "Queued",
-    "TemplateChoice",
     "ThreadMessage",
     "close",
     "hand_back",
@@ -54,10 +51,8 @@ __all__ = [
     "read_thread",
     "reply_as_person",
     "resume_proactive",
-    "send_now",
     "send_template_as_person",
     "take_over",
-    "template_choices",
 ]
 
 VIEWS: tuple[str, ...] = (
@@ -112,12 +107,6 @@ class ConversationThread:
     # What a person may do with it now (inbox_rules): pages offer these, and only these.
     actions: tuple[InboxAction, ...] = ()
     messages: list[ThreadMessage] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class TemplateChoice:
-    step_id: uuid.UUID
-    label: str  # "Step 1 · day 3 · usage tips"
 
 
 def mask_phone(e164: str) -> str:
@@ -279,16 +268,3 @@ def _message(message: Message) -> ThreadMessage:
         agent_reason=agent.get("reason") or None,
         created_at=message.created_at,
     )
-
-
-def template_choices(session: Session) -> list[TemplateChoice]:
-    """The journey steps a person may send as a template (outside the 24-hour window)."""
-    steps = journey_steps(session, journey_for(session))
-    return [
-        TemplateChoice(
-            step.id,
-            f"Step {step.position} · day {step.offset_days} · {step.purpose.replace('_', ' ')}",
-        )
-        for step in steps
-        if step.enabled
-    ]

@@ -1,8 +1,8 @@
 """What a person does in the inbox: take a conversation over from the AI, answer it (free text
 inside the 24-hour window, a journey template outside it), hand it back, close it, and resume
 the journey messages a reaction paused. Which status allows which is `inbox_rules`. Each change
-is audited; the caller commits, then calls `send_now` so the reply leaves at once instead of on
-the dispatcher's next tick."""
+is audited; the caller commits, then sends the customer's due messages so the reply leaves at
+once instead of on the dispatcher's next tick (`journeys.delivery.send_now`)."""
 
 from __future__ import annotations
 
@@ -14,26 +14,21 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
-from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import Conflict, InvalidInput, NotFound
-from recete_app.backend.journeys.schedule import (
-    CANCELLED,
-    JOURNEY_STEP,
-    SCHEDULED,
-    SENT,
-    TEXT_REPLY,
-)
-from recete_app.backend.journeys.sending import send_due_now
-from recete_app.backend.messaging.channels import channel_for
 from recete_app.backend.messaging.conversations import window_open
-from recete_app.backend.messaging.inbound import schedule_reply
 from recete_app.backend.messaging.inbox_rules import (
     can_close,
     can_hand_back,
     can_reply,
     can_take_over,
 )
-from recete_app.backend.messaging.read_receipts import latest_from_customer, mark_read
+from recete_app.backend.messaging.outbox.schedule import (
+    CANCELLED,
+    JOURNEY_STEP,
+    SCHEDULED,
+    outbound_row,
+    schedule_reply,
+)
 from recete_app.backend.models import (
     Conversation,
     ConversationStatus,
@@ -52,7 +47,7 @@ WINDOW_CLOSED = (
 
 @dataclass(frozen=True)
 class Queued:
-    """A person's message, scheduled and committed by the caller: `send_now` sends it."""
+    """A person's message, scheduled; the caller commits it, then sends it."""
 
     conversation_id: uuid.UUID
     customer_id: uuid.UUID
@@ -273,18 +268,14 @@ def send_template_as_person(
 def _template_row(
     session: Session, customer_id: uuid.UUID, order_id: uuid.UUID, step_id: uuid.UUID, key: str
 ) -> ScheduledMessage:
-    now = datetime.now(UTC)
-    row = ScheduledMessage(
-        merchant_id=current_merchant_id(session),
-        customer_id=customer_id,
+    row = outbound_row(
+        session,
+        customer_id,
+        kind=JOURNEY_STEP,
+        key=key,
+        payload={"by_person": True, "author": "human"},
         order_id=order_id,
         step_id=step_id,
-        idempotency_key=key,
-        kind=JOURNEY_STEP,
-        due_at=now,
-        status=SCHEDULED,
-        payload={"by_person": True, "author": "human"},
-        created_at=now,
     )
     session.add(row)
     session.flush()
@@ -295,16 +286,3 @@ def _scheduled_id(session: Session, key: str) -> uuid.UUID:
     return session.exec(
         select(ScheduledMessage.id).where(ScheduledMessage.idempotency_key == key)
     ).one()
-
-
-def send_now(merchant_id: uuid.UUID, customer_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    """Send the customer's due replies and journey steps now (after the caller committed):
-    what became of each, by scheduled message id. Once one went out, the customer's messages
-    show as read."""
-    outcomes = send_due_now(merchant_id, customer_id, (TEXT_REPLY, JOURNEY_STEP))
-    if SENT in outcomes.values():
-        with session_scope(merchant_id) as session:
-            latest = latest_from_customer(session, customer_id)
-            channel = channel_for(session) if latest else None
-        mark_read(channel, latest)
-    return outcomes

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
-from recete_app.backend.journeys.recording import record_delivery
-from recete_app.backend.journeys.review import LEFT_AS_IS, SENT_AGAIN
-from recete_app.backend.journeys.schedule import (
+from recete_app.backend.messaging.outbox.recording import record_delivery
+from recete_app.backend.messaging.outbox.review import LEFT_AS_IS, SENT_AGAIN
+from recete_app.backend.messaging.outbox.schedule import (
     CANCELLED,
     FAILED,
     QUEUED,
@@ -25,7 +25,7 @@ from recete_app.backend.journeys.schedule import (
     SENDING,
     UNKNOWN,
 )
-from recete_app.backend.journeys.sending import CALLBACK_PREFIX
+from recete_app.backend.messaging.outbox.sending import CALLBACK_PREFIX
 from recete_app.backend.messaging.whatsapp.payloads import NumberError, StatusError, StatusUpdate
 from recete_app.backend.models import Integration, Message, MessageStatus, ScheduledMessage
 

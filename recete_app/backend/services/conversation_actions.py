@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import NotFound
+from recete_app.backend.journeys.delivery import send_now
 from recete_app.backend.messaging import inbox_actions
 from recete_app.backend.models import Conversation
 
@@ -110,7 +111,7 @@ def send_template_and_send(person: Principal, conversation_id: Id, step_id: Id) 
 
 
 def _send(merchant_id: uuid.UUID, queued: inbox_actions.Queued) -> Sent:
-    outcomes = inbox_actions.send_now(merchant_id, queued.customer_id)
+    outcomes = send_now(merchant_id, queued.customer_id)
     return Sent(
         outcome=outcomes.get(queued.scheduled_id, "queued"),
         conversation_id=queued.conversation_id,

@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 from recete_app.backend.agent.service import answer
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import Conflict, InvalidInput, NotFound
-from recete_app.backend.journeys.dispatch import claim_for_customer
-from recete_app.backend.journeys.schedule import JOURNEY_STEP, SCHEDULED, TEXT_REPLY
-from recete_app.backend.journeys.sending import send_due_now, send_scheduled
+from recete_app.backend.journeys.delivery import send_due_now, send_scheduled
 from recete_app.backend.messaging.channels import whatsapp_integration
 from recete_app.backend.messaging.inbound import STORED, receive
+from recete_app.backend.messaging.outbox.dispatch import claim_for_customer
+from recete_app.backend.messaging.outbox.schedule import JOURNEY_STEP, SCHEDULED, TEXT_REPLY
 from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
 from recete_app.backend.models import (
     Conversation,

@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from recete_app.backend.db import session_scope
-from recete_app.backend.journeys.schedule import QUEUED, SCHEDULED
+from recete_app.backend.messaging.outbox.schedule import QUEUED, SCHEDULED
 from recete_app.backend.models import ScheduledMessage
 
 QUEUE_LEASE = timedelta(seconds=60)
 BATCH = 2000  # rows claimed per statement; they leave in batches of at most SEND_BATCH
-SEND_BATCH = 50  # one merchant's rows per sender run (journeys/sending.py sends them in waves)
+SEND_BATCH = 50  # one merchant's rows per sender run (outbox/sending.py sends them in waves)
 PER_MERCHANT = SEND_BATCH  # per claim: busy numbers' runs alternate with other numbers' runs
 MAX_IN_FLIGHT = 5000
 

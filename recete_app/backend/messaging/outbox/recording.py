@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend.db import current_merchant_id
-from recete_app.backend.journeys.schedule import SENT
+from recete_app.backend.messaging.outbox.schedule import SENT
 from recete_app.backend.models import (
     Conversation,
     ConversationStatus,

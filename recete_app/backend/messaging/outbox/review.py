@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
 from recete_app.backend.errors import Conflict, NotFound
-from recete_app.backend.journeys.schedule import CANCELLED, SCHEDULED, UNKNOWN
-from recete_app.backend.journeys.views import with_names
+from recete_app.backend.messaging.outbox.schedule import CANCELLED, SCHEDULED, UNKNOWN
+from recete_app.backend.messaging.outbox.views import with_names
 from recete_app.backend.models import ScheduledMessage
 
 SENT_AGAIN = "Sent again after review: the customer may receive it twice."

@@ -1,4 +1,6 @@
-"""The durable schedule's vocabulary: statuses, kinds, and the changes every part makes to it."""
+"""The outbound queue's vocabulary (statuses, kinds), the one constructor of its rows, and the
+changes every part makes to it. Journey steps, the agent's replies, a person's messages and
+opt-out confirmations all leave through it."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
 from recete_app.backend.db import current_merchant_id
@@ -34,6 +37,67 @@ CANCELLED, PAUSED, UNKNOWN = (
 
 REPLANNABLE = (SCHEDULED, SKIPPED)
 CANCELLABLE = (SCHEDULED, QUEUED, PAUSED)
+
+
+def outbound_row(
+    session: Session,
+    customer_id: uuid.UUID,
+    *,
+    kind: str,
+    key: str,
+    payload: dict[str, object],
+    due_at: datetime | None = None,
+    order_id: uuid.UUID | None = None,
+    step_id: uuid.UUID | None = None,
+    status: str = SCHEDULED,
+    last_error: str | None = None,
+) -> ScheduledMessage:
+    """A new outbound row, due now unless `due_at` says otherwise; not yet added to the session.
+    Every sender of a message makes its rows here, so none lacks a field the sender relies on.
+    `key` makes it once per merchant (uq_scheduled_idempotency)."""
+    now = datetime.now(UTC)
+    return ScheduledMessage(
+        id=uuid.uuid4(),
+        merchant_id=current_merchant_id(session),
+        customer_id=customer_id,
+        order_id=order_id,
+        step_id=step_id,
+        idempotency_key=key,
+        kind=kind,
+        due_at=due_at or now,
+        status=status,
+        last_error=last_error,
+        payload=payload,
+        attempts=0,
+        claims=0,
+        created_at=now,
+    )
+
+
+def add_once(session: Session, row: ScheduledMessage) -> None:
+    """Insert the row unless its key is taken (a redelivered message, a re-run after a crash):
+    the row made the first time stands."""
+    session.execute(
+        insert(ScheduledMessage)
+        .values(**row.model_dump())
+        .on_conflict_do_nothing(constraint="uq_scheduled_idempotency")
+    )
+
+
+def schedule_reply(
+    session: Session,
+    customer_id: uuid.UUID,
+    *,
+    text: str,
+    key: str,
+    reply_to: str | None = None,
+    author: str = "system",
+    extra: dict[str, object] | None = None,
+) -> None:
+    """A free-form reply, due now, sent once per `key` (inside the 24-hour window only: the
+    sender checks). `extra` travels to the stored message: intent, sources, details."""
+    payload = {**(extra or {}), "text": text, "reply_to": reply_to, "author": author}
+    add_once(session, outbound_row(session, customer_id, kind=TEXT_REPLY, key=key, payload=payload))
 
 
 def cancel_pending(

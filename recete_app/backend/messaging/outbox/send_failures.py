@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from recete_app.backend.journeys.schedule import (
+from recete_app.backend.messaging.channels import whatsapp_integration
+from recete_app.backend.messaging.conversations import SERVICE_WINDOW, open_conversation
+from recete_app.backend.messaging.outbox.schedule import (
     FAILED,
     PAUSED,
     SCHEDULED,
@@ -17,8 +19,6 @@ from recete_app.backend.journeys.schedule import (
     TEXT_REPLY,
     UNKNOWN,
 )
-from recete_app.backend.messaging.channels import whatsapp_integration
-from recete_app.backend.messaging.conversations import SERVICE_WINDOW, open_conversation
 from recete_app.backend.messaging.whatsapp.errors import (
     WhatsAppApiError,
     WhatsAppError,

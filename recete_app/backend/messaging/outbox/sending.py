@@ -24,13 +24,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend.db import session_scope
-from recete_app.backend.journeys.composing import Later, Ready, Stop, compose
-from recete_app.backend.journeys.dispatch import claim_for_customer
-from recete_app.backend.journeys.recording import record_deliveries
-from recete_app.backend.journeys.schedule import PAUSED, QUEUED, SCHEDULED, SENDING, SENT
-from recete_app.backend.journeys.send_batch import SendBatch
-from recete_app.backend.journeys.send_failures import record_failure, settle
 from recete_app.backend.messaging.channels import SANDBOX, Channel, channel_for
+from recete_app.backend.messaging.outbox.composing import Composer, ComposerFor, Later, Ready, Stop
+from recete_app.backend.messaging.outbox.dispatch import claim_for_customer
+from recete_app.backend.messaging.outbox.recording import record_deliveries
+from recete_app.backend.messaging.outbox.schedule import PAUSED, QUEUED, SCHEDULED, SENDING, SENT
+from recete_app.backend.messaging.outbox.send_failures import record_failure, settle
 from recete_app.backend.messaging.whatsapp.client import SentMessage
 from recete_app.backend.messaging.whatsapp.errors import WhatsAppError
 from recete_app.backend.models import ScheduledMessage
@@ -65,29 +64,35 @@ def callback_data(scheduled_id: uuid.UUID) -> str:
 
 
 def send_batch(
-    merchant_id: uuid.UUID, claims: Sequence[tuple[uuid.UUID, int]]
+    merchant_id: uuid.UUID, claims: Sequence[tuple[uuid.UUID, int]], composer: ComposerFor
 ) -> dict[uuid.UUID, str]:
     """Send the rows these claims still own; what became of each, by row id."""
-    return _send(merchant_id, lambda _session: dict(claims))
+    return _send(merchant_id, lambda _session: dict(claims), composer)
 
 
-def send_scheduled(merchant_id: uuid.UUID, scheduled_id: uuid.UUID, claim: int) -> str:
+def send_scheduled(
+    merchant_id: uuid.UUID, scheduled_id: uuid.UUID, claim: int, composer: ComposerFor
+) -> str:
     """Send one row if this claim still owns it; returns what became of it."""
-    return send_batch(merchant_id, [(scheduled_id, claim)])[scheduled_id]
+    return send_batch(merchant_id, [(scheduled_id, claim)], composer)[scheduled_id]
 
 
 def send_due_now(
-    merchant_id: uuid.UUID, customer_id: uuid.UUID, kinds: tuple[str, ...]
+    merchant_id: uuid.UUID, customer_id: uuid.UUID, kinds: tuple[str, ...], composer: ComposerFor
 ) -> dict[uuid.UUID, str]:
     """Send a customer's due rows of these kinds at once (a reply, a person's message), not on
     the dispatcher's next tick: what became of each, by row id. The caller has committed them.
     They are claimed in the transaction that starts them: a reply costs one transaction less."""
-    return _send(merchant_id, lambda session: dict(claim_for_customer(session, customer_id, kinds)))
+
+    def claim(session: Session) -> dict[uuid.UUID, int]:
+        return dict(claim_for_customer(session, customer_id, kinds))
+
+    return _send(merchant_id, claim, composer)
 
 
-def _send(merchant_id: uuid.UUID, claim: Claiming) -> dict[uuid.UUID, str]:
+def _send(merchant_id: uuid.UUID, claim: Claiming, composer: ComposerFor) -> dict[uuid.UUID, str]:
     outcome: dict[uuid.UUID, str] = {}
-    started = _start(merchant_id, claim, outcome)
+    started = _start(merchant_id, claim, composer, outcome)
     if started is None:
         return outcome
     channel, leaving = started
@@ -105,7 +110,7 @@ def _ids(items: list[Leaving]) -> list[uuid.UUID]:
 
 
 def _start(
-    merchant_id: uuid.UUID, claim: Claiming, outcome: dict[uuid.UUID, str]
+    merchant_id: uuid.UUID, claim: Claiming, composer: ComposerFor, outcome: dict[uuid.UUID, str]
 ) -> tuple[Channel, list[Leaving]] | None:
     now = datetime.now(UTC)
     with session_scope(merchant_id) as session:
@@ -120,9 +125,9 @@ def _start(
                 settle(row, PAUSED, NUMBER_NEEDS_RECONNECT)
                 outcome[row.id] = PAUSED
             return None
-        batch = SendBatch(session, now)
+        batch = composer(session, now)
         batch.prefetch(rows)
-        leaving = [item for row in rows if (item := _decide(batch, row, outcome))]
+        leaving = [item for row in rows if (item := _decide(batch, row, now, outcome))]
         first_wave = set(_ids(leaving[:WAVE]))  # they leave as soon as this commits
         for row in rows:
             if row.id in first_wave:
@@ -171,9 +176,9 @@ def _held_elsewhere(session: Session, waiting: dict[uuid.UUID, int]) -> list[uui
 
 
 def _decide(
-    batch: SendBatch, row: ScheduledMessage, outcome: dict[uuid.UUID, str]
+    batch: Composer, row: ScheduledMessage, now: datetime, outcome: dict[uuid.UUID, str]
 ) -> Leaving | None:
-    decision = compose(batch, row)
+    decision = batch.compose(row)
     if isinstance(decision, Stop):
         settle(row, decision.status, decision.reason)
         outcome[row.id] = decision.status
@@ -193,8 +198,8 @@ def _decide(
     row.status = SENDING
     row.attempts += 1
     row.request_started_at = None  # stamped when its wave leaves
-    row.lease_until = batch.now + SEND_LEASE
-    row.updated_at = batch.now
+    row.lease_until = now + SEND_LEASE
+    row.updated_at = now
     return Leaving(row.id, row.claims, decision)
 
 
