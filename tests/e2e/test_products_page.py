@@ -63,3 +63,14 @@ def test_merchant_adds_a_product_by_url_edits_its_usage_and_search_finds_it(
     page.locator("#ask-submit").click()
     expect(page.locator("#answers .chunk").first).to_contain_text("one pump onto damp skin")
     page.screenshot(path=str(ARTIFACTS / "products-search.png"), full_page=True)
+
+    # "Read page again" starts a scrape job of the product's own page, shown with the others.
+    page.locator("#rescrape").click()
+    expect(page.locator("#scrape-notice")).to_contain_text("Reading the page again")
+    expect(page.locator(".scrape-job")).to_have_count(2)
+    newest = page.locator(".scrape-job").first
+    expect(newest.locator(".scrape-status")).to_have_text("done", timeout=30_000)
+    # The product's own address is the page's canonical URL, which this fixture shop does not
+    # serve: the job read exactly that address.
+    expect(newest).to_contain_text(f"{shop_url}/products/glow-niacinamide-serum")
+    expect(newest.locator(".scrape-progress")).to_have_text("0 read, 1 failed")
