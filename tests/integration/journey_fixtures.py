@@ -89,9 +89,15 @@ def send_around_the_clock(merchant_id: uuid.UUID) -> None:
 
 
 def make_due(merchant_id: uuid.UUID) -> None:
+    """Every planned row due now, in the order they were planned: one shared due_at left the
+    dispatcher's order (by due_at) to chance, and a day-14 step claimed before day 3 failed a
+    test now and then (CI, 2026-12-07)."""
     owner_sql(
-        "UPDATE scheduled_messages SET due_at = now() - interval '1 second' "
-        "WHERE status = 'scheduled' AND merchant_id = :m",
+        "UPDATE scheduled_messages s SET due_at = now() - interval '1 second'"
+        " - r.later * interval '1 millisecond'"
+        " FROM (SELECT id, row_number() OVER (ORDER BY due_at DESC, id) AS later"
+        " FROM scheduled_messages WHERE status = 'scheduled' AND merchant_id = :m) r"
+        " WHERE s.id = r.id",
         m=merchant_id,
     )
 
