@@ -69,14 +69,16 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
 
 def cmd_products_scrape(args: argparse.Namespace) -> int:
     from recete_app.backend.accounts.merchants import merchant_for_email
+    from recete_app.backend.accounts.sessions import Principal
     from recete_app.backend.db import session_scope
     from recete_app.backend.knowledge import scrape_jobs
     from recete_app.backend.models import JobStatus, ScrapeJob
     from recete_app.backend.scraping.reading import PageOutcome
+    from recete_app.backend.services import catalogue
 
     merchant_id, account_id = merchant_for_email(args.merchant)
-    actor = f"account:{account_id}"
-    job_id = scrape_jobs.request_scrape(merchant_id, args.urls, actor, queue=args.queue)
+    person = Principal(merchant_id, f"account:{account_id}", account_id=account_id)
+    job_id = catalogue.add_products(person, args.urls, queue=args.queue).id
     if args.queue:
         print(f"queued scrape job {job_id}; a worker reads the pages")
         return 0

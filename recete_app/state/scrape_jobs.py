@@ -14,6 +14,7 @@ from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.knowledge import scrape_jobs
 from recete_app.backend.models import ScrapeJob
+from recete_app.backend.services import catalogue
 from recete_app.state import routes
 from recete_app.state.session import current_principal
 
@@ -80,28 +81,26 @@ class ScrapeJobState(rx.State):
         urls = str(form.get("urls", "")).split()
         self.error = self.notice = ""
         try:
-            await asyncio.to_thread(
-                scrape_jobs.request_scrape, principal.merchant_id, urls, principal.actor
-            )
+            await asyncio.to_thread(catalogue.add_products, principal, urls)
         except RecetError as exc:
             self.error = exc.message
             return None
         return [rx.set_value("scrape-urls", ""), self._refresh(principal.merchant_id)]
 
     @rx.event
-    async def read_again(self, url: str) -> Any:
+    async def read_again(self, product_id: str) -> Any:
         """A product's own page, read again (the Products page's "Read page again")."""
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
         self.error = self.notice = ""
-        if not url:
-            self.error = "This product has no page address to read."
+        try:
+            product = uuid.UUID(product_id)
+        except ValueError:  # only the id's parsing: a stray ValueError must not read as this
+            self.error = "No such product."
             return None
         try:
-            await asyncio.to_thread(
-                scrape_jobs.request_scrape, principal.merchant_id, [url], principal.actor
-            )
+            await asyncio.to_thread(catalogue.read_again, principal, product)
         except RecetError as exc:
             self.error = exc.message
             return None

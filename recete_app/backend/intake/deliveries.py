@@ -42,10 +42,9 @@ def record_delivery(
     once per external id: unknown topics as `ignored`, a body `inspect` objects to as `refused`
     with the reason."""
     payload, body = parse_object(delivery.raw_body)
-    status, reason = (PENDING, None) if delivery.topic in known_topics else (IGNORED, None)
-    if status == PENDING and inspect is not None:
-        reason = inspect(delivery.topic, payload)
-        status = REFUSED if reason else PENDING
+    known = delivery.topic in known_topics
+    reason = inspect(delivery.topic, payload) if known and inspect is not None else None
+    status = REFUSED if reason else PENDING if known else IGNORED
     kept = {k: v for k, v in delivery.headers.items() if k.lower() in kept_headers}
     route = delivery.route
     event_id = store_event(

@@ -55,18 +55,6 @@ def enqueue(job: ScrapeJob) -> None:
     queueing.enqueue(JOB, merchant_id=str(job.merchant_id), job_id=str(job.id))
 
 
-def request_scrape(
-    merchant_id: uuid.UUID, urls: list[str], actor: str, *, queue: bool = True
-) -> uuid.UUID:
-    """The merchant's "read these pages" (dashboard, API, CLI): the job is committed, then
-    queued for a worker (unless the caller reads the pages itself)."""
-    with session_scope(merchant_id) as session:
-        job = start_scrape(session, urls, actor)
-    if queue:
-        enqueue(job)
-    return job.id
-
-
 def _is_web_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname)

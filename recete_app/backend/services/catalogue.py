@@ -153,11 +153,12 @@ def delete_product(person: Principal, product_id: uuid.UUID) -> str:
 
 
 def add_products(
-    person: Principal, urls: list[str], idempotency_key: str | None = None
+    person: Principal, urls: list[str], idempotency_key: str | None = None, *, queue: bool = True
 ) -> ScrapeJob:
-    """A scrape job reading `urls` (product, collection or sitemap pages), queued."""
+    """A scrape job reading `urls` (product, collection or sitemap pages), queued (unless the
+    caller reads the pages itself, as `recete products scrape` does)."""
     try:
-        return _scrape(person, ADD_PRODUCTS, {"urls": urls}, urls, idempotency_key)
+        return _scrape(person, ADD_PRODUCTS, {"urls": urls}, urls, idempotency_key, queue)
     except InvalidInput as exc:
         if exc.details is None:  # no URL, or too many: the field is the whole list
             exc.details = [{"field": "urls", "message": exc.message}]
@@ -178,7 +179,9 @@ def read_again(
             "This product has no page address to read; add it by its URL instead.",
             code="no_page_address",
         )
-    return _scrape(person, READ_AGAIN, {"product_id": str(product_id)}, [url], idempotency_key)
+    return _scrape(
+        person, READ_AGAIN, {"product_id": str(product_id)}, [url], idempotency_key, True
+    )
 
 
 def _scrape(
@@ -187,6 +190,7 @@ def _scrape(
     request: dict[str, object],
     urls: list[str],
     idempotency_key: str | None,
+    queue: bool,
 ) -> ScrapeJob:
     with session_scope(person.merchant_id) as session:
         claim = idempotency.claim(session, route, idempotency_key, request)
@@ -197,7 +201,8 @@ def _scrape(
             return job
         job = scrape_jobs.start_scrape(session, urls, person.actor)
         idempotency.settle(session, claim, job.id)
-    scrape_jobs.enqueue(job)
+    if queue:
+        scrape_jobs.enqueue(job)
     return job
 
 

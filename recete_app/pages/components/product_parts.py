@@ -157,7 +157,7 @@ def product_detail() -> rx.Component:
             rx.spacer(),
             rx.button(
                 "Read page again",
-                on_click=ScrapeJobState.read_again(ProductsState.selected_url),
+                on_click=ScrapeJobState.read_again(ProductsState.selected_id),
                 variant="soft",
                 id="rescrape",
             ),
