@@ -16,6 +16,7 @@ from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.intake.events import event_payload, store_event
 from recete_app.backend.models import Customer, ExternalEvent, Integration
+from recete_app.backend.security import fields
 from recete_app.backend.security.crypto import blind_index, decrypt_field, encrypt_field, key_id_of
 from recete_app.backend.security.fields import INTEGRATION_SECRETS, PHONE
 from recete_app.backend.security.keys import FIELD_ENCRYPTION, current_key
@@ -136,16 +137,23 @@ def test_keys_rotate_reencrypts_values_and_refreshes_blind_indexes(
                 secrets=encrypt_field('{"token": "shpat_1"}', INTEGRATION_SECRETS),
             )
         )
-    store_event(
-        merchant_id, provider="api", external_id="e-1", topic="t", raw_body="{}", headers={}
-    )
+    for external_id in ("e-1", "e-2"):
+        store_event(
+            merchant_id,
+            provider="api",
+            external_id=external_id,
+            topic="t",
+            raw_body="{}",
+            headers={},
+        )
+    monkeypatch.setattr(fields, "PAGE", 1)  # every row its own page: the paging is read too
     old_secret = get_settings().root_secret()
     monkeypatch.setenv("RECETE_SECRET_KEY", "rotated-root-secret-" + "n" * 40)
     monkeypatch.setenv("RECETE_PREVIOUS_SECRET_KEYS", old_secret)
     get_settings.cache_clear()
 
     assert main(["keys", "rotate"]) == 0
-    assert "re-encrypted 4 value(s)" in capsys.readouterr().out
+    assert "re-encrypted 5 value(s)" in capsys.readouterr().out
     new_key_id = current_key(FIELD_ENCRYPTION).key_id
     with session_scope(merchant_id) as s:
         customer = s.exec(sa.select(Customer)).scalars().one()  # type: ignore[call-overload]
@@ -154,8 +162,10 @@ def test_keys_rotate_reencrypts_values_and_refreshes_blind_indexes(
         assert decrypt_field(customer.phone_encrypted, PHONE) == phone
         assert customer.phone_index == blind_index(phone)
         assert decrypt_field(integration.secrets, INTEGRATION_SECRETS) == '{"token": "shpat_1"}'
-        event = s.exec(sa.select(ExternalEvent)).scalars().one()  # type: ignore[call-overload]
-        assert key_id_of(event.raw_body) == new_key_id and event_payload(event) == {}
+        events = s.exec(sa.select(ExternalEvent)).scalars().all()  # type: ignore[call-overload]
+        assert len(events) == 2
+        for event in events:
+            assert key_id_of(event.raw_body) == new_key_id and event_payload(event) == {}
     assert main(["keys", "rotate"]) == 0
     assert "re-encrypted 0 value(s)" in capsys.readouterr().out
     db.get_engine()  # engines survive the settings change

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ EMAIL = "customers.email"
 INTEGRATION_SECRETS = "integrations.secrets"
 WEBHOOK_BODY = "external_events.raw_body"
 PHONE_COLUMNS = ("phone_encrypted", "phone_index", "phone_grams")
+PAGE = 1000  # rows re-encrypted per read
 
 
 def stored_phone(phone: str | None) -> dict[str, Any]:
@@ -55,8 +57,7 @@ def reencrypt_merchant(session: Session) -> int:
     """Re-encrypt this merchant's values under the current key and refresh blind indexes."""
     changed = 0
     for spec in ENCRYPTED_COLUMNS:
-        attr = getattr(spec.model, spec.column)
-        for row in session.exec(select(spec.model).where(col(attr).is_not(None))).all():
+        for row in _rows_holding(session, spec):
             value = getattr(row, spec.column)
             if needs_reencryption(value):
                 plain = decrypt_field(value, spec.context)
@@ -72,3 +73,20 @@ def reencrypt_merchant(session: Session) -> int:
             customer.phone_index, customer.phone_grams = index, grams
             changed += 1
     return changed
+
+
+def _rows_holding(session: Session, spec: EncryptedColumn) -> Iterator[Any]:
+    """The rows with a value in the column, PAGE at a time in id order: stored webhook bodies
+    run to millions of rows, and reading a column's rows all at once held them all in memory."""
+    value, row_id = getattr(spec.model, spec.column), getattr(spec.model, "id")  # noqa: B009
+    after = None
+    while True:
+        query = select(spec.model).where(col(value).is_not(None))
+        if after is not None:
+            query = query.where(col(row_id) > after)
+        page = session.exec(query.order_by(col(row_id)).limit(PAGE)).all()
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = getattr(page[-1], "id")  # noqa: B009
+        session.flush()  # changed rows are held until flushed; flushed, they can be let go
