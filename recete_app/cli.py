@@ -59,7 +59,8 @@ def cmd_import_orders(args: argparse.Namespace) -> int:
         f"{report.rows} row(s) read ({report.format})"
     )
     for problem in report.problems:
-        print(f"row {problem.row}, {problem.field}: {problem.problem}")
+        order = f" (order {problem.order} not imported)" if problem.order else ""
+        print(f"row {problem.row}{order}, {problem.field}: {problem.problem}")
     if report.problem_count > len(report.problems):
         print(f"... and {report.problem_count - len(report.problems)} more problem(s)")
     return 0

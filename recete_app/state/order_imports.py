@@ -26,6 +26,7 @@ ACTIVE = background_jobs.ACTIVE
 @dataclasses.dataclass
 class ProblemRow:
     row: str = ""
+    order: str = ""  # the order left out because of this row
     field: str = ""
     problem: str = ""
 
@@ -101,7 +102,12 @@ class OrderImportState(rx.State):
         finished = next((j for j in jobs if j.status == background_jobs.DONE), None)
         self.problems_of = finished.filename if finished is not None else ""
         self.problems = [
-            ProblemRow(str(p.get("row", "")), str(p.get("field", "")), str(p.get("problem", "")))
+            ProblemRow(
+                str(p.get("row", "")),
+                str(p.get("order", "")),
+                str(p.get("field", "")),
+                str(p.get("problem", "")),
+            )
             for p in (finished.problems if finished is not None else [])
         ]
         if any(job.status in ACTIVE for job in jobs) and not self.watching:

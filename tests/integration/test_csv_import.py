@@ -32,28 +32,76 @@ def counts() -> dict[str, object]:
     return {t: owner_sql(f"SELECT count(*) FROM {t}")[0][0] for t in tables}
 
 
+def fixed_export(tmp_path: Path) -> Path:
+    """The export after the merchant fixed #1004's phone and its second item's quantity."""
+    text = SHOPIFY_EXPORT.read_text(encoding="utf-8")
+    fixed = text.replace(",12345,", ",+90 544 987 65 43,").replace(",two,", ",2,")
+    assert fixed.count("\n") == text.count("\n") and fixed != text
+    path = tmp_path / "orders_fixed.csv"
+    path.write_text(fixed, encoding="utf-8", newline="")
+    return path
+
+
 def test_shopify_export_imports_good_orders_and_reports_bad_rows(merchant_id: uuid.UUID) -> None:
     report = run_import(merchant_id, SHOPIFY_EXPORT)
     assert report.format == "shopify_export"
-    assert (report.rows, report.orders_imported, report.orders_skipped) == (8, 4, 1)
-    problems = {(p.row, p.field) for p in report.problems}
+    assert (report.rows, report.orders_imported, report.orders_skipped) == (8, 3, 2)
+    problems = {(p.row, p.order, p.field) for p in report.problems}
     assert problems == {
-        (5, "created at"),  # #1003: "yesterday at noon"
-        (6, "billing phone"),  # #1004: "12345"
-        (7, "lineitem quantity"),  # #1004 second item: "two"
-        (9, "name"),  # a row that names no order
+        (5, "#1003", "created at"),  # "yesterday at noon"
+        (6, "#1004", "billing phone"),  # "12345"
+        (7, "#1004", "lineitem quantity"),  # second item: "two"
+        (9, "", "name"),  # a row that names no order
     }
     orders = owner_sql("SELECT name, source, external_id FROM orders ORDER BY name")
     assert orders == [
         ("#1001", "shopify", "5829348245001"),
         ("#1002", "shopify", "5829348245002"),
-        ("#1004", "shopify", "5829348245004"),
         ("#1005", "shopify", "5829348245005"),
     ]
 
 
-def test_shopify_export_fields_land_where_they_belong(merchant_id: uuid.UUID) -> None:
+def test_an_order_with_any_rejected_row_is_not_imported_until_the_file_is_fixed(
+    merchant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    # #1004's first row has a bad phone and its second a bad quantity: importing the good rows
+    # alone would store an order with one of its two items, which no later import corrects.
     run_import(merchant_id, SHOPIFY_EXPORT)
+    assert owner_sql("SELECT count(*) FROM orders WHERE name = '#1004'") == [(0,)]
+    assert owner_sql("SELECT count(*) FROM customers") == [(3,)]
+
+    report = run_import(merchant_id, fixed_export(tmp_path))
+
+    assert {(p.row, p.order) for p in report.problems} == {(5, "#1003"), (9, "")}
+    items = owner_sql(
+        "SELECT i.sku, i.quantity FROM order_items i JOIN orders o ON o.id = i.order_id "
+        "WHERE o.name = '#1004' ORDER BY i.sku"
+    )
+    assert items == [("LK-CLAY", 2), ("LK-VITC", 1)]
+
+
+def test_an_order_whose_only_item_row_is_rejected_is_not_imported_as_an_empty_order(
+    merchant_id: uuid.UUID,
+) -> None:
+    header = GENERIC.read_text(encoding="utf-8").splitlines()[0]
+    row = (
+        "W-200,#W200,2026-11-01T10:00:00+03:00,,,,TRY,349.00,CU-9,Deniz,Arslan,+905551112299,"
+        "TR,,yes,1,Hyaluronic Toner,HT-200,{quantity},349.00"
+    )
+    report = import_orders_csv(merchant_id, [header, row.format(quantity="a few")], "test")
+    assert (report.orders_imported, report.orders_skipped) == (0, 1)
+    assert [(p.row, p.order, p.field) for p in report.problems] == [(2, "W-200", "item_quantity")]
+    assert counts()["orders"] == 0 and counts()["customers"] == 0
+
+    again = import_orders_csv(merchant_id, [header, row.format(quantity="3")], "test")
+    assert (again.orders_imported, again.problems) == (1, [])
+    assert owner_sql("SELECT quantity FROM order_items") == [(3,)]
+
+
+def test_shopify_export_fields_land_where_they_belong(
+    merchant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    run_import(merchant_id, fixed_export(tmp_path))
     first = owner_sql(
         "SELECT o.fulfilled_at, o.delivered_at, o.delivery_estimated, c.first_name,"
         " c.last_name, c.consent_state FROM orders o JOIN customers c "
@@ -68,13 +116,13 @@ def test_shopify_export_fields_land_where_they_belong(merchant_id: uuid.UUID) ->
         "i.order_id WHERE o.name = '#1001' ORDER BY i.sku"
     )
     assert items == [("LK-CER-50", 1), ("LK-NIA-30", 1)]
-    assert owner_sql("SELECT count(*) FROM customers WHERE phone_index IS NOT NULL") == [(3,)]
+    assert owner_sql("SELECT count(*) FROM customers WHERE phone_index IS NOT NULL") == [(4,)]
     cancelled = owner_sql(
         "SELECT cancelled_at IS NOT NULL, refunded_at IS NOT NULL, "
         "(SELECT count(*) FROM order_items i WHERE i.order_id = o.id) "
         "FROM orders o WHERE name = '#1004'"
     )
-    assert cancelled == [(True, True, 1)]
+    assert cancelled == [(True, True, 2)]
     gift = owner_sql(
         "SELECT fulfilled_at IS NOT NULL, delivered_at FROM orders WHERE name = '#1005'"
     )
@@ -86,7 +134,7 @@ def test_importing_the_same_file_again_changes_nothing(merchant_id: uuid.UUID) -
     before = counts()
     snapshot = owner_sql("SELECT * FROM orders ORDER BY id")
     again = run_import(merchant_id, SHOPIFY_EXPORT)
-    assert again.orders_imported == 4
+    assert again.orders_imported == 3
     assert counts() == before
     assert owner_sql("SELECT * FROM orders ORDER BY id") == snapshot
 
@@ -94,16 +142,16 @@ def test_importing_the_same_file_again_changes_nothing(merchant_id: uuid.UUID) -
 def test_generic_template_imports_with_its_own_columns(merchant_id: uuid.UUID) -> None:
     report = run_import(merchant_id, GENERIC)
     assert report.format == "generic"
-    assert (report.orders_imported, report.orders_skipped) == (2, 0)
-    assert [(p.row, p.field) for p in report.problems] == [(4, "placed_at")]
+    assert (report.orders_imported, report.orders_skipped) == (1, 1)
+    assert [(p.row, p.order, p.field) for p in report.problems] == [(4, "W-101", "placed_at")]
     order = owner_sql(
         "SELECT name, delivered_at, delivery_estimated FROM orders WHERE external_id = 'W-100'"
     )
     assert order[0][0] == "#W100" and str(order[0][1]) == "2026-11-04 12:00:00+00:00"
     assert order[0][2] is False
-    assert owner_sql("SELECT count(*) FROM order_items") == [(3,)]
+    assert owner_sql("SELECT count(*) FROM order_items") == [(2,)]
     states = owner_sql("SELECT first_name, consent_state FROM customers ORDER BY first_name")
-    assert states == [("Deniz", "opted_in"), ("Selin", "opted_out")]
+    assert states == [("Deniz", "opted_in")]
 
 
 def test_unrecognised_or_empty_files_are_refused_with_a_reason(merchant_id: uuid.UUID) -> None:
@@ -119,8 +167,8 @@ def test_import_orders_command_prints_the_report(
 ) -> None:
     assert main(["import-orders", "--merchant", "csv@lalekozmetik.com", str(SHOPIFY_EXPORT)]) == 0
     out = capsys.readouterr().out
-    assert "4 order(s) imported, 1 skipped, 8 row(s) read (shopify_export)" in out
-    assert "row 5, created at: not a date: 'yesterday at noon'" in out
+    assert "3 order(s) imported, 2 skipped, 8 row(s) read (shopify_export)" in out
+    assert "row 5 (order #1003 not imported), created at: not a date: 'yesterday at noon'" in out
 
 
 def test_a_webhook_snapshot_replaces_csv_stand_in_items_and_a_later_csv_only_fills_gaps(

@@ -2,8 +2,10 @@
 
 Rows are read one at a time and grouped into orders (consecutive rows of one order); orders are
 applied in batches, each in its own savepoint, so one bad order never spoils its batch and a
-50,000-row file never sits in memory. Bad rows are reported (row, field, problem) while good
-rows import; importing the same file again changes nothing.
+50,000-row file never sits in memory. An order with any bad row is not imported at all (its
+good rows alone would be a wrong order, e.g. one item short, that no later import corrects);
+each bad row is reported (row, order, field, problem) while the other orders import. Importing
+the same file again changes nothing; importing it fixed adds the orders left out.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class RowProblem:
     row: int  # as a spreadsheet numbers it: the header is row 1
     field: str
     problem: str
+    order: str = ""  # the order reference of the row (that order was not imported); "" if none
 
 
 @dataclass
@@ -129,8 +132,8 @@ def _apply_batch(
     with session_scope(merchant_id) as session:
         for order in batch:
             event, problems = layout.to_event(order)
-            report.add(RowProblem(row, column, problem) for row, column, problem in problems)
-            if event is None:
+            report.add(RowProblem(row, col, problem, order.key) for row, col, problem in problems)
+            if event is None or problems:
                 report.orders_skipped += 1
                 continue
             savepoint = session.begin_nested()
@@ -141,4 +144,6 @@ def _apply_batch(
             except Exception as exc:
                 savepoint.rollback()
                 report.orders_skipped += 1
-                report.add([RowProblem(order.first_row, "order", f"could not be stored: {exc}")])
+                report.add(
+                    [RowProblem(order.first_row, "order", f"could not be stored: {exc}", order.key)]
+                )

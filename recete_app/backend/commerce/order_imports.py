@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,20 +21,28 @@ from typing import BinaryIO
 
 from sqlmodel import Session, col, delete, select
 
-from recete_app.backend import background_jobs, queueing
+from recete_app.backend import background_jobs, idempotency, queueing
 from recete_app.backend.background_jobs import DONE, FAILED
 from recete_app.backend.commerce.csv_import import ImportReport, detect_format, import_orders_csv
 from recete_app.backend.db import session_scope
-from recete_app.backend.errors import InvalidInput
+from recete_app.backend.errors import InvalidInput, NotFound
 from recete_app.backend.models import OrderImport, OrderImportChunk
 
 CHUNK_BYTES = 1 << 20
+IMPORT_ROUTE = "POST /api/order-imports"  # one key space for the dashboard and the API
 
 
 def start_import(
-    merchant_id: uuid.UUID, actor: str, filename: str, stream: BinaryIO, max_bytes: int
+    merchant_id: uuid.UUID,
+    actor: str,
+    filename: str,
+    stream: BinaryIO,
+    max_bytes: int,
+    idempotency_key: str | None = None,
 ) -> uuid.UUID:
-    """Store the file and queue its import. InvalidInput if it can never be imported."""
+    """Store the file and queue its import. InvalidInput if it can never be imported. The same
+    `idempotency_key` again with the same file returns the first import and stores nothing."""
+    idempotency.check_key(idempotency_key)  # a bad key is refused before the file is read
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     head: list[bytes] = []  # read until the header row is complete, to check it first
     text = ""
@@ -45,23 +54,41 @@ def start_import(
         text += _decode(decoder, chunk)
     layout = detect_format(_header(text))
     with session_scope(merchant_id) as session:
+        stored = session.begin_nested()  # undone if the key shows the file was sent before
         job = OrderImport(
             merchant_id=merchant_id, filename=filename[:255], actor=actor[:255], format=layout.name
         )
         session.add(job)
         session.flush()
-        for seq, chunk in enumerate(_chunks(head, stream, decoder)):
-            job.size_bytes += len(chunk)
-            if job.size_bytes > max_bytes:
-                raise InvalidInput(f"The file is larger than {max_bytes} bytes.", code="too_large")
-            session.add(
-                OrderImportChunk(import_id=job.id, seq=seq, merchant_id=merchant_id, data=chunk)
-            )
-            session.flush()
+        digest = _store_chunks(session, job, _chunks(head, stream, decoder), max_bytes)
         _decode(decoder, b"", final=True)
+        request = {"filename": job.filename, "sha256": digest}
+        claim = idempotency.claim(session, IMPORT_ROUTE, idempotency_key, request)
+        if claim.replayed is not None:
+            stored.rollback()
+            return claim.replayed
+        idempotency.settle(session, claim, job.id)
+        stored.commit()
         import_id = job.id
     queueing.enqueue("import_orders_file", merchant_id=str(merchant_id), import_id=str(import_id))
     return import_id
+
+
+def _store_chunks(
+    session: Session, job: OrderImport, chunks: Iterator[bytes], max_bytes: int
+) -> str:
+    """Store the file with its job, chunk by chunk; returns its SHA-256."""
+    digest = hashlib.sha256()
+    for seq, chunk in enumerate(chunks):
+        job.size_bytes += len(chunk)
+        if job.size_bytes > max_bytes:
+            raise InvalidInput(f"The file is larger than {max_bytes} bytes.", code="too_large")
+        digest.update(chunk)
+        session.add(
+            OrderImportChunk(import_id=job.id, seq=seq, merchant_id=job.merchant_id, data=chunk)
+        )
+        session.flush()
+    return digest.hexdigest()
 
 
 def _chunks(
@@ -195,3 +222,12 @@ def recent_imports(session: Session, limit: int = 5) -> list[OrderImport]:
             select(OrderImport).order_by(col(OrderImport.created_at).desc()).limit(limit)
         ).all()
     )
+
+
+def read_import(merchant_id: uuid.UUID, import_id: uuid.UUID) -> OrderImport:
+    """One of the merchant's imports (another merchant's is not found)."""
+    with session_scope(merchant_id) as session:
+        job = session.get(OrderImport, import_id)
+        if job is None:
+            raise NotFound("No such order import.", code="order_import_not_found")
+        return job

@@ -15,6 +15,7 @@ from recete_app.backend.http.routes import (
     conversations,
     health,
     merchants,
+    order_imports,
     products,
     shopify_oauth,
     whatsapp,
@@ -53,6 +54,7 @@ def create_api(
     api.include_router(merchants.router)
     api.include_router(products.router)
     api.include_router(products.jobs_router)
+    api.include_router(order_imports.router)
     api.include_router(whatsapp.router)
     api.include_router(conversations.router)
     # Added first, so it runs inside the request context (request id, rate limit, body cap).

@@ -20,7 +20,7 @@ log = logging.getLogger("recete.http")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 LIMITED_PREFIXES = ("/api/", "/webhooks/")
 WEBHOOK_PREFIX = "/webhooks/"
-UPLOAD_PREFIX = "/_upload"
+UPLOAD_PREFIXES = ("/_upload", "/api/order-imports")  # order files: large
 
 
 class BodyTooLarge(Exception):
@@ -128,10 +128,10 @@ class RequestContextMiddleware:
 
     def _cap_for(self, path: str) -> int | None:
         """API and webhook bodies are small; dashboard uploads (CSV) may be large."""
+        if path.startswith(UPLOAD_PREFIXES):
+            return self.max_upload
         if path.startswith(LIMITED_PREFIXES):
             return self.max_body
-        if path.startswith(UPLOAD_PREFIX):
-            return self.max_upload
         return None
 
     def _capped(self, receive: Receive, overflow: dict[str, bool], cap: int) -> Receive:

@@ -12,7 +12,10 @@ from recete_app.state.order_imports import UPLOAD_ID, ImportRow, OrderImportStat
 
 def _problem_row(problem: ProblemRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(problem.row), rx.table.cell(problem.field), rx.table.cell(problem.problem)
+        rx.table.cell(problem.row),
+        rx.table.cell(problem.order),
+        rx.table.cell(problem.field),
+        rx.table.cell(problem.problem),
     )
 
 
@@ -58,11 +61,18 @@ def _problems_table() -> rx.Component:
     return rx.cond(
         OrderImportState.problems.length() > 0,
         rx.vstack(
-            rx.text("Rows not imported from ", OrderImportState.problems_of, size="2"),
+            rx.text(
+                "Orders not imported from ",
+                OrderImportState.problems_of,
+                ": fix these rows and import the file again (orders already imported "
+                "stay as they are).",
+                size="2",
+            ),
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
                         rx.table.column_header_cell("Row"),
+                        rx.table.column_header_cell("Order"),
                         rx.table.column_header_cell("Field"),
                         rx.table.column_header_cell("Problem"),
                     )
