@@ -51,7 +51,8 @@ def validate_signup(store_name: str, email: str, password: str) -> tuple[str, st
         problems["password"] = weak
     if problems:
         message = " ".join(problems.values())
-        raise InvalidInput(message, code="invalid_signup", details=problems)
+        details = [{"field": field, "message": text} for field, text in problems.items()]
+        raise InvalidInput(message, code="invalid_signup", details=details)
     return name, clean_email
 
 

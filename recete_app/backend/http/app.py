@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from recete_app.backend.config import Settings, get_settings
 from recete_app.backend.http.errors import install_error_handlers
 from recete_app.backend.http.middleware import RequestContextMiddleware
+from recete_app.backend.http.openapi import ERROR_RESPONSES
 from recete_app.backend.http.routes import (
     api_keys,
     auth,
@@ -41,6 +42,7 @@ def create_api(
         openapi_url="/api/openapi.json",
         docs_url=None,
         redoc_url=None,
+        responses=ERROR_RESPONSES,
     )
     api.state.rate_limiter = limiter
     api.state.outbound_transport = outbound_transport

@@ -13,6 +13,7 @@ from recete_app.backend.accounts.api_keys import authenticate_key
 from recete_app.backend.accounts.scopes import ADMIN, ORDERS_WRITE
 from recete_app.backend.accounts.sessions import Principal, authenticate_session
 from recete_app.backend.errors import Forbidden, RateLimited, Unauthorized
+from recete_app.backend.http import openapi
 from recete_app.backend.security.api_keys import looks_like_api_key
 from recete_app.backend.security.rate_limits import Limit, RateLimiter
 
@@ -54,8 +55,13 @@ def _enforce(limiter: RateLimiter, limit: Limit, key: str) -> None:
         )
 
 
-def require_scope(scope: str) -> Callable[[Request], Principal]:
-    def dependency(request: Request) -> Principal:
+# Parameters of each dependency below so that the OpenAPI document lists both ways in.
+SessionDeclared = Annotated[object, Depends(openapi.SESSION)]
+KeyDeclared = Annotated[object, Depends(openapi.API_KEY)]
+
+
+def require_scope(scope: str) -> Callable[..., Principal]:
+    def dependency(request: Request, _session: SessionDeclared, _key: KeyDeclared) -> Principal:
         principal = require_principal(request)
         if not principal.allows(scope):
             raise Forbidden(
@@ -68,7 +74,7 @@ def require_scope(scope: str) -> Callable[[Request], Principal]:
     return dependency
 
 
-def require_person(request: Request) -> Principal:
+def require_person(request: Request, _session: SessionDeclared, _key: KeyDeclared) -> Principal:
     """A signed-in person only: an API key, whatever its scopes, cannot manage API keys."""
     principal = require_principal(request)
     if not principal.is_person:

@@ -43,7 +43,7 @@ def start_scrape(session: Session, urls: list[str], actor: str) -> ScrapeJob:
     if bad:
         raise InvalidInput(
             "Not an http(s) address: " + ", ".join(bad[:5]),
-            details=[{"field": "urls", "value": url} for url in bad],
+            details=[{"field": "urls", "message": f"not an http(s) address: {url}"} for url in bad],
         )
     job = ScrapeJob(merchant_id=current_merchant_id(session), actor=actor[:255], urls=wanted)
     session.add(job)
