@@ -6,6 +6,7 @@ import logging
 
 import dramatiq
 
+from recete_app.backend import idempotency
 from recete_app.backend.accounts.api_keys import expire_keys_for_all_merchants
 
 log = logging.getLogger(__name__)
@@ -16,3 +17,10 @@ def expire_api_keys() -> None:
     """Close API keys past their expiry, in every merchant, and audit each."""
     expired = expire_keys_for_all_merchants()
     log.info("expired %d API key(s)", expired)
+
+
+@dramatiq.actor(queue_name="maintenance", max_retries=3)
+def forget_idempotency_keys() -> None:
+    """Delete Idempotency-Key records past their 30 days, in every merchant."""
+    forgotten = idempotency.forget_old_keys_of_all_merchants()
+    log.info("forgot %d idempotency key(s)", forgotten)

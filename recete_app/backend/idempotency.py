@@ -17,16 +17,20 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.errors import Conflict, InvalidInput
 from recete_app.backend.models import IdempotencyKey
+from recete_app.backend.tenants import for_each_merchant
 
 MAX_KEY_LENGTH = 255
+# A client retries within minutes or hours; a month covers any retry and keeps the table small.
+KEEP_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -101,3 +105,14 @@ def settle(session: Session, claim: Claim, resource_id: uuid.UUID) -> None:
     row = session.get_one(IdempotencyKey, claim.row_id)
     row.resource_id = resource_id
     session.flush()
+
+
+def forget_old_keys(session: Session, now: datetime | None = None) -> int:
+    """Delete this merchant's keys older than KEEP_DAYS (a key sent after that creates anew)."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=KEEP_DAYS)
+    gone = session.execute(delete(IdempotencyKey).where(col(IdempotencyKey.created_at) < cutoff))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_old_keys_of_all_merchants() -> int:
+    return for_each_merchant(forget_old_keys)

@@ -57,6 +57,7 @@ def test_every_job_callers_may_enqueue_has_an_actor_in_tasks() -> None:
 def test_due_periodic_jobs_are_enqueued_once() -> None:
     assert enqueue_due_jobs() == [
         "expire_api_keys",
+        "forget_idempotency_keys",
         "sweep_external_events",
         "reconcile_shops",
         "resume_order_imports",

@@ -4,8 +4,9 @@ it, so an error body that differs from this is a bug the test command finds."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from fastapi.security import APIKeyHeader, HTTPBearer
 from pydantic import BaseModel, Field
 
@@ -46,3 +47,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "413 too large, 422 invalid input naming each field, 429 rate limited.",
     }
 }
+
+
+# Every creating POST takes it (routes name it `idempotency_key: IdempotencyHeader = None`).
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Sent again with the same key and the same request, the request returns "
+        "what the first one created and creates or sends nothing; with another request, 409 "
+        "idempotency_key_reused. Keys are kept for 30 days.",
+    ),
+]

@@ -11,12 +11,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
+from recete_app.backend import idempotency
 from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import NotFound
 from recete_app.backend.journeys.delivery import send_now
 from recete_app.backend.messaging import inbox_actions
-from recete_app.backend.models import Conversation
+from recete_app.backend.models import Conversation, ScheduledMessage, ScheduledStatus
+
+REPLY = "POST /api/conversations/{id}/reply"  # idempotency key spaces
+TEMPLATE = "POST /api/conversations/{id}/template"
 
 Id = uuid.UUID | str
 
@@ -91,23 +97,54 @@ def resume_journeys(person: Principal, conversation_id: Id) -> int:
         )
 
 
-def reply_and_send(person: Principal, conversation_id: Id, text: str) -> Sent:
-    """A person's free-text answer (inside the 24-hour window), committed, then sent at once."""
+def reply_and_send(
+    person: Principal, conversation_id: Id, text: str, idempotency_key: str | None = None
+) -> Sent:
+    """A person's free-text answer (inside the 24-hour window), committed, then sent at once.
+    The same `idempotency_key` again returns what became of the first and sends nothing."""
+    conversation = _conversation_id(conversation_id)
+    request = {"conversation_id": str(conversation), "text": text}
     with session_scope(person.merchant_id) as session:
+        claim = idempotency.claim(session, REPLY, idempotency_key, request)
+        if claim.replayed is not None:
+            return _already_sent(session, conversation, claim.replayed)
         queued = inbox_actions.reply_as_person(
-            session, _conversation_id(conversation_id), person.account_id, text, actor=person.actor
+            session, conversation, person.account_id, text, actor=person.actor
         )
+        idempotency.settle(session, claim, queued.scheduled_id)
     return _send(person.merchant_id, queued)
 
 
-def send_template_and_send(person: Principal, conversation_id: Id, step_id: Id) -> Sent:
-    """A journey step's template for the customer's latest order, committed, then sent at once."""
-    step = _step_id(step_id)
+def send_template_and_send(
+    person: Principal, conversation_id: Id, step_id: Id, idempotency_key: str | None = None
+) -> Sent:
+    """A journey step's template for the customer's latest order, committed, then sent at once.
+    The same `idempotency_key` again returns what became of the first and sends nothing."""
+    conversation, step = _conversation_id(conversation_id), _step_id(step_id)
+    request = {"conversation_id": str(conversation), "step_id": str(step)}
     with session_scope(person.merchant_id) as session:
+        claim = idempotency.claim(session, TEMPLATE, idempotency_key, request)
+        if claim.replayed is not None:
+            return _already_sent(session, conversation, claim.replayed)
         queued = inbox_actions.send_template_as_person(
-            session, _conversation_id(conversation_id), person.account_id, step, actor=person.actor
+            session, conversation, person.account_id, step, actor=person.actor
         )
+        idempotency.settle(session, claim, queued.scheduled_id)
     return _send(person.merchant_id, queued)
+
+
+def _already_sent(session: Session, conversation_id: uuid.UUID, scheduled_id: uuid.UUID) -> Sent:
+    row = session.get(ScheduledMessage, scheduled_id)
+    if row is None:  # the customer was erased since
+        raise NotFound("No such conversation.", code="conversation_not_found")
+    # Still on its way (scheduled, queued, sending) reads as the first answer said: queued.
+    settled = row.status in (ScheduledStatus.SENT, ScheduledStatus.FAILED, ScheduledStatus.SKIPPED)
+    return Sent(
+        outcome=row.status if settled else "queued",
+        conversation_id=conversation_id,
+        customer_id=row.customer_id,
+        scheduled_id=row.id,
+    )
 
 
 def _send(merchant_id: uuid.UUID, queued: inbox_actions.Queued) -> Sent:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.auth import AdminCaller
+from recete_app.backend.http.openapi import IdempotencyHeader
 from recete_app.backend.messaging import inbox
 from recete_app.backend.services import conversation_actions
 
@@ -177,14 +178,27 @@ def _sent(caller: Principal, sent: conversation_actions.Sent) -> SentView:
 
 
 @router.post("/{conversation_id}/reply")
-def reply(caller: Caller, conversation_id: uuid.UUID, body: ReplyBody) -> SentView:
+def reply(
+    caller: Caller,
+    conversation_id: uuid.UUID,
+    body: ReplyBody,
+    idempotency_key: IdempotencyHeader = None,
+) -> SentView:
     """Answer as a person (taking the conversation over if it waits for one). Free text is
     allowed only inside the customer's 24-hour window: 409 `window_closed` otherwise."""
-    return _sent(caller, conversation_actions.reply_and_send(caller, conversation_id, body.text))
+    sent = conversation_actions.reply_and_send(caller, conversation_id, body.text, idempotency_key)
+    return _sent(caller, sent)
 
 
 @router.post("/{conversation_id}/template")
-def send_template(caller: Caller, conversation_id: uuid.UUID, body: TemplateBody) -> SentView:
+def send_template(
+    caller: Caller,
+    conversation_id: uuid.UUID,
+    body: TemplateBody,
+    idempotency_key: IdempotencyHeader = None,
+) -> SentView:
     """Send a journey step's approved template for the customer's latest order, now."""
-    sent = conversation_actions.send_template_and_send(caller, conversation_id, body.step_id)
+    sent = conversation_actions.send_template_and_send(
+        caller, conversation_id, body.step_id, idempotency_key
+    )
     return _sent(caller, sent)

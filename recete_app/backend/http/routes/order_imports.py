@@ -9,25 +9,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Header, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel
 
 from recete_app.backend.commerce import order_imports
 from recete_app.backend.config import get_settings
 from recete_app.backend.errors import InvalidInput
 from recete_app.backend.http.auth import AdminCaller
+from recete_app.backend.http.openapi import IdempotencyHeader
 from recete_app.backend.models import OrderImport
 
 router = APIRouter(prefix="/api/order-imports", tags=["orders"])
-IdempotencyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        description="Sent again with the same key and file, the request returns the same "
-        "import and stores nothing.",
-    ),
-]
 
 
 class RowProblemView(BaseModel):

@@ -10,11 +10,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.auth import AdminCaller
+from recete_app.backend.http.openapi import IdempotencyHeader
 from recete_app.backend.knowledge.embeddings import configured_embedder
 from recete_app.backend.knowledge.product_views import ProductDetail, ProductSummary
 from recete_app.backend.knowledge.search import search
@@ -24,15 +25,6 @@ from recete_app.backend.services import catalogue
 router = APIRouter(prefix="/api/products", tags=["products"])
 jobs_router = APIRouter(prefix="/api/scrape-jobs", tags=["products"])
 Caller = AdminCaller
-IdempotencyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        description="Sent again with the same key, the request returns the same job and "
-        "creates nothing.",
-    ),
-]
 
 
 class ChunkView(BaseModel):
