@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from recete_app.backend.accounts.scopes import SCOPES
 from recete_app.backend.config import ConfigurationError, get_settings
@@ -86,6 +87,41 @@ def cmd_integration_add(args: argparse.Namespace) -> int:
     if connected.products_imported is not None:
         print(f"imported {connected.products_imported} product(s)", file=sys.stderr)
     return 0
+
+
+def cmd_integration_remove(args: argparse.Namespace) -> int:
+    from recete_app.backend.accounts.merchants import merchant_for_email
+    from recete_app.backend.services import connections
+
+    merchant_id, account_id = merchant_for_email(args.merchant)
+    gone = connections.disconnect(merchant_id, f"account:{account_id}", args.id)
+    print(f"{gone.id} {gone.status}")
+    return 0
+
+
+def cmd_integration_test(args: argparse.Namespace) -> int:
+    from recete_app.backend.accounts.merchants import merchant_for_email
+    from recete_app.backend.services import connection_checks
+
+    merchant_id, _account_id = merchant_for_email(args.merchant)
+    check = connection_checks.check_connection(merchant_id, args.id)
+    print(check.message)
+    return 0 if check.ok else 1
+
+
+def _add_integration_actions(integration_sub: Any) -> None:
+    """`integration remove ID` and `integration test ID`, beside `integration add`."""
+    remove = integration_sub.add_parser(
+        "remove", help="disconnect a store or number (its secrets are erased)"
+    )
+    remove.set_defaults(handler=cmd_integration_remove)
+    test = integration_sub.add_parser(
+        "test", help="check a connection's credentials with one read-only call"
+    )
+    test.set_defaults(handler=cmd_integration_test)
+    for action in (remove, test):
+        action.add_argument("id", help="the integration's id (`recete integration add` prints it)")
+        action.add_argument("--merchant", required=True, help="the owner's email")
 
 
 def cmd_keys_rotate(_args: argparse.Namespace) -> int:
@@ -172,7 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("file", help="path to the CSV file")
     imports.set_defaults(handler=cmd_import_orders)
 
-    integration = sub.add_parser("integration", help="connect a store or WhatsApp number")
+    integration = sub.add_parser(
+        "integration", help="connect, test or disconnect a store or WhatsApp number"
+    )
     integration_sub = integration.add_subparsers(dest="integration_command", required=True)
     add = integration_sub.add_parser("add").add_subparsers(dest="kind", required=True)
     shopify = add.add_parser("shopify", help="a Shopify custom app")
@@ -192,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     for kind_parser in (shopify, woo, whatsapp):
         kind_parser.add_argument("--merchant", required=True, help="the owner's email")
         kind_parser.set_defaults(handler=cmd_integration_add)
+    _add_integration_actions(integration_sub)
 
     keys = sub.add_parser("keys", help="encryption keys").add_subparsers(
         dest="keys_command", required=True

@@ -19,6 +19,17 @@ def _card(card: IntegrationCard) -> rx.Component:
                 rx.heading(card.label, size="3"),
                 rx.text(card.name, color_scheme="gray"),
                 rx.badge(card.status),
+                rx.cond(
+                    card.status != "disconnected",
+                    rx.button(
+                        "Disconnect",
+                        on_click=IntegrationsState.disconnect(card.id),
+                        color_scheme="red",
+                        variant="soft",
+                        size="1",
+                        class_name="disconnect-integration",
+                    ),
+                ),
                 align="center",
                 spacing="3",
             ),

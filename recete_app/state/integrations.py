@@ -173,6 +173,22 @@ class IntegrationsState(MerchantPage, rx.State):
         return await self._connect("whatsapp", fields)
 
     @rx.event
+    async def disconnect(self, integration_id: str) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.error = self.notice = ""
+        try:
+            gone = await asyncio.to_thread(
+                connections.disconnect, principal.merchant_id, principal.actor, integration_id
+            )
+            self.notice = f"Disconnected {gone.name}: connect it again to use it."
+        except RecetError as exc:
+            self.error = exc.message
+        await self._reread(principal.merchant_id)
+        return None
+
+    @rx.event
     async def send_test_message(self, form: dict[str, Any]) -> Any:
         principal = await current_principal(self)
         if principal is None:

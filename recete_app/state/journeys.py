@@ -1,8 +1,10 @@
 """Settings → Journeys: the journey's sending rules, each step with its templates, a preview of
-a step for a real order, and the planned messages."""
+a step for a real order, and the planned messages. Reads and changes go through
+`services/journey_setup`, the same service as GET/PUT /api/journeys."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 import uuid
@@ -11,15 +13,12 @@ from typing import Any
 
 import reflex as rx
 
-from recete_app.backend.commerce.orders import transit_days
-from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
-from recete_app.backend.journeys import settings as journey_settings
-from recete_app.backend.journeys import views
 from recete_app.backend.messaging.outbox import views as outbox_views
 from recete_app.backend.messaging.outbox.schedule import TEXT_REPLY
 from recete_app.backend.messaging.templates import TemplateSpec
-from recete_app.backend.models import JourneyStep
+from recete_app.backend.services import journey_setup
+from recete_app.backend.services.journey_setup import JourneySetup, StepSetup
 from recete_app.state import routes
 from recete_app.state.session import MerchantPage, current_principal
 
@@ -94,7 +93,7 @@ def _templates(specs: dict[str, TemplateSpec]) -> list[TemplateForm]:
     return forms
 
 
-def _step_form(step: JourneyStep, revision: int = 0) -> StepForm:
+def _step_form(step: StepSetup, revision: int = 0) -> StepForm:
     return StepForm(
         id=str(step.id),
         position=step.position,
@@ -102,8 +101,8 @@ def _step_form(step: JourneyStep, revision: int = 0) -> StepForm:
         purpose=step.purpose,
         purpose_label=PURPOSE_LABELS.get(step.purpose, step.purpose),
         enabled=step.enabled,
-        link=step.link or "",
-        templates=_templates(journey_settings.step_templates(step)),
+        link=step.link,
+        templates=_templates(step.templates),
         revision=revision,
     )
 
@@ -142,7 +141,7 @@ def _checked(value: Any) -> bool:
     return value is not None and str(value).strip().lower() not in _FALSE
 
 
-def _change(form: dict[str, Any], step: StepForm) -> journey_settings.StepChange:
+def _change(form: dict[str, Any], step: StepForm) -> journey_setup.StepEdit:
     codes = {t.language: t.language_code for t in step.templates}
     templates: dict[str, TemplateSpec] = {}
     for language in codes:
@@ -158,13 +157,20 @@ def _change(form: dict[str, Any], step: StepForm) -> journey_settings.StepChange
             body=body,
             variables=tuple(v.strip() for v in variables.split(",") if v.strip()),
         )
-    return journey_settings.StepChange(
+    return journey_setup.StepEdit(
+        id=uuid.UUID(step.id),
         offset_days=_whole(form.get("offset_days"), "Days after delivery"),
         enabled=_checked(form.get("enabled")),
         purpose=str(form.get("purpose") or step.purpose),
         link=str(form.get("link", "")),
         templates=templates,
     )
+
+
+def _read_page(merchant_id: uuid.UUID) -> tuple[JourneySetup, list[PlannedRow]]:
+    journey = journey_setup.read_journey(merchant_id)
+    planned = journey_setup.planned_messages(merchant_id)
+    return journey, [_planned_row(m) for m in planned]
 
 
 class JourneysState(MerchantPage, rx.State):
@@ -179,17 +185,17 @@ class JourneysState(MerchantPage, rx.State):
     planned: list[PlannedRow] = []
 
     def _refresh(self, merchant_id: uuid.UUID) -> None:
-        with session_scope(merchant_id) as session:
-            journey = journey_settings.journey_for(session)
-            steps = journey_settings.journey_steps(session, journey)
-            self.enabled = journey.enabled
-            self.window_start = journey.window_start.strftime("%H:%M")
-            self.window_end = journey.window_end.strftime("%H:%M")
-            self.max_order_age_days = journey.max_order_age_days
-            self.transit_days = transit_days(session)
-            self.steps = [_step_form(step) for step in steps]
-            self.planned = [_planned_row(m) for m in outbox_views.planned_messages(session)]
-        self.version += 1
+        self._show(*_read_page(merchant_id))
+
+    def _show(self, journey: JourneySetup, planned: list[PlannedRow]) -> None:
+        self.enabled = journey.enabled
+        self.window_start = journey.window_start.strftime("%H:%M")
+        self.window_end = journey.window_end.strftime("%H:%M")
+        self.max_order_age_days = journey.max_order_age_days
+        self.transit_days = journey.transit_days
+        self.steps = [_step_form(step) for step in journey.steps]
+        self.planned = planned
+        self.version += 1  # the forms are keyed by it: they show the stored values again
         self.loaded = True
 
     @rx.event
@@ -199,27 +205,21 @@ class JourneysState(MerchantPage, rx.State):
             return rx.redirect(routes.LOGIN)
         self.notice = self.error = ""
         try:
-            start = _clock(form.get("window_start"), "Sending starts at")
-            end = _clock(form.get("window_end"), "Sending ends at")
-            max_age = _whole(form.get("max_order_age_days"), "Maximum order age")
-            transit = _whole(form.get("transit_days"), "Typical transit days")
-            with session_scope(principal.merchant_id) as session:
-                journey_settings.update_window(
-                    session,
-                    principal.actor,
-                    window_start=start,
-                    window_end=end,
-                    max_order_age_days=max_age,
-                    enabled=_checked(form.get("enabled")),
-                )
-                journey_settings.update_transit_days(session, principal.actor, transit)
+            change = journey_setup.JourneyChange(
+                enabled=_checked(form.get("enabled")),
+                window_start=_clock(form.get("window_start"), "Sending starts at"),
+                window_end=_clock(form.get("window_end"), "Sending ends at"),
+                max_order_age_days=_whole(form.get("max_order_age_days"), "Maximum order age"),
+                transit_days=_whole(form.get("transit_days"), "Typical transit days"),
+            )
+            await asyncio.to_thread(journey_setup.update_journey, principal, change)
         except ValueError as exc:
             self.error = str(exc)
             return None
         except RecetError as exc:
             self.error = exc.message
             return None
-        self._refresh(principal.merchant_id)
+        self._show(*await asyncio.to_thread(_read_page, principal.merchant_id))
         self.notice = "Saved. New plans use these settings."
         return None
 
@@ -234,20 +234,19 @@ class JourneysState(MerchantPage, rx.State):
             self.error = "That step no longer exists: reload the page."
             return None
         try:
-            change = _change(form, current)
-            with session_scope(principal.merchant_id) as session:
-                step = journey_settings.update_step(
-                    session, principal.actor, uuid.UUID(step_id), change
-                )
-                saved = _step_form(step, current.revision + 1)
+            change = journey_setup.JourneyChange(steps=(_change(form, current),))
+            journey = await asyncio.to_thread(journey_setup.update_journey, principal, change)
         except ValueError as exc:
             self._put(dataclasses.replace(current, error=str(exc), notice=""))
             return None
         except RecetError as exc:
             self._put(dataclasses.replace(current, error=exc.message, notice=""))
             return None
-        saved.notice = "Saved. Orders delivered from now on are planned with it."
-        self._put(saved)
+        stored = journey.step(uuid.UUID(step_id))
+        if stored is not None:
+            saved = _step_form(stored, current.revision + 1)
+            saved.notice = "Saved. Orders delivered from now on are planned with it."
+            self._put(saved)
         return None
 
     @rx.event
@@ -258,8 +257,9 @@ class JourneysState(MerchantPage, rx.State):
         current = next((s for s in self.steps if s.id == step_id), None)
         if current is None:
             return None
-        with session_scope(principal.merchant_id) as session:
-            shown = views.preview_step(session, uuid.UUID(step_id))
+        shown = await asyncio.to_thread(
+            journey_setup.preview_step, principal.merchant_id, uuid.UUID(step_id)
+        )
         if shown is None:
             self._put(
                 dataclasses.replace(
@@ -291,6 +291,6 @@ class JourneysState(MerchantPage, rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
-        with session_scope(principal.merchant_id) as session:
-            self.planned = [_planned_row(m) for m in outbox_views.planned_messages(session)]
+        planned = await asyncio.to_thread(journey_setup.planned_messages, principal.merchant_id)
+        self.planned = [_planned_row(m) for m in planned]
         return None

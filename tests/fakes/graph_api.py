@@ -1,4 +1,5 @@
-"""A fake Meta Graph API (WhatsApp Cloud API messages endpoint) on a real local socket.
+"""A fake Meta Graph API (WhatsApp Cloud API messages endpoint, and the phone number node) on a
+real local socket.
 
 Integration tests and the send benchmark need what MockTransport cannot give: connection pooling,
 concurrency, lost answers and per-second throughput limits. Answers use Meta's real shapes."""
@@ -14,6 +15,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any, cast
+from urllib.parse import parse_qs
 
 from tests.fakes.asyncio_server import AsyncioProviderServer
 from tests.fakes.http_server import ProviderServer
@@ -68,6 +70,10 @@ class FakeGraphApi:
         self.lean = lean  # served by the asyncio server (benchmarks), not a thread per client
         self.rate_limit_per_second = rate_limit_per_second
         self.version = version
+        # What GET /{phone_number_id} shows of every number (Meta's phone number node).
+        self.display_phone_number = "+90 532 123 45 67"
+        self.verified_name = "Lale Kozmetik"
+        self.reads: list[str] = []  # the paths (with query) of GET requests, in order
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._failures: deque[_ScriptedFailure] = deque()
@@ -234,6 +240,30 @@ class FakeGraphApi:
             answer["messages"][0]["message_status"] = "accepted"
         return 200, answer, {}
 
+    def handle_get(
+        self, path: str, authorization: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """GET /{version}/{phone_number_id}?fields=...: the number's node, only the fields
+        asked for (and its id), as Meta answers."""
+        with self._lock:
+            self.reads.append(path)
+        target, _, query = path.partition("?")
+        parts = target.strip("/").split("/")
+        if len(parts) != 2 or parts[0] != self.version or not parts[1].isdigit():
+            unknown = f"Unsupported get request. Object with ID '{target}' does not exist"
+            return 400, error_payload(100, unknown, subcode=33), {}
+        if authorization != f"Bearer {self.token}":
+            return 401, _token_error(), {"WWW-Authenticate": 'OAuth "Facebook Platform"'}
+        failure = self._take_failure(parts[1])
+        if failure is not None:
+            return failure.http_status, error_payload(failure.code, failure.title), {}
+        node = {
+            "display_phone_number": self.display_phone_number,
+            "verified_name": self.verified_name,
+        }
+        asked = parse_qs(query).get("fields", [""])[0].split(",")
+        return 200, {**{k: v for k, v in node.items() if k in asked}, "id": parts[1]}, {}
+
 
 _RATE_DETAILS = "Cloud API message throughput has been reached."
 
@@ -303,6 +333,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._reply(*reply)
+
+    def do_GET(self) -> None:  # stdlib's naming
+        fake = cast(ProviderServer, self.server).fake
+        self._reply(*fake.handle_get(self.path, self.headers.get("Authorization")))
 
     def _reply(self, status: int, answer: dict[str, Any], headers: dict[str, str]) -> None:
         data = json.dumps(answer).encode()

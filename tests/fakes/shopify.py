@@ -1,5 +1,6 @@
 """A fake Shopify (httpx.MockTransport) answering in Shopify's real response shapes: the OAuth
-token exchange and the Admin GraphQL API (webhook subscriptions, products, orders)."""
+token exchange, the Admin GraphQL API (webhook subscriptions, products, orders) and REST
+shop.json."""
 
 from __future__ import annotations
 
@@ -30,18 +31,35 @@ class FakeShopify:
         self.requests.append(request)
         if request.url.path == "/admin/oauth/access_token":
             return self._token(request)
+        admin = request.url.path.endswith(("/graphql.json", "/shop.json"))
+        if admin and request.headers.get("x-shopify-access-token") != self.token:
+            return httpx.Response(
+                401,
+                json={
+                    "errors": "[API] Invalid API key or access "
+                    "token (unrecognized login or wrong "
+                    "password)"
+                },
+            )
         if request.url.path.endswith("/graphql.json"):
-            if request.headers.get("x-shopify-access-token") != self.token:
-                return httpx.Response(
-                    401,
-                    json={
-                        "errors": "[API] Invalid API key or access "
-                        "token (unrecognized login or wrong "
-                        "password)"
-                    },
-                )
             return self._graphql(json.loads(request.content))
+        if request.url.path.endswith("/shop.json") and request.method == "GET":
+            return httpx.Response(200, json={"shop": self._shop(request.url.host)})
         return httpx.Response(404, json={"errors": "Not Found"})
+
+    @staticmethod
+    def _shop(domain: str) -> dict[str, Any]:
+        """REST Admin shop.json's `shop` object (the fields a test may read)."""
+        return {
+            "id": 548380009,
+            "name": "Glow Skin",
+            "email": "owner@glowskin.com",
+            "domain": domain,
+            "myshopify_domain": domain,
+            "currency": "TRY",
+            "iana_timezone": "Europe/Istanbul",
+            "plan_name": "basic",
+        }
 
     def _token(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)

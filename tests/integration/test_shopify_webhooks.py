@@ -449,3 +449,27 @@ def test_overload_gets_a_fast_503_and_stores_nothing(shop: Shop) -> None:
     assert response.headers["retry-after"] == "1"
     assert response.json()["error"]["code"] == "overloaded"
     assert events() == []
+
+
+def test_a_disconnected_shop_signed_with_the_app_secret_sends_no_more_orders(
+    client: TestClient, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Disconnecting erases the shop's own secret, but an app installed through OAuth signs
+    # with the installation's app secret, which stays: the shop's status must refuse it.
+    from recete_app.backend.config import get_settings
+    from recete_app.backend.services import connections
+
+    monkeypatch.setenv("RECETE_SHOPIFY_API_SECRET", "app-wide-secret")
+    get_settings.cache_clear()
+    connections.disconnect(shop.merchant_id, "test", shop.integration_id)
+
+    refused = post_fixture(client, "orders/create", "orders_create.json", secret="app-wide-secret")
+    assert refused.status_code == 401, refused.text
+    assert refused.json()["error"]["code"] == "shop_disconnected"
+    assert events() == []
+
+    # Shopify's privacy webhooks still reach us: the customer's erasure must still happen.
+    redact = fixture_bytes("shopify", "customers_redact.json")
+    kept = post(client, "customers/redact", redact, secret="app-wide-secret")
+    assert kept.status_code == 200, kept.text
+    get_settings.cache_clear()

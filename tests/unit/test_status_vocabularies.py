@@ -23,7 +23,7 @@ from recete_app.backend.models import (
         (ConversationStatus, {"ai", "needs_human", "human", "closed"}),
         (MessageDirection, {"inbound", "outbound"}),
         (MessageStatus, {"received", "handled", "sent", "delivered", "read", "failed"}),
-        (IntegrationStatus, {"active", "broken", "uninstalled", "redacted"}),
+        (IntegrationStatus, {"active", "broken", "uninstalled", "redacted", "disconnected"}),
         (JobStatus, {"queued", "running", "done", "failed"}),
         (
             ScheduledStatus,

@@ -15,6 +15,8 @@ from recete_app.backend.http.routes import (
     commerce_webhooks,
     conversations,
     health,
+    integrations,
+    journeys,
     merchants,
     order_imports,
     products,
@@ -53,7 +55,9 @@ def create_api(
     api.include_router(api_keys.router)
     api.include_router(commerce_webhooks.router)
     api.include_router(shopify_oauth.router)
+    api.include_router(integrations.router)
     api.include_router(merchants.router)
+    api.include_router(journeys.router)
     api.include_router(products.router)
     api.include_router(products.jobs_router)
     api.include_router(order_imports.router)

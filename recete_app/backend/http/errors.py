@@ -75,11 +75,9 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 
 
 def _field_problem(error: dict[str, Any]) -> dict[str, str]:
-    loc = [
-        str(part)
-        for part in error.get("loc", ())
-        if part not in ("body", "query", "path", "header")
-    ]
+    loc = [str(part) for part in error.get("loc", ())]
+    if loc and loc[0] in ("body", "query", "path", "header"):
+        loc = loc[1:]  # where it was sent, not a field (a field may be called "body")
     return {"field": ".".join(loc) or "body", "message": str(error.get("msg", "invalid"))}
 
 

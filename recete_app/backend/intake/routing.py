@@ -14,7 +14,7 @@ from recete_app.backend.integrations import (
     find_integration_by_id,
     read_secrets,
 )
-from recete_app.backend.models import Integration
+from recete_app.backend.models import Integration, IntegrationStatus
 
 TTL_SECONDS = 30.0
 _now = time.monotonic  # the cache's clock (tests move it)
@@ -25,6 +25,7 @@ class Route:
     integration_id: uuid.UUID
     merchant_id: uuid.UUID
     secrets: dict[str, str]
+    status: str = IntegrationStatus.ACTIVE  # IntegrationStatus
 
 
 _cache: dict[tuple[str, str], tuple[float, Route | None]] = {}
@@ -43,7 +44,7 @@ def _cached(key: tuple[str, str], load: Callable[[], Integration | None]) -> Rou
                 return hit[1]
             _cache[key] = (now, hit[1])  # the others keep using it until the reload is done
     row = load()
-    route = Route(row.id, row.merchant_id, read_secrets(row)) if row is not None else None
+    route = Route(row.id, row.merchant_id, read_secrets(row), row.status) if row else None
     with _lock:
         if len(_cache) > 10_000:
             _cache.clear()

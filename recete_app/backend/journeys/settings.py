@@ -1,11 +1,14 @@
-"""Reading and changing a merchant's journey. A merchant without one gets the defaults."""
+"""Reading and changing a merchant's journey, the building blocks under
+`services/journey_setup` and `services/store_settings`. A merchant without one gets the defaults.
+Each kind of change has a `*_problems` check naming every bad field, so a service can check a
+whole change before it writes any of it; the `update_*` functions check again and refuse."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
@@ -19,6 +22,12 @@ from recete_app.backend.models import Journey, JourneyStep, Merchant
 
 MAX_OFFSET_DAYS = 365
 MAX_TRANSIT_DAYS = 60
+MAX_ORDER_AGE_DAYS = 365
+MAX_LINK_CHARS = 1000  # journey_steps.link
+_LANGUAGE_KEY = re.compile(r"^[a-z]{2,3}$")
+
+# One bad field, as InvalidInput's `details` carry it: {"field": ..., "message": ...}.
+Problem = dict[str, str]
 
 
 def journey_for(session: Session) -> Journey:
@@ -81,7 +90,7 @@ def update_step(
     step = session.get(JourneyStep, step_id)
     if step is None:
         raise NotFound("No such journey step.")
-    _check_step(change)
+    refuse(step_problems(change))
     step.offset_days = change.offset_days
     step.enabled = change.enabled
     step.purpose = change.purpose
@@ -93,23 +102,67 @@ def update_step(
     return step
 
 
-def _check_step(change: StepChange) -> None:
+def problem(field: str, message: str) -> Problem:
+    return {"field": field, "message": message}
+
+
+def refuse(problems: list[Problem]) -> None:
+    """One InvalidInput naming every problem; each message is a sentence of its own, so the
+    dashboard can show them joined."""
+    if problems:
+        raise InvalidInput(" ".join(p["message"] for p in problems), details=problems)
+
+
+def step_problems(change: StepChange) -> list[Problem]:
+    """What is wrong with a step as it would be saved, by field of the step; [] if fine."""
+    problems: list[Problem] = []
     if not 0 <= change.offset_days <= MAX_OFFSET_DAYS:
-        raise InvalidInput(
-            f"Days after delivery must be between 0 and {MAX_OFFSET_DAYS}.", code="invalid_days"
-        )
+        message = f"Days after delivery must be between 0 and {MAX_OFFSET_DAYS}."
+        problems.append(problem("offset_days", message))
     if change.purpose not in PURPOSES:
-        raise InvalidInput(f"Unknown step purpose {change.purpose!r}.", code="invalid_purpose")
+        message = f"Unknown step purpose {change.purpose!r}: use {', '.join(PURPOSES)}."
+        problems.append(problem("purpose", message))
     if not change.templates:
-        raise InvalidInput("A step needs a template in at least one language.", code="no_template")
+        message = "A step needs a template in at least one language."
+        problems.append(problem("templates", message))
     for language, spec in change.templates.items():
-        problems = template_problems(spec)
-        if problems:
-            raise InvalidInput(
-                f"Template ({language}): " + "; ".join(problems), code="invalid_template"
-            )
-    if change.link and not change.link.startswith(("https://", "http://")):
-        raise InvalidInput("The link must start with https://.", code="invalid_link")
+        found = template_problems(spec)
+        if not _LANGUAGE_KEY.match(language):
+            found.insert(0, "the language should look like 'en' or 'tr'")
+        if found:
+            message = f"Template ({language}): " + "; ".join(found) + "."
+            problems.append(problem(f"templates.{language}", message))
+    link = change.link.strip()
+    if link and not link.startswith(("https://", "http://")):
+        problems.append(problem("link", "The link must start with https://."))
+    elif len(link) > MAX_LINK_CHARS:
+        problems.append(problem("link", f"The link must be at most {MAX_LINK_CHARS} characters."))
+    return problems
+
+
+def window_problems(window_start: time, window_end: time, max_order_age_days: int) -> list[Problem]:
+    """What is wrong with the journey's sending rules; [] if fine."""
+    problems: list[Problem] = []
+    # An offset would say nothing: the window is a time of day wherever the store is.
+    times = (("window_start", window_start), ("window_end", window_end))
+    zoned = [name for name, at in times if at.tzinfo is not None]
+    for name in zoned:
+        message = "Quiet hours: a time of day in the store's timezone (HH:MM), without an offset."
+        problems.append(problem(name, message))
+    if not zoned and window_start >= window_end:
+        message = "Quiet hours: sending must start before it ends."
+        problems.append(problem("window_start", message))
+    if not 1 <= max_order_age_days <= MAX_ORDER_AGE_DAYS:
+        message = f"The order age limit must be 1 to {MAX_ORDER_AGE_DAYS} days."
+        problems.append(problem("max_order_age_days", message))
+    return problems
+
+
+def transit_problems(days: int) -> list[Problem]:
+    if 1 <= days <= MAX_TRANSIT_DAYS:
+        return []
+    message = f"Typical transit days must be between 1 and {MAX_TRANSIT_DAYS}."
+    return [problem("transit_days", message)]
 
 
 def update_window(
@@ -121,10 +174,7 @@ def update_window(
     max_order_age_days: int,
     enabled: bool,
 ) -> Journey:
-    if window_start >= window_end:
-        raise InvalidInput("Quiet hours: sending must start before it ends.", code="invalid_window")
-    if not 1 <= max_order_age_days <= 365:
-        raise InvalidInput("The order age limit must be 1 to 365 days.", code="invalid_age")
+    refuse(window_problems(window_start, window_end, max_order_age_days))
     journey = journey_for(session)
     journey.window_start = window_start
     journey.window_end = window_end
@@ -139,36 +189,10 @@ def update_window(
 def update_transit_days(session: Session, actor: str, days: int) -> int:
     """The merchant's typical transit days: delivery is estimated as fulfilment + this, for
     stores that never report a delivery."""
-    if not 1 <= days <= MAX_TRANSIT_DAYS:
-        raise InvalidInput(
-            f"Typical transit days must be between 1 and {MAX_TRANSIT_DAYS}.",
-            code="invalid_transit_days",
-        )
+    refuse(transit_problems(days))
     merchant = session.get_one(Merchant, current_merchant_id(session))
     merchant.settings = {**merchant.settings, "transit_days": days}
     session.info.pop("transit_days", None)  # commerce.orders caches it per session
     session.flush()
     audit.record(session, actor, "merchant.transit_days_updated", target=str(merchant.id))
     return days
-
-
-def describe(journey: Journey, steps: list[JourneyStep]) -> dict[str, Any]:
-    """JSON-friendly view for the API and the settings page."""
-    return {
-        "enabled": journey.enabled,
-        "window_start": journey.window_start.strftime("%H:%M"),
-        "window_end": journey.window_end.strftime("%H:%M"),
-        "max_order_age_days": journey.max_order_age_days,
-        "steps": [
-            {
-                "id": str(step.id),
-                "position": step.position,
-                "offset_days": step.offset_days,
-                "purpose": step.purpose,
-                "enabled": step.enabled,
-                "link": step.link,
-                "templates": step.templates,
-            }
-            for step in steps
-        ],
-    }

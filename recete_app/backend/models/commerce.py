@@ -27,6 +27,7 @@ class IntegrationStatus(StrEnum):
     BROKEN = "broken"  # the WhatsApp number's token expired: sends wait for a reconnect
     UNINSTALLED = "uninstalled"  # the store removed the app (Shopify's shop/redact may follow)
     REDACTED = "redacted"  # shop/redact erased what the store sent us, and its secrets
+    DISCONNECTED = "disconnected"  # the merchant disconnected it: secrets erased until reconnected
 
 
 class Integration(SQLModel, table=True):

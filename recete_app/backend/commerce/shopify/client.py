@@ -144,6 +144,22 @@ class ShopifyAdminClient:
         data = body.get("data")
         return data if isinstance(data, dict) else {}
 
+    def shop(self) -> dict[str, Any]:
+        """The shop's record (REST shop.json): the cheapest read that proves the token works."""
+        try:
+            response = self._client.get("/shop.json")
+        except httpx.HTTPError as exc:
+            raise ShopifyError(f"Shopify unreachable: {exc}", cause=exc) from exc
+        if response.status_code >= 400:
+            raise ShopifyError(f"Shopify answered {response.status_code}", response.status_code)
+        try:
+            shop = response.json().get("shop")
+        except (ValueError, AttributeError):
+            shop = None
+        if not isinstance(shop, dict):
+            raise ShopifyError(f"Shopify answered {response.status_code} without the shop")
+        return shop
+
     def create_webhook(self, topic: str, uri: str) -> None:
         """Subscribe `topic` (e.g. ORDERS_CREATE) to `uri`; an existing subscription is fine."""
         data = self.graphql(

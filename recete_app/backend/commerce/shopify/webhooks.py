@@ -13,7 +13,12 @@ from recete_app.backend.intake.events import Accepted
 from recete_app.backend.intake.routing import route_by_store
 from recete_app.backend.intake.signatures import valid_base64_signature
 from recete_app.backend.integrations import SHOP_DOMAIN
+from recete_app.backend.models import IntegrationStatus
 
+# Shopify's mandatory privacy webhooks and the uninstall, answered whatever the shop's status.
+COMPLIANCE = frozenset(
+    {"app/uninstalled", "customers/data_request", "customers/redact", "shop/redact"}
+)
 KEPT_HEADERS = (
     "x-shopify-topic",
     "x-shopify-shop-domain",
@@ -45,6 +50,10 @@ def accept(delivery: ShopifyDelivery) -> Accepted:
         candidates.append(app_secret.get_secret_value())
     if not valid_base64_signature(candidates, delivery.raw_body, delivery.signature):
         raise Unauthorized("Invalid webhook signature.", code="invalid_signature")
+    if route.status == IntegrationStatus.DISCONNECTED and delivery.topic not in COMPLIANCE:
+        # The installation's app secret still signs for it; Shopify's privacy webhooks are
+        # still owed an answer (and an erasure) until the app is uninstalled.
+        raise Unauthorized("This shop was disconnected from Recete.", code="shop_disconnected")
     if not delivery.topic or not delivery.webhook_id:
         raise RecetError(
             "X-Shopify-Topic and X-Shopify-Webhook-Id are required.", code="missing_headers"

@@ -64,6 +64,12 @@ class WooCommerceClient:
                 return
             page += 1
 
+    def count_products(self) -> int | None:
+        """One product's page: the cheapest authenticated read. WooCommerce counts every product
+        in X-WP-Total (None when a proxy dropped the header)."""
+        total = self._get("/products", {"per_page": 1}).headers.get("x-wp-total", "")
+        return int(total) if total.isdigit() else None
+
     def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
         try:
             response = self._client.get(path, params=params)

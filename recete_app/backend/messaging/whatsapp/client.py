@@ -42,6 +42,12 @@ class SentMessage:
     wa_id: str | None
 
 
+@dataclass(frozen=True)
+class PhoneNumber:
+    display_phone_number: str  # as Meta shows it, e.g. "+90 532 123 45 67"
+    verified_name: str  # the business name Meta approved for the number
+
+
 class WhatsAppClient:
     def __init__(self, http: httpx.Client, *, phone_number_id: str, access_token: str) -> None:
         if not _PATH_SEGMENT.fullmatch(phone_number_id):
@@ -90,6 +96,28 @@ class WhatsAppClient:
         if not message_id:
             raise ValueError("message_id is empty")
         self._post({"messaging_product": "whatsapp", "status": "read", "message_id": message_id})
+
+    def phone_number(self) -> PhoneNumber:
+        """The number as Meta shows it: one read-only call that proves the token is accepted."""
+        fields = {"fields": "display_phone_number,verified_name"}
+        try:
+            response = self._http.get(self.phone_number_id, params=fields, headers=self._headers)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise transport_error(exc) from exc
+        if not response.is_success:
+            raise WhatsAppApiError.from_response(response)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise WhatsAppResponseError(
+                f"WhatsApp answered HTTP {response.status_code} without the phone number",
+                http_status=response.status_code,
+            )
+        return PhoneNumber(
+            str(body.get("display_phone_number") or ""), str(body.get("verified_name") or "")
+        )
 
     def _send(self, payload: dict[str, Any]) -> SentMessage:
         response = self._post(payload)
