@@ -110,3 +110,16 @@ def test_a_failed_import_here_keeps_the_connection_and_says_why(
     connected = connections.connect(new_merchant(), "test", "woocommerce", fields, queue=False)
     assert connected.import_error == "Sorry, you cannot list resources."
     assert connected.products_imported is None and _committed(connected.integration_id)
+
+
+def test_a_queued_catalogue_import_of_a_store_disconnected_or_gone_since_does_nothing(
+    queued: list[tuple[dict[str, str], bool]],
+) -> None:
+    # A worker may run the import after the merchant disconnected the store (its keys erased)
+    # or the merchant was erased: nothing to read, and nothing to retry for.
+    merchant = new_merchant()
+    connected = connections.connect(merchant, "test", "woocommerce", {**STORE, **REST_KEYS})
+    connections.disconnect(merchant, "test", connected.integration_id)
+    assert catalogue.import_catalogue(merchant, connected.integration_id) == 0
+    assert catalogue.import_catalogue(merchant, uuid.uuid4()) == 0
+    assert owner_sql("SELECT count(*) FROM products") == [(0,)]

@@ -15,6 +15,13 @@ from tasks.runtime import IDLE_POLL_MS, PROMPT_POLL_MS, WorkerRuntime
 from tests.support import owner_sql
 
 
+@pytest.fixture(autouse=True)
+def _only_this_tests_jobs() -> None:
+    """The in-process broker is the process's: jobs that earlier tests queued and never ran
+    (HTTP tests, Schemathesis) must not run here, nor be waited for (a retry waits 30 s)."""
+    broker.flush_all()
+
+
 def _merchant_with_expired_key() -> None:
     owner_sql(
         "INSERT INTO merchants (id, name, default_language, timezone, settings) VALUES "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -18,7 +19,9 @@ from recete_app.backend.commerce.woocommerce.client import WooCommerceClient, Wo
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import InvalidInput
 from recete_app.backend.integrations import read_secrets
-from recete_app.backend.models import Integration
+from recete_app.backend.models import Integration, IntegrationStatus
+
+log = logging.getLogger(__name__)
 
 
 def import_catalogue(
@@ -28,7 +31,12 @@ def import_catalogue(
 ) -> int:
     """Pull every product of a connected store into the catalogue (one transaction a page)."""
     with session_scope(merchant_id) as session:
-        integration = session.get_one(Integration, integration_id)
+        integration = session.get(Integration, integration_id)
+        if integration is None or integration.status == IntegrationStatus.DISCONNECTED:
+            # Disconnected (keys erased) or erased after the import was queued: nothing to
+            # read, and a retry would find nothing either.
+            log.info("catalogue import skipped: integration %s is gone", integration_id)
+            return 0
         kind, store, secrets = integration.kind, integration.external_id, read_secrets(integration)
     try:
         pages = _pages(kind, store, secrets, transport)
