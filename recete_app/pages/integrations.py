@@ -12,6 +12,44 @@ from recete_app.state import routes
 from recete_app.state.integrations import IntegrationCard, IntegrationsState
 
 
+def _disconnect_button(card: IntegrationCard) -> rx.Component:
+    """Asks first: disconnecting erases the stored secrets, which only the merchant can give
+    again."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                "Disconnect",
+                color_scheme="red",
+                variant="soft",
+                size="1",
+                class_name="disconnect-integration",
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Disconnect ", card.name, "?"),
+            rx.alert_dialog.description(
+                "Recete forgets its keys and stops taking its webhooks. A WhatsApp number's "
+                "waiting messages pause until you connect it again.",
+                size="2",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Disconnect",
+                        color_scheme="red",
+                        on_click=IntegrationsState.disconnect(card.id),
+                        id="confirm-disconnect",
+                    )
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="16px",
+            ),
+        ),
+    )
+
+
 def _card(card: IntegrationCard) -> rx.Component:
     return rx.box(
         rx.vstack(
@@ -19,17 +57,7 @@ def _card(card: IntegrationCard) -> rx.Component:
                 rx.heading(card.label, size="3"),
                 rx.text(card.name, color_scheme="gray"),
                 rx.badge(card.status),
-                rx.cond(
-                    card.status != "disconnected",
-                    rx.button(
-                        "Disconnect",
-                        on_click=IntegrationsState.disconnect(card.id),
-                        color_scheme="red",
-                        variant="soft",
-                        size="1",
-                        class_name="disconnect-integration",
-                    ),
-                ),
+                rx.cond(card.status != "disconnected", _disconnect_button(card)),
                 align="center",
                 spacing="3",
             ),
@@ -140,7 +168,12 @@ def integrations_page() -> rx.Component:
     return rx.vstack(
         rx.cond(
             IntegrationsState.notice != "",
-            rx.callout(IntegrationsState.notice, color_scheme="green", icon="circle-check"),
+            rx.callout(
+                IntegrationsState.notice,
+                color_scheme="green",
+                icon="circle-check",
+                id="integrations-notice",
+            ),
         ),
         rx.cond(
             IntegrationsState.error != "",

@@ -1,7 +1,9 @@
-"""Who is signed in to the dashboard. Thin: reads the form, calls the accounts services."""
+"""Who is signed in to the dashboard. Thin: reads the form, calls the accounts services, in a
+worker thread (database lookups and password hashing would hold up every tab's events)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import reflex as rx
@@ -9,6 +11,16 @@ import reflex as rx
 from recete_app.backend.accounts import sessions, signup
 from recete_app.backend.errors import RecetError, Unauthorized
 from recete_app.state import routes
+
+
+def _me(token: str) -> sessions.Me:
+    return sessions.describe(sessions.authenticate_session(token))
+
+
+def _sign_up(form: dict[str, Any], address: str | None) -> sessions.LoginResult:
+    email, password = str(form.get("email", "")), str(form.get("password", ""))
+    signup.sign_up(str(form.get("store_name", "")), email, password)
+    return sessions.log_in(email, password, address=address)
 
 
 class AuthState(rx.State):
@@ -21,12 +33,12 @@ class AuthState(rx.State):
     busy: bool = False
 
     @rx.event
-    def require_session(self) -> Any:
+    async def require_session(self) -> Any:
         """on_load of every dashboard page: no valid session, back to the login page."""
         if not self.token:
             return self._signed_out()
         try:
-            me = sessions.describe(sessions.authenticate_session(self.token))
+            me = await asyncio.to_thread(_me, self.token)
         except Unauthorized:
             return self._signed_out()
         self.signed_in = True
@@ -36,22 +48,23 @@ class AuthState(rx.State):
         return None
 
     @rx.event
-    def redirect_if_signed_in(self) -> Any:
+    async def redirect_if_signed_in(self) -> Any:
         self.error = ""
         if not self.token:
             return None
         try:
-            sessions.authenticate_session(self.token)
+            await asyncio.to_thread(sessions.authenticate_session, self.token)
         except Unauthorized:
             self.token = ""
             return None
         return rx.redirect(routes.HOME)
 
     @rx.event
-    def log_in(self, form: dict[str, Any]) -> Any:
+    async def log_in(self, form: dict[str, Any]) -> Any:
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
         try:
-            result = sessions.log_in(
-                str(form.get("email", "")), str(form.get("password", "")), address=self._address()
+            result = await asyncio.to_thread(
+                sessions.log_in, email, password, address=self._address()
             )
         except RecetError as exc:
             self.error = exc.message
@@ -59,20 +72,18 @@ class AuthState(rx.State):
         return self._signed_in(result)
 
     @rx.event
-    def sign_up(self, form: dict[str, Any]) -> Any:
-        email, password = str(form.get("email", "")), str(form.get("password", ""))
+    async def sign_up(self, form: dict[str, Any]) -> Any:
         try:
-            signup.sign_up(str(form.get("store_name", "")), email, password)
-            result = sessions.log_in(email, password, address=self._address())
+            result = await asyncio.to_thread(_sign_up, form, self._address())
         except RecetError as exc:
             self.error = exc.message
             return None
         return self._signed_in(result)
 
     @rx.event
-    def log_out(self) -> Any:
+    async def log_out(self) -> Any:
         if self.token:
-            sessions.log_out(self.token)
+            await asyncio.to_thread(sessions.log_out, self.token)
         return self._signed_out()
 
     def _address(self) -> str | None:

@@ -11,12 +11,11 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from recete_app.backend.accounts.sessions import Principal, authenticate_session
-from recete_app.backend.errors import RecetError, Unauthorized
+from recete_app.backend.accounts.sessions import Principal
+from recete_app.backend.errors import RecetError
 from recete_app.backend.services import conversation_actions
 from recete_app.backend.services.conversation_actions import Sent
 from recete_app.state import routes
-from recete_app.state.auth import AuthState
 from recete_app.state.conversation_rows import (
     Bubble,
     ConversationItem,
@@ -25,19 +24,17 @@ from recete_app.state.conversation_rows import (
     ThreadFacts,
     read_inbox,
 )
-from recete_app.state.session import MerchantPage, current_principal
+from recete_app.state.session import (
+    MerchantPage,
+    current_principal,
+    principal_of,
+    session_token,
+)
 
 POLL_SECONDS = 2.0
 VIEWS = ("needs_human", "human", "ai", "closed", "all")
 __all__ = ["Bubble", "ConversationItem", "ConversationsState", "TemplateOption"]
 Done = TypeVar("Done")
-
-
-def _signed_in(token: str) -> Principal | None:
-    try:
-        return authenticate_session(token) if token else None
-    except Unauthorized:
-        return None
 
 
 class ConversationsState(MerchantPage, rx.State):
@@ -59,11 +56,8 @@ class ConversationsState(MerchantPage, rx.State):
         if self.template_step not in known:
             self.template_step = snapshot.templates[0].id if snapshot.templates else ""
 
-    def _refresh(self, merchant_id: uuid.UUID) -> None:
-        self._apply(read_inbox(merchant_id, self.view, self.search, self.thread.id))
-
-    def _opened(self, merchant_id: uuid.UUID) -> Any:
-        self._refresh(merchant_id)
+    async def _opened(self, merchant_id: uuid.UUID) -> Any:
+        await self._reread(merchant_id)
         return ConversationsState.watch
 
     @rx.event
@@ -184,9 +178,9 @@ class ConversationsState(MerchantPage, rx.State):
             async with self:
                 if self._watch != mine or not self._on_page():
                     return None
-                token = (await self.get_state(AuthState)).token
+                token = await session_token(self)
                 asked = (self.view, self.search, self.thread.id)
-            principal = await asyncio.to_thread(_signed_in, token)
+            principal = await principal_of(token)
             if principal is None:
                 return None
             snapshot = await asyncio.to_thread(read_inbox, principal.merchant_id, *asked)

@@ -142,9 +142,6 @@ class IntegrationsState(MerchantPage, rx.State):
         self.oauth_binding = started.browser_binding
         return rx.redirect(started.authorize_url, is_external=True)
 
-    def _refresh(self, merchant_id: uuid.UUID) -> None:
-        self._show(_read_page(merchant_id))
-
     async def _reread(self, merchant_id: uuid.UUID) -> None:
         self._show(await asyncio.to_thread(_read_page, merchant_id))
 

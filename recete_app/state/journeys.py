@@ -184,8 +184,8 @@ class JourneysState(MerchantPage, rx.State):
     steps: list[StepForm] = []
     planned: list[PlannedRow] = []
 
-    def _refresh(self, merchant_id: uuid.UUID) -> None:
-        self._show(*_read_page(merchant_id))
+    async def _reread(self, merchant_id: uuid.UUID) -> None:
+        self._show(*await asyncio.to_thread(_read_page, merchant_id))
 
     def _show(self, journey: JourneySetup, planned: list[PlannedRow]) -> None:
         self.enabled = journey.enabled
@@ -219,7 +219,7 @@ class JourneysState(MerchantPage, rx.State):
         except RecetError as exc:
             self.error = exc.message
             return None
-        self._show(*await asyncio.to_thread(_read_page, principal.merchant_id))
+        await self._reread(principal.merchant_id)
         self.notice = "Saved. New plans use these settings."
         return None
 

@@ -16,7 +16,7 @@ from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.models import OrderImport
 from recete_app.state import routes
-from recete_app.state.session import current_principal
+from recete_app.state.session import current_principal, principal_of, session_token
 
 UPLOAD_ID = "orders_csv"
 POLL_SECONDS = 1.0
@@ -58,6 +58,32 @@ def _import_row(job: OrderImport) -> ImportRow:
     )
 
 
+def _problem_row(problem: dict[str, Any]) -> ProblemRow:
+    return ProblemRow(
+        str(problem.get("row", "")),
+        str(problem.get("order", "")),
+        str(problem.get("field", "")),
+        str(problem.get("problem", "")),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportsFacts:
+    imports: list[ImportRow]
+    problems_of: str  # the file the problems are from: the latest finished import
+    problems: list[ProblemRow]
+
+
+def _read_imports(merchant_id: uuid.UUID) -> ImportsFacts:
+    with session_scope(merchant_id) as session:
+        jobs = order_imports.recent_imports(session)
+    rows = [_import_row(job) for job in jobs]
+    finished = next((j for j in jobs if j.status == background_jobs.DONE), None)
+    if finished is None:
+        return ImportsFacts(rows, "", [])
+    return ImportsFacts(rows, finished.filename, [_problem_row(p) for p in finished.problems])
+
+
 class OrderImportState(rx.State):
     imports: list[ImportRow] = []
     problems: list[ProblemRow] = []
@@ -70,7 +96,7 @@ class OrderImportState(rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
-        return self._refresh(principal.merchant_id)
+        return await self._reread(principal.merchant_id)
 
     @rx.event
     async def upload(self, files: list[rx.UploadFile]) -> Any:
@@ -83,7 +109,9 @@ class OrderImportState(rx.State):
             return None
         upload = files[0]
         try:
-            order_imports.start_import(
+            # Copies the whole file into the database: off the event loop.
+            await asyncio.to_thread(
+                order_imports.start_import,
                 principal.merchant_id,
                 principal.actor,
                 upload.name or "orders.csv",
@@ -93,30 +121,23 @@ class OrderImportState(rx.State):
         except RecetError as exc:
             self.error = exc.message
             return None
-        return [rx.clear_selected_files(UPLOAD_ID), self._refresh(principal.merchant_id)]
+        return [rx.clear_selected_files(UPLOAD_ID), await self._reread(principal.merchant_id)]
 
-    def _refresh(self, merchant_id: uuid.UUID) -> Any:
-        with session_scope(merchant_id) as session:
-            jobs = order_imports.recent_imports(session)
-        self.imports = [_import_row(job) for job in jobs]
-        finished = next((j for j in jobs if j.status == background_jobs.DONE), None)
-        self.problems_of = finished.filename if finished is not None else ""
-        self.problems = [
-            ProblemRow(
-                str(p.get("row", "")),
-                str(p.get("order", "")),
-                str(p.get("field", "")),
-                str(p.get("problem", "")),
-            )
-            for p in (finished.problems if finished is not None else [])
-        ]
-        if any(job.status in ACTIVE for job in jobs) and not self.watching:
+    async def _reread(self, merchant_id: uuid.UUID) -> Any:
+        """Read the imports in a worker thread and show them; returns the watch if one runs."""
+        return self._show(await asyncio.to_thread(_read_imports, merchant_id))
+
+    def _show(self, facts: ImportsFacts) -> Any:
+        self.imports, self.problems = facts.imports, facts.problems
+        self.problems_of = facts.problems_of
+        if any(row.status in ACTIVE for row in facts.imports) and not self.watching:
             return OrderImportState.watch
         return None
 
     @rx.event(background=True)
     async def watch(self) -> None:
-        """Refresh once a second while an import is queued or running."""
+        """Refresh once a second while an import is queued or running. The database is read
+        between the `async with self` blocks: inside one, the tab's other events would wait."""
         async with self:
             if self.watching:
                 return
@@ -125,12 +146,15 @@ class OrderImportState(rx.State):
             while True:
                 await asyncio.sleep(POLL_SECONDS)
                 async with self:
-                    principal = await current_principal(self)
-                    if principal is None:
-                        return
-                    self._refresh(principal.merchant_id)
-                    if not any(row.status in ACTIVE for row in self.imports):
-                        return
+                    token = await session_token(self)
+                principal = await principal_of(token)
+                if principal is None:
+                    return
+                facts = await asyncio.to_thread(_read_imports, principal.merchant_id)
+                async with self:
+                    self._show(facts)
+                if not any(row.status in ACTIVE for row in facts.imports):
+                    return
         finally:
             async with self:
                 self.watching = False

@@ -3,6 +3,7 @@ merchant's own usage/FAQ text, re-scrape and delete, and a search over the knowl
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from typing import Any
@@ -51,6 +52,79 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
+@dataclasses.dataclass(frozen=True)
+class OpenProduct:
+    """One product as its panel shows it, read in a worker thread."""
+
+    id: str
+    title: str
+    url: str
+    source: str
+    sections: list[SectionRow]
+    chunks: list[ChunkRow]
+    language: str  # the language whose usage/FAQ text the form edits
+    usage_text: str
+    faq_text: str
+
+
+def _read_products(merchant_id: uuid.UUID, filter_text: str) -> list[ProductRow]:
+    with session_scope(merchant_id) as session:
+        rows = product_views.list_products(session, filter_text)
+    return [
+        ProductRow(
+            str(p.id),
+            p.title,
+            p.source,
+            p.url or "",
+            _when(p.last_scraped_at),
+            p.chunk_count,
+            p.scrape_error or "",
+        )
+        for p in rows
+    ]
+
+
+def _read_product(merchant_id: uuid.UUID, product_id: uuid.UUID, language: str) -> OpenProduct:
+    """The product's knowledge; the language being edited stays if the product has it."""
+    with session_scope(merchant_id) as session:
+        detail = product_views.product_detail(session, product_id)
+        product = detail.product
+        languages = [s.language for s in detail.sections] or [detect_language(product.title)]
+        language = language if language in languages else languages[0]
+        return OpenProduct(
+            str(product.id),
+            product.title,
+            product.url or "",
+            product.source,
+            [SectionRow(s.section, s.language, s.origin, s.body) for s in detail.sections],
+            [ChunkRow(product.title, c.section, c.language, c.text) for c in detail.chunks],
+            language,
+            product_views.merchant_text(detail, "how_to_use", language),
+            product_views.merchant_text(detail, "faq", language),
+        )
+
+
+def _save_answers(
+    merchant_id: uuid.UUID, product_id: uuid.UUID, language: str, usage: str, faq: str
+) -> None:
+    """Stores the text and indexes it again (the embedder may be an HTTP service)."""
+    with session_scope(merchant_id) as session:
+        product_views.save_merchant_answers(
+            session, product_id, language, usage, faq, configured_embedder()
+        )
+
+
+def _delete(merchant_id: uuid.UUID, product_id: uuid.UUID) -> str:
+    with session_scope(merchant_id) as session:
+        return product_views.delete_product(session, product_id)
+
+
+def _search(merchant_id: uuid.UUID, question: str) -> list[ChunkRow]:
+    with session_scope(merchant_id) as session:
+        hits = search(session, question, configured_embedder(), k=5)
+    return [ChunkRow(h.product, h.section, h.language, h.text, f"{h.score:.4f}") for h in hits]
+
+
 class ProductsState(MerchantPage, rx.State):
     products: list[ProductRow] = []
     filter_text: str = ""
@@ -66,21 +140,8 @@ class ProductsState(MerchantPage, rx.State):
     question: str = ""
     answers: list[ChunkRow] = []
 
-    def _refresh(self, merchant_id: uuid.UUID) -> None:
-        with session_scope(merchant_id) as session:
-            rows = product_views.list_products(session, self.filter_text)
-        self.products = [
-            ProductRow(
-                str(p.id),
-                p.title,
-                p.source,
-                p.url or "",
-                _when(p.last_scraped_at),
-                p.chunk_count,
-                p.scrape_error or "",
-            )
-            for p in rows
-        ]
+    async def _reread(self, merchant_id: uuid.UUID) -> None:
+        self.products = await asyncio.to_thread(_read_products, merchant_id, self.filter_text)
 
     @rx.event
     async def set_filter(self, value: str) -> Any:
@@ -88,7 +149,7 @@ class ProductsState(MerchantPage, rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
-        self._refresh(principal.merchant_id)
+        await self._reread(principal.merchant_id)
         return None
 
     @rx.event
@@ -98,31 +159,23 @@ class ProductsState(MerchantPage, rx.State):
             return rx.redirect(routes.LOGIN)
         self.notice = self.error = ""
         try:
-            self._show(principal.merchant_id, uuid.UUID(product_id))
+            await self._reopen(principal.merchant_id, uuid.UUID(product_id))
         except (RecetError, ValueError):
             self.error = "That product no longer exists."
             self.selected_id = ""
         return None
 
-    def _show(self, merchant_id: uuid.UUID, product_id: uuid.UUID) -> None:
-        with session_scope(merchant_id) as session:
-            detail = product_views.product_detail(session, product_id)
-            product = detail.product
-            self.selected_id = str(product.id)
-            self.selected_title, self.selected_url = product.title, product.url or ""
-            self.selected_source = product.source
-            self.sections = [
-                SectionRow(s.section, s.language, s.origin, s.body) for s in detail.sections
-            ]
-            self.chunks = [
-                ChunkRow(product.title, c.section, c.language, c.text) for c in detail.chunks
-            ]
-            languages = [s.language for s in detail.sections] or [detect_language(product.title)]
-            self.edit_language = (
-                self.edit_language if self.edit_language in languages else (languages[0])
-            )
-            self.usage_text = product_views.merchant_text(detail, "how_to_use", self.edit_language)
-            self.faq_text = product_views.merchant_text(detail, "faq", self.edit_language)
+    async def _reopen(self, merchant_id: uuid.UUID, product_id: uuid.UUID) -> None:
+        language = self.edit_language
+        self._show(await asyncio.to_thread(_read_product, merchant_id, product_id, language))
+
+    def _show(self, product: OpenProduct) -> None:
+        self.selected_id = product.id
+        self.selected_title, self.selected_url = product.title, product.url
+        self.selected_source = product.source
+        self.sections, self.chunks = product.sections, product.chunks
+        self.edit_language = product.language
+        self.usage_text, self.faq_text = product.usage_text, product.faq_text
 
     @rx.event
     def close_product(self) -> None:
@@ -136,22 +189,17 @@ class ProductsState(MerchantPage, rx.State):
             return rx.redirect(routes.LOGIN)
         product_id = uuid.UUID(self.selected_id)
         language = str(form.get("language") or self.edit_language)
+        usage, faq = str(form.get("usage", "")), str(form.get("faq", ""))
         try:
-            with session_scope(principal.merchant_id) as session:
-                product_views.save_merchant_answers(
-                    session,
-                    product_id,
-                    language,
-                    str(form.get("usage", "")),
-                    str(form.get("faq", "")),
-                    configured_embedder(),
-                )
+            await asyncio.to_thread(
+                _save_answers, principal.merchant_id, product_id, language, usage, faq
+            )
         except RecetError as exc:
             self.error = exc.message
             return None
         self.edit_language = language
-        self._show(principal.merchant_id, product_id)
-        self._refresh(principal.merchant_id)
+        await self._reopen(principal.merchant_id, product_id)
+        await self._reread(principal.merchant_id)
         self.notice, self.error = "Saved. The assistant answers from your text now.", ""
         return None
 
@@ -160,10 +208,10 @@ class ProductsState(MerchantPage, rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
-        with session_scope(principal.merchant_id) as session:
-            title = product_views.delete_product(session, uuid.UUID(self.selected_id))
+        product_id = uuid.UUID(self.selected_id)
+        title = await asyncio.to_thread(_delete, principal.merchant_id, product_id)
         self.selected_id = ""
-        self._refresh(principal.merchant_id)
+        await self._reread(principal.merchant_id)
         self.notice = f"Deleted {title} and its knowledge."
         return None
 
@@ -176,9 +224,5 @@ class ProductsState(MerchantPage, rx.State):
         if not self.question:
             self.answers = []
             return None
-        with session_scope(principal.merchant_id) as session:
-            hits = search(session, self.question, configured_embedder(), k=5)
-        self.answers = [
-            ChunkRow(h.product, h.section, h.language, h.text, f"{h.score:.4f}") for h in hits
-        ]
+        self.answers = await asyncio.to_thread(_search, principal.merchant_id, self.question)
         return None

@@ -16,7 +16,7 @@ from recete_app.backend.knowledge import scrape_jobs
 from recete_app.backend.models import ScrapeJob
 from recete_app.backend.services import catalogue
 from recete_app.state import routes
-from recete_app.state.session import current_principal
+from recete_app.state.session import current_principal, principal_of, session_token
 
 POLL_SECONDS = 1.0
 
@@ -60,6 +60,15 @@ def _job_row(job: ScrapeJob) -> JobRow:
     )
 
 
+def _read_jobs(merchant_id: uuid.UUID) -> list[JobRow]:
+    with session_scope(merchant_id) as session:
+        return [_job_row(job) for job in scrape_jobs.recent_jobs(session)]
+
+
+def _active(jobs: list[JobRow]) -> bool:
+    return any(job.status in background_jobs.ACTIVE for job in jobs)
+
+
 class ScrapeJobState(rx.State):
     jobs: list[JobRow] = []
     error: str = ""
@@ -71,7 +80,7 @@ class ScrapeJobState(rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
-        return self._refresh(principal.merchant_id)
+        return await self._reread(principal.merchant_id)
 
     @rx.event
     async def add(self, form: dict[str, Any]) -> Any:
@@ -85,7 +94,7 @@ class ScrapeJobState(rx.State):
         except RecetError as exc:
             self.error = exc.message
             return None
-        return [rx.set_value("scrape-urls", ""), self._refresh(principal.merchant_id)]
+        return [rx.set_value("scrape-urls", ""), await self._reread(principal.merchant_id)]
 
     @rx.event
     async def read_again(self, product_id: str) -> Any:
@@ -105,18 +114,23 @@ class ScrapeJobState(rx.State):
             self.error = exc.message
             return None
         self.notice = "Reading the page again; its progress shows below."
-        return self._refresh(principal.merchant_id)
+        return await self._reread(principal.merchant_id)
 
-    def _refresh(self, merchant_id: uuid.UUID) -> Any:
-        with session_scope(merchant_id) as session:
-            self.jobs = [_job_row(job) for job in scrape_jobs.recent_jobs(session)]
-        if any(job.status in background_jobs.ACTIVE for job in self.jobs) and not self.watching:
+    async def _reread(self, merchant_id: uuid.UUID) -> Any:
+        """Read the jobs in a worker thread and show them; returns the watch if one runs."""
+        return self._show(await asyncio.to_thread(_read_jobs, merchant_id))
+
+    def _show(self, jobs: list[JobRow]) -> Any:
+        self.jobs = jobs
+        if _active(jobs) and not self.watching:
             return ScrapeJobState.watch
         return None
 
     @rx.event(background=True)
     async def watch(self) -> Any:
-        """Refresh once a second while a job is queued or running, then the product list."""
+        """Refresh once a second while a job is queued or running, then the product list. The
+        database is read between the `async with self` blocks: inside one, the tab's other
+        events would wait."""
         from recete_app.state.products import ProductsState
 
         async with self:
@@ -127,12 +141,15 @@ class ScrapeJobState(rx.State):
             while True:
                 await asyncio.sleep(POLL_SECONDS)
                 async with self:
-                    principal = await current_principal(self)
-                    if principal is None:
-                        return None
-                    self._refresh(principal.merchant_id)
-                    if not any(j.status in background_jobs.ACTIVE for j in self.jobs):
-                        return ProductsState.load
+                    token = await session_token(self)
+                principal = await principal_of(token)
+                if principal is None:
+                    return None
+                jobs = await asyncio.to_thread(_read_jobs, principal.merchant_id)
+                async with self:
+                    self._show(jobs)
+                if not _active(jobs):
+                    return ProductsState.load
         finally:
             async with self:
                 self.watching = False

@@ -3,6 +3,7 @@ send again or leave."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from datetime import UTC
@@ -10,6 +11,7 @@ from typing import Any
 
 import reflex as rx
 
+from recete_app.backend.accounts.sessions import Principal
 from recete_app.backend.db import session_scope
 from recete_app.backend.errors import RecetError
 from recete_app.backend.messaging.outbox import review
@@ -41,12 +43,21 @@ def _row(doubt: review.SendInDoubt) -> DoubtRow:
     return DoubtRow(str(doubt.id), doubt.customer_name or "—", what, attempted, doubt.text)
 
 
+def _read_rows(merchant_id: uuid.UUID) -> list[DoubtRow]:
+    with session_scope(merchant_id) as session:
+        return [_row(doubt) for doubt in review.sends_in_doubt(session)]
+
+
+def _settle_one(principal: Principal, row_id: str, *, send_again: bool) -> None:
+    with session_scope(principal.merchant_id) as session:
+        review.settle_in_doubt(session, principal.actor, uuid.UUID(row_id), send_again=send_again)
+
+
 class SendsInDoubtState(MerchantPage, rx.State):
     rows: list[DoubtRow] = []
 
-    def _refresh(self, merchant_id: uuid.UUID) -> None:
-        with session_scope(merchant_id) as session:
-            self.rows = [_row(doubt) for doubt in review.sends_in_doubt(session)]
+    async def _reread(self, merchant_id: uuid.UUID) -> None:
+        self.rows = await asyncio.to_thread(_read_rows, merchant_id)
 
     @rx.event
     async def send_again(self, row_id: str) -> Any:
@@ -62,13 +73,10 @@ class SendsInDoubtState(MerchantPage, rx.State):
             return rx.redirect(routes.LOGIN)
         self.notice = self.error = ""
         try:
-            with session_scope(principal.merchant_id) as session:
-                review.settle_in_doubt(
-                    session, principal.actor, uuid.UUID(row_id), send_again=send_again
-                )
+            await asyncio.to_thread(_settle_one, principal, row_id, send_again=send_again)
         except RecetError as exc:
             self.error = exc.message
         else:
             self.notice = "Scheduled to go out again now." if send_again else "Left as it is."
-        self._refresh(principal.merchant_id)
+        await self._reread(principal.merchant_id)
         return None

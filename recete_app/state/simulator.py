@@ -3,6 +3,7 @@ planned journey step now instead of on its day."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from datetime import UTC, datetime
@@ -46,35 +47,45 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+@dataclasses.dataclass(frozen=True)
+class SandboxThread:
+    blocked: str  # why the simulator is off for this merchant, or ""
+    messages: list[BubbleRow]
+    planned: list[PlannedStepRow]
+
+
+def _read_thread(merchant_id: uuid.UUID, phone: str) -> SandboxThread:
+    with session_scope(merchant_id) as session:
+        reason = sandbox.sandbox_unavailable(session)
+        if reason is not None:
+            return SandboxThread(reason + TALK_FROM_A_PHONE, [], [])
+        messages = [
+            BubbleRow(
+                str(m.id),
+                m.direction == "inbound",
+                m.author,
+                m.text,
+                m.status,
+                _utc(m.at),
+            )
+            for m in sandbox.thread(session, phone)
+        ]
+        planned = [
+            PlannedStepRow(str(p.id), p.order_name, _utc(p.due_at), p.status)
+            for p in sandbox.planned_steps(session, phone)
+        ]
+    return SandboxThread("", messages, planned)
+
+
 class SimulatorState(MerchantPage, rx.State):
     phone: str = DEFAULT_PHONE
     messages: list[BubbleRow] = []
     planned: list[PlannedStepRow] = []
     blocked: str = ""
 
-    def _refresh(self, merchant_id: uuid.UUID) -> None:
-        with session_scope(merchant_id) as session:
-            reason = sandbox.sandbox_unavailable(session)
-            if reason is not None:
-                self.blocked = reason + TALK_FROM_A_PHONE
-                self.messages, self.planned = [], []
-                return
-            self.blocked = ""
-            self.messages = [
-                BubbleRow(
-                    str(m.id),
-                    m.direction == "inbound",
-                    m.author,
-                    m.text,
-                    m.status,
-                    _utc(m.at),
-                )
-                for m in sandbox.thread(session, self.phone)
-            ]
-            self.planned = [
-                PlannedStepRow(str(p.id), p.order_name, _utc(p.due_at), p.status)
-                for p in sandbox.planned_steps(session, self.phone)
-            ]
+    async def _reread(self, merchant_id: uuid.UUID) -> None:
+        facts = await asyncio.to_thread(_read_thread, merchant_id, self.phone)
+        self.blocked, self.messages, self.planned = facts.blocked, facts.messages, facts.planned
 
     @rx.event
     async def open_thread(self, phone: str) -> Any:
@@ -83,7 +94,7 @@ class SimulatorState(MerchantPage, rx.State):
             return rx.redirect(routes.LOGIN)
         self.phone = phone.strip()[:32]
         self.notice = self.error = ""
-        self._refresh(principal.merchant_id)
+        await self._reread(principal.merchant_id)
         return None
 
     @rx.event
@@ -94,10 +105,16 @@ class SimulatorState(MerchantPage, rx.State):
         self.phone = str(form.get("phone") or self.phone).strip()[:32]
         self.notice = self.error = ""
         try:
-            sandbox.write_as_customer(principal.merchant_id, self.phone, str(form.get("text", "")))
+            # The assistant answers in the same call (a model round trip): off the event loop.
+            await asyncio.to_thread(
+                sandbox.write_as_customer,
+                principal.merchant_id,
+                self.phone,
+                str(form.get("text", "")),
+            )
         except RecetError as exc:
             self.error = exc.message
-        self._refresh(principal.merchant_id)
+        await self._reread(principal.merchant_id)
         return None
 
     @rx.event
@@ -107,12 +124,14 @@ class SimulatorState(MerchantPage, rx.State):
             return rx.redirect(routes.LOGIN)
         self.notice = self.error = ""
         try:
-            outcome = sandbox.send_step_now(principal.merchant_id, uuid.UUID(scheduled_id))
+            outcome = await asyncio.to_thread(
+                sandbox.send_step_now, principal.merchant_id, uuid.UUID(scheduled_id)
+            )
         except RecetError as exc:
             self.error = exc.message
         else:
             self.notice = OUTCOMES.get(
                 outcome, f"Not sent ({outcome}): Settings → Planned messages says why."
             )
-        self._refresh(principal.merchant_id)
+        await self._reread(principal.merchant_id)
         return None

@@ -83,3 +83,19 @@ def test_merchant_connects_a_shopify_custom_app_and_manages_api_keys(
     page.get_by_role("button", name="Revoke").click()
     expect(page.get_by_text("revoked")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "integrations-connected.png"), full_page=True)
+
+    # Disconnecting asks first; "Cancel" leaves the shop connected.
+    card.locator(".disconnect-integration").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Disconnect menekse-beauty.myshopify.com?")
+    page.screenshot(path=str(ARTIFACTS / "integrations-disconnect-confirm.png"))
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(card).to_contain_text("active")
+    card.locator(".disconnect-integration").click()
+    page.locator("#confirm-disconnect").click()
+    expect(page.locator("#integrations-notice")).to_contain_text(
+        "Disconnected menekse-beauty.myshopify.com"
+    )
+    expect(card).to_contain_text("disconnected")
+    expect(card.locator(".disconnect-integration")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "integrations-disconnected.png"), full_page=True)

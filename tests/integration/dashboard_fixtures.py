@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import pytest
 
 from recete_app.backend.accounts.sessions import Principal
+from recete_app.state import session
 
 S = TypeVar("S")
 
@@ -21,6 +22,7 @@ def signed_in_page(
         return person
 
     monkeypatch.setattr(module, "current_principal", signed_in)
+    monkeypatch.setattr(session, "current_principal", signed_in)  # MerchantPage.load's
     return state(_reflex_internal_init=True)  # type: ignore[call-arg]
 
 

@@ -123,7 +123,7 @@ def test_a_change_is_applied_whole_and_is_what_the_journeys_page_shows(
     ]
     # ... and so does the journeys page itself.
     page = signed_in_page(monkeypatch, journeys, JourneysState, person(store))
-    page._refresh(store.merchant_id)
+    run_handler(JourneysState.load, page)
     assert (page.window_start, page.window_end, page.transit_days) == ("10:30", "19:00", 5)
     assert [(s.offset_days, s.link) for s in page.steps] == [
         (4, "https://glowskin.com/reviews"),
@@ -137,7 +137,7 @@ def test_a_step_saved_on_the_journeys_page_is_what_the_api_reads(
     client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = signed_in_page(monkeypatch, journeys, JourneysState, person(store))
-    page._refresh(store.merchant_id)
+    run_handler(JourneysState.load, page)
     step = page.steps[0]
     form: dict[str, Any] = {"step_id": step.id, "offset_days": "6", "enabled": "on"}
     for template in step.templates:
