@@ -140,8 +140,11 @@ def step_problems(change: StepChange) -> list[Problem]:
     return problems
 
 
-def window_problems(window_start: time, window_end: time, max_order_age_days: int) -> list[Problem]:
-    """What is wrong with the journey's sending rules; [] if fine."""
+def sending_window_problems(
+    window_start: time, window_end: time, moved: str = "window_start"
+) -> list[Problem]:
+    """What is wrong with a sending window (the journey's and the store settings' one rule);
+    an end not after the start is laid on `moved`, the end the caller changed."""
     problems: list[Problem] = []
     # An offset would say nothing: the window is a time of day wherever the store is.
     times = (("window_start", window_start), ("window_end", window_end))
@@ -151,7 +154,13 @@ def window_problems(window_start: time, window_end: time, max_order_age_days: in
         problems.append(problem(name, message))
     if not zoned and window_start >= window_end:
         message = "Quiet hours: sending must start before it ends."
-        problems.append(problem("window_start", message))
+        problems.append(problem(moved, message))
+    return problems
+
+
+def window_problems(window_start: time, window_end: time, max_order_age_days: int) -> list[Problem]:
+    """What is wrong with the journey's sending rules; [] if fine."""
+    problems = sending_window_problems(window_start, window_end)
     if not 1 <= max_order_age_days <= MAX_ORDER_AGE_DAYS:
         message = f"The order age limit must be 1 to {MAX_ORDER_AGE_DAYS} days."
         problems.append(problem("max_order_age_days", message))

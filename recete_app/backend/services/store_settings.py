@@ -114,20 +114,12 @@ def _check(change: SettingsChange, before: StoreSettings) -> None:
         bad("timezone", "not an IANA time zone such as Europe/Istanbul")
     if change.language is not None and change.language not in LANGUAGES:
         bad("language", f"one of {', '.join(LANGUAGES)}")
-    max_days = journey_settings.MAX_TRANSIT_DAYS
-    if change.transit_days is not None and not 1 <= change.transit_days <= max_days:
-        bad("transit_days", f"1 to {max_days} days")
-    zoned = [
-        name
-        for name in ("window_start", "window_end")
-        if (value := getattr(change, name)) is not None and value.tzinfo is not None
-    ]
-    for name in zoned:
-        bad(name, "a time of day in the store's timezone, HH:MM, without an offset")
-    start, end = _window(change, before)
-    if not zoned and start >= end:
-        field = "window_start" if change.window_start is not None else "window_end"
-        bad(field, "sending must start before it ends (window_start < window_end)")
+    if change.transit_days is not None:
+        problems += journey_settings.transit_problems(change.transit_days)
+    if change.window_start is not None or change.window_end is not None:
+        start, end = _window(change, before)
+        moved = "window_start" if change.window_start is not None else "window_end"
+        problems += journey_settings.sending_window_problems(start, end, moved)
     if problems:
         message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         raise InvalidInput(message, details=problems)
