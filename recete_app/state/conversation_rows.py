@@ -172,15 +172,22 @@ def _facts(thread: inbox.ConversationThread) -> ThreadFacts:
     )
 
 
-def read_inbox(merchant_id: uuid.UUID, view: str, search: str, selected: str) -> Snapshot:
-    """The list, the open thread (if any, and still visible to this merchant), the templates."""
+def read_inbox(
+    merchant_id: uuid.UUID,
+    view: str,
+    search: str,
+    selected: str,
+    viewer: uuid.UUID | None = None,
+) -> Snapshot:
+    """The list, the open thread (if any, and still visible to this merchant) with what
+    `viewer` may do with it, the templates."""
     with session_scope(merchant_id) as session:
         rows = [_item(r) for r in inbox.list_conversations(session, view, search)]
         thread = ThreadFacts()
         selected_id = _conversation_id(selected)
         if selected_id is not None:
             try:
-                thread = _facts(inbox.read_thread(session, selected_id))
+                thread = _facts(inbox.read_thread(session, selected_id, viewer))
             except RecetError:  # gone, or another merchant's: nothing is open
                 thread = ThreadFacts()
         templates = [TemplateOption(str(t.step_id), t.label) for t in template_choices(session)]

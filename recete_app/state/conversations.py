@@ -56,8 +56,8 @@ class ConversationsState(MerchantPage, rx.State):
         if self.template_step not in known:
             self.template_step = snapshot.templates[0].id if snapshot.templates else ""
 
-    async def _opened(self, merchant_id: uuid.UUID) -> Any:
-        await self._reread(merchant_id)
+    async def _opened(self, principal: Principal) -> Any:
+        await self._reread(principal.merchant_id, principal.account_id)
         return ConversationsState.watch
 
     @rx.event
@@ -81,12 +81,13 @@ class ConversationsState(MerchantPage, rx.State):
         principal = await current_principal(self)
         if principal is None:
             return rx.redirect(routes.LOGIN)
-        await self._reread(principal.merchant_id)
+        await self._reread(principal.merchant_id, principal.account_id)
         return None
 
-    async def _reread(self, merchant_id: uuid.UUID) -> None:
+    async def _reread(self, merchant_id: uuid.UUID, viewer: uuid.UUID | None = None) -> None:
+        """`viewer`: the signed-in person, whose own conversations offer no "Take over"."""
         asked = (self.view, self.search, self.thread.id)
-        self._apply(await asyncio.to_thread(read_inbox, merchant_id, *asked))
+        self._apply(await asyncio.to_thread(read_inbox, merchant_id, *asked, viewer))
 
     @rx.event
     def set_template_step(self, step_id: str) -> None:
@@ -128,7 +129,7 @@ class ConversationsState(MerchantPage, rx.State):
             self.notice = say(done)
         except RecetError as exc:
             self.error = exc.message
-        await self._reread(principal.merchant_id)
+        await self._reread(principal.merchant_id, principal.account_id)
         return None
 
     @rx.event
@@ -156,13 +157,13 @@ class ConversationsState(MerchantPage, rx.State):
             sent = await asyncio.to_thread(send, principal, self.thread.id, what)
         except RecetError as exc:
             self.error = exc.message
-            await self._reread(principal.merchant_id)
+            await self._reread(principal.merchant_id, principal.account_id)
             return False
         if sent.outcome == "sent":
             self.notice = "Sent."
         else:
             self.error = f"Not sent ({sent.outcome}): Settings → Planned messages says why."
-        await self._reread(principal.merchant_id)
+        await self._reread(principal.merchant_id, principal.account_id)
         return sent.outcome == "sent"
 
     @rx.event(background=True)
@@ -183,7 +184,9 @@ class ConversationsState(MerchantPage, rx.State):
             principal = await principal_of(token)
             if principal is None:
                 return None
-            snapshot = await asyncio.to_thread(read_inbox, principal.merchant_id, *asked)
+            snapshot = await asyncio.to_thread(
+                read_inbox, principal.merchant_id, *asked, principal.account_id
+            )
             async with self:
                 if self._watch != mine:
                     return None

@@ -53,14 +53,14 @@ class MerchantPage(rx.State, mixin=True):
         if principal is None:
             return rx.redirect(routes.LOGIN)
         self._forget_notices()
-        return await self._opened(principal.merchant_id)
+        return await self._opened(principal)
 
     def _forget_notices(self) -> None:
         self.notice = self.error = ""
 
-    async def _opened(self, merchant_id: uuid.UUID) -> Any:
+    async def _opened(self, principal: Principal) -> Any:
         """Read the page afresh; what this returns (events) follows the load."""
-        await self._reread(merchant_id)
+        await self._reread(principal.merchant_id)
         return None
 
     async def _reread(self, merchant_id: uuid.UUID) -> None:

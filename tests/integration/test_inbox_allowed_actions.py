@@ -1,6 +1,7 @@
 """What a person may do with a conversation, decided once by its status (`inbox_rules`): the
 inbox enforces it, its thread carries it, and the Conversations page shows the buttons it
-allows (a colleague may take over a conversation another person holds)."""
+allows (a colleague may take over a conversation another person holds; the holder is not
+offered to take it again)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def test_the_thread_carries_the_actions_its_status_allows() -> None:
     with session_scope(merchant) as session:
         inbox.take_over(session, conversation, owner)
     assert _actions(merchant, conversation) == (TAKE_OVER, HAND_BACK, CLOSE, REPLY)
+    with session_scope(merchant) as session:  # the one who holds it has no "take over"
+        assert inbox.read_thread(session, conversation, owner).actions == (HAND_BACK, CLOSE, REPLY)
     with session_scope(merchant) as session:
         inbox.hand_back(session, conversation, owner)
     assert _actions(merchant, conversation) == (TAKE_OVER, CLOSE)
@@ -80,15 +83,34 @@ def test_handing_back_a_conversation_the_ai_answers_changes_nothing() -> None:
     assert owner_sql("SELECT count(*) FROM audit_log WHERE action LIKE 'conversation.%'") == [(0,)]
 
 
-def test_the_page_offers_take_over_on_a_conversation_a_person_holds() -> None:
+def test_the_page_offers_take_over_to_a_colleague_not_to_the_person_who_holds_it() -> None:
     merchant = new_merchant()
+    owner, colleague = _owner(merchant), _colleague(merchant)
     conversation = _escalated(merchant)
     with session_scope(merchant) as session:
-        inbox.take_over(session, conversation, _owner(merchant))
-    thread = read_inbox(merchant, "all", "", str(conversation)).thread
-    assert thread.status == "human"
-    offered = (thread.can_take_over, thread.can_hand_back, thread.can_close, thread.can_reply)
-    assert offered == (True, True, True, True)
+        inbox.take_over(session, conversation, owner)
+
+    def offered(viewer: uuid.UUID | None) -> tuple[bool, ...]:
+        thread = read_inbox(merchant, "all", "", str(conversation), viewer).thread
+        assert thread.status == "human"
+        return (thread.can_take_over, thread.can_hand_back, thread.can_close, thread.can_reply)
+
+    assert offered(colleague) == (True, True, True, True)
+    assert offered(owner) == (False, True, True, True)
+    assert offered(None) == (True, True, True, True)  # an API key holds nothing
+
+
+def test_taking_over_a_conversation_one_already_holds_changes_nothing() -> None:
+    merchant = new_merchant()
+    owner = _owner(merchant)
+    conversation = _escalated(merchant)
+    with session_scope(merchant) as session:
+        inbox.take_over(session, conversation, owner)
+    with session_scope(merchant) as session:
+        again = inbox.take_over(session, conversation, owner)
+        assert (again.status, again.assigned_account_id) == ("human", owner)
+    taken = "SELECT count(*) FROM audit_log WHERE action = 'conversation.taken_over'"
+    assert owner_sql(taken) == [(1,)]
 
 
 def test_the_page_offers_no_action_on_a_closed_conversation() -> None:

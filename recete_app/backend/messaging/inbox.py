@@ -229,7 +229,10 @@ def _row(
     )
 
 
-def read_thread(session: Session, conversation_id: uuid.UUID) -> ConversationThread:
+def read_thread(
+    session: Session, conversation_id: uuid.UUID, viewer: uuid.UUID | None = None
+) -> ConversationThread:
+    """The conversation with its messages, and what `viewer` (an account) may do with it."""
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
         raise NotFound("No such conversation.", code="conversation_not_found")
@@ -247,7 +250,7 @@ def read_thread(session: Session, conversation_id: uuid.UUID) -> ConversationThr
         consent_state=customer.consent_state,
         proactive_paused_reason=customer.proactive_paused_reason,
         window_open=window_open(conversation),
-        actions=allowed_actions(conversation.status),
+        actions=allowed_actions(conversation.status, conversation.assigned_account_id, viewer),
         messages=[_message(m) for m in messages],
     )
 

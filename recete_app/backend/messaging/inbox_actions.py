@@ -21,6 +21,7 @@ from recete_app.backend.messaging.inbox_rules import (
     can_hand_back,
     can_reply,
     can_take_over,
+    holds,
 )
 from recete_app.backend.messaging.outbox.schedule import (
     CANCELLED,
@@ -88,6 +89,8 @@ def take_over(
     """A person owns the conversation from now on (taking it from a colleague too): the AI
     stays silent in it."""
     conversation = _conversation(session, conversation_id)
+    if holds(conversation.status, conversation.assigned_account_id, account_id):
+        return conversation  # theirs already: a retried click changes nothing
     if not can_take_over(conversation.status):
         raise Conflict("This conversation is closed.", code="conversation_closed")
     previous = conversation.status

@@ -4,6 +4,7 @@ offer exactly what the backend accepts instead of deciding again from the status
 
 from __future__ import annotations
 
+import uuid
 from enum import StrEnum
 
 from recete_app.backend.models import ConversationStatus
@@ -19,10 +20,19 @@ class InboxAction(StrEnum):
     REPLY = "reply"  # free text inside the 24-hour window, a journey template outside it
 
 
-def can_take_over(status: str) -> bool:
+def can_take_over(
+    status: str, holder: uuid.UUID | None = None, person: uuid.UUID | None = None
+) -> bool:
     """Any open conversation: from the AI, from the queue waiting for a person, or from a
-    colleague who holds it (they may be away, and the customer should not wait for them)."""
-    return status != ConversationStatus.CLOSED
+    colleague who holds it (they may be away, and the customer should not wait for them);
+    not one the person already holds."""
+    if status == ConversationStatus.CLOSED:
+        return False
+    return not holds(status, holder, person)
+
+
+def holds(status: str, holder: uuid.UUID | None, person: uuid.UUID | None) -> bool:
+    return status == ConversationStatus.HUMAN and person is not None and holder == person
 
 
 def can_hand_back(status: str) -> bool:
@@ -48,5 +58,12 @@ _RULES = (
 )
 
 
-def allowed_actions(status: str) -> tuple[InboxAction, ...]:
-    return tuple(action for action, allowed in _RULES if allowed(status))
+def allowed_actions(
+    status: str, holder: uuid.UUID | None = None, person: uuid.UUID | None = None
+) -> tuple[InboxAction, ...]:
+    """What `person` (None: an API key, which holds nothing) may do with a conversation in
+    `status` held by `holder`."""
+    allowed = [action for action, rule in _RULES if rule(status)]
+    if holds(status, holder, person):
+        allowed.remove(InboxAction.TAKE_OVER)
+    return tuple(allowed)

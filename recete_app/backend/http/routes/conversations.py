@@ -116,7 +116,8 @@ def _thread_view(thread: inbox.ConversationThread) -> ThreadView:
 
 def _read(caller: Principal, conversation_id: uuid.UUID) -> ThreadView:
     with session_scope(caller.merchant_id) as session:
-        return _thread_view(inbox.read_thread(session, conversation_id))
+        thread = inbox.read_thread(session, conversation_id, caller.account_id)
+        return _thread_view(thread)
 
 
 @router.get("")
