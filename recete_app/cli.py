@@ -12,6 +12,7 @@ from recete_app.backend.accounts.scopes import SCOPES
 from recete_app.backend.config import ConfigurationError, get_settings
 from recete_app.backend.errors import RecetError
 from recete_app.backend.logs import configure_logging
+from recete_app.cli_customers import add_commands as add_customer_commands
 from recete_app.cli_knowledge import add_commands as add_knowledge_commands
 
 Handler = Callable[[argparse.Namespace], int]
@@ -240,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add_knowledge_commands(sub)
+    add_customer_commands(sub)
     worker = sub.add_parser("worker", help="run Dramatiq workers (+ periodic jobs) on Redis")
     worker.add_argument("--threads", type=int, default=get_settings().worker_threads)
     worker.set_defaults(handler=cmd_worker)

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     # Webhook requests in flight per process before new ones get a fast 503 (stores retry).
     webhook_max_inflight: int = 64
     rate_limit_ip_per_minute: int = 100
+    # Customer exports per store: each decrypts and gathers a whole history.
+    rate_limit_exports_per_hour: int = 30
     rate_limit_api_key_per_hour: int = 1000
     rate_limit_merchant_per_hour: int = 5000
     # Login attempts per 15 minutes (API and dashboard alike) for one email from one client

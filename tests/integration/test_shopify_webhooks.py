@@ -375,7 +375,9 @@ def test_customer_data_request_exports_what_we_hold(client: TestClient, shop: Sh
     process_pending(shop.merchant_id)
     details = owner_sql("SELECT details FROM audit_log WHERE action = 'privacy.data_request'")
     export = details[0][0]["export"]  # type: ignore[index]
-    assert export[0]["phone"] == "+905321112233"
+    # The same document as a merchant's own export (GET /api/customers/{id}/export).
+    assert export[0]["format"] == "recete.customer_export.v1"
+    assert export[0]["customer"]["phone"] == "+905321112233"
     assert export[0]["orders"][0]["name"] == "#1042"
 
 

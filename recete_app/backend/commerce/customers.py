@@ -125,10 +125,18 @@ def _remember_zone(customer: Customer, phone: str, country_code: str) -> None:
         customer.timezone = zone.key
 
 
-def record_consent(session: Session, customer: Customer, consent: ConsentInfo) -> bool:
+def record_consent(
+    session: Session,
+    customer: Customer,
+    consent: ConsentInfo,
+    details: dict[str, Any] | None = None,
+) -> bool:
     """Apply what a source says about consent, unless something newer is already known
-    (a customer's own STOP on WhatsApp outranks an older store snapshot)."""
-    at = consent.recorded_at or datetime.now(UTC)
+    (a customer's own STOP on WhatsApp outranks an older store snapshot). A stamp ahead of our
+    clock (a store's clock running fast) counts as made now: otherwise it would outrank every
+    later decision, the customer's STOP included, until that time came."""
+    now = datetime.now(UTC)
+    at = min(consent.recorded_at or now, now)
     if customer.consent_updated_at is not None and at <= customer.consent_updated_at:
         return False
     if customer.consent_state == consent.state:
@@ -143,6 +151,7 @@ def record_consent(session: Session, customer: Customer, consent: ConsentInfo) -
             state=consent.state,
             source=consent.source,
             recorded_at=at,
+            details=details or {},
         )
     )
     return True

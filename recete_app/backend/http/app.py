@@ -14,6 +14,7 @@ from recete_app.backend.http.routes import (
     auth,
     commerce_webhooks,
     conversations,
+    customers,
     health,
     integrations,
     journeys,
@@ -63,6 +64,7 @@ def create_api(
     api.include_router(order_imports.router)
     api.include_router(whatsapp.router)
     api.include_router(conversations.router)
+    api.include_router(customers.router)
     # Added first, so it runs inside the request context (request id, rate limit, body cap).
     api.add_middleware(RefuseNulMiddleware)
     api.add_middleware(

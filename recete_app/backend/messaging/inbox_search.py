@@ -24,8 +24,9 @@ MIN_PHONE_DIGITS = 4  # fewer digits match too many numbers to mean anyone
 _PHONE_LIKE = re.compile(r"[\d\s()+.-]+")
 
 
-def search_filter(session: Session, search: str) -> Any:
-    """The conversations whose customer has this name, phone number or part of one."""
+def search_filter(session: Session, search: str, *, in_inbox: bool = True) -> Any:
+    """The customers (by default: those with a conversation, as the inbox lists) with this
+    name, phone number or part of one."""
     text = search.strip()[:100]
     try:
         return col(Customer.phone_index) == blind_index(normalize_phone(text))
@@ -38,7 +39,8 @@ def search_filter(session: Session, search: str) -> Any:
     run = _run_of_every_match(typed)
     if len(run) < MIN_PHONE_DIGITS or not _PHONE_LIKE.fullmatch(text):
         return by_name
-    return sa.or_(by_name, col(Customer.id).in_(_customers_whose_phone_has(session, typed, run)))
+    found = _customers_whose_phone_has(session, typed, run, in_inbox)
+    return sa.or_(by_name, col(Customer.id).in_(found))
 
 
 def _run_of_every_match(typed: str) -> str:
@@ -50,15 +52,18 @@ def _run_of_every_match(typed: str) -> str:
     return run if len(run) >= MIN_PHONE_DIGITS else typed
 
 
-def _customers_whose_phone_has(session: Session, typed: str, run: str) -> list[uuid.UUID]:
+def _customers_whose_phone_has(
+    session: Session, typed: str, run: str, in_inbox: bool
+) -> list[uuid.UUID]:
     """Part of a number ("4567", "532 123"): phones are stored encrypted and the blind index
     only finds a whole number, so the grams of `run` narrow the customers down and their phones
     are decrypted to confirm (a gram stands for several runs of digits)."""
-    rows = session.execute(
-        sa.select(col(Customer.id), col(Customer.phone_encrypted))
-        .where(col(Customer.phone_grams).contains(digit_grams(run)))
-        .where(sa.exists().where(col(Conversation.customer_id) == Customer.id))
-    ).all()
+    query = sa.select(col(Customer.id), col(Customer.phone_encrypted)).where(
+        col(Customer.phone_grams).contains(digit_grams(run))
+    )
+    if in_inbox:
+        query = query.where(sa.exists().where(col(Conversation.customer_id) == Customer.id))
+    rows = session.execute(query).all()
     return [
         customer_id for customer_id, phone in rows if _has_part(decrypt_field(phone, PHONE), typed)
     ]

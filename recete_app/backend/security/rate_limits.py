@@ -86,4 +86,5 @@ def default_limits(settings: Settings) -> dict[str, Limit]:
         "ip": Limit("ip", settings.rate_limit_ip_per_minute, 60),
         "api_key": Limit("api_key", settings.rate_limit_api_key_per_hour, 3600),
         "merchant": Limit("merchant", settings.rate_limit_merchant_per_hour, 3600),
+        "export": Limit("export", settings.rate_limit_exports_per_hour, 3600),
     }

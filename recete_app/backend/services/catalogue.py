@@ -9,12 +9,8 @@ call made, and queues nothing."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from recete_app.backend import audit, idempotency
 from recete_app.backend.accounts.sessions import Principal
@@ -24,6 +20,7 @@ from recete_app.backend.knowledge import product_views, scrape_jobs
 from recete_app.backend.knowledge.embeddings import configured_embedder
 from recete_app.backend.knowledge.product_views import ProductDetail, ProductSummary
 from recete_app.backend.models import Product, ScrapeJob
+from recete_app.backend.paging import check_limit, decode_cursor, encode_cursor
 
 LANGUAGES = ("en", "tr")
 MAX_PAGE = 100
@@ -47,44 +44,15 @@ class Answers:
     faq: str | None = None
 
 
-def _cursor(after: tuple[datetime, uuid.UUID] | None) -> str | None:
-    if after is None:
-        return None
-    raw = json.dumps([after[0].isoformat(), str(after[1])]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, product_id = json.loads(raw)
-        after = (datetime.fromisoformat(created), uuid.UUID(product_id))
-    except (binascii.Error, ValueError, TypeError, AttributeError):
-        after = None
-    if after is None or after[0].tzinfo is None:
-        raise InvalidInput(
-            "The cursor is not one this API gave out.",
-            code="invalid_cursor",
-            details=[{"field": "cursor", "message": "not a cursor from next_cursor"}],
-        )
-    return after
-
-
 def list_products(
     merchant_id: uuid.UUID, query: str, cursor: str | None, limit: int
 ) -> CataloguePage:
     """Products newest first, `limit` (1..100) at a time; `query` matches the title or URL."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(
-            f"limit must be 1 to {MAX_PAGE}.",
-            details=[{"field": "limit", "message": f"1 to {MAX_PAGE}"}],
-        )
-    after = _after(cursor)
+    check_limit(limit, MAX_PAGE)
+    after = decode_cursor(cursor)
     with session_scope(merchant_id) as session:
         page = product_views.product_page(session, query, after, limit)
-    return CataloguePage(page.products, _cursor(page.after))
+    return CataloguePage(page.products, encode_cursor(page.after))
 
 
 def read_product(merchant_id: uuid.UUID, product_id: uuid.UUID) -> ProductDetail:

@@ -8,16 +8,17 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, exists, or_, select
 
 from recete_app.backend import audit
+from recete_app.backend.commerce.customer_erasure import (
+    DATA_REQUEST,
+    erase_customers,
+    person_of,
+)
+from recete_app.backend.commerce.customer_records import customer_record
 from recete_app.backend.commerce.customers import e164_or_none
 from recete_app.backend.commerce.parsing import text
-from recete_app.backend.intake.erasure import (
-    Person,
-    erase_from_events,
-    erase_integration_events,
-)
+from recete_app.backend.intake.erasure import Person, erase_integration_events
 from recete_app.backend.intake.events import Refused
 from recete_app.backend.models import (
-    AuditLog,
     Customer,
     Integration,
     IntegrationStatus,
@@ -25,11 +26,9 @@ from recete_app.backend.models import (
     OrderItem,
     Product,
 )
-from recete_app.backend.security.crypto import blind_index, decrypt_field
-from recete_app.backend.security.fields import EMAIL, PHONE
+from recete_app.backend.security.crypto import blind_index
 
 SOURCE = "shopify"
-DATA_REQUEST = "privacy.data_request"
 
 
 def _person(payload: dict[str, Any]) -> dict[str, Any]:
@@ -64,24 +63,19 @@ def _matching_customers(session: Session, payload: dict[str, Any]) -> list[Custo
 
 def _as_person(customer: Customer, payload: dict[str, Any]) -> Person:
     named = _person(payload)
-    phones = {e164_or_none(text(named.get("phone")), None)}
-    emails = {(text(named.get("email")) or "").strip().lower()}
-    if customer.phone_encrypted:
-        phones.add(decrypt_field(customer.phone_encrypted, PHONE))
-    if customer.email_encrypted:
-        emails.add(decrypt_field(customer.email_encrypted, EMAIL).strip().lower())
-    ids = {customer.external_id, text(named.get("id"))}
-    return Person(
-        phones=frozenset(p for p in phones if p),
-        emails=frozenset(e for e in emails if "@" in e),
-        external_ids=frozenset(i for i in ids if i and len(i) >= 6),
+    email = (text(named.get("email")) or "").strip().lower()
+    request = Person(
+        phones=frozenset(p for p in [e164_or_none(text(named.get("phone")), None)] if p),
+        emails=frozenset([email]) if "@" in email else frozenset(),
+        external_ids=frozenset(i for i in [text(named.get("id"))] if i),
     )
+    return person_of(customer, request)
 
 
 def export_customer_data(session: Session, payload: dict[str, Any]) -> None:
     """customers/data_request: collect what we hold about the customer for the merchant."""
     customers = _matching_customers(session, payload)
-    export = [_customer_export(session, c) for c in customers]
+    export = [customer_record(session, c) for c in customers]
     request_id = str((payload.get("data_request") or {}).get("id", ""))
     audit.record(
         session,
@@ -94,29 +88,6 @@ def export_customer_data(session: Session, payload: dict[str, Any]) -> None:
     )
 
 
-def _customer_export(session: Session, customer: Customer) -> dict[str, Any]:
-    orders = session.exec(select(Order).where(Order.customer_id == customer.id)).all()
-    return {
-        "first_name": customer.first_name,
-        "last_name": customer.last_name,
-        "phone": decrypt_field(customer.phone_encrypted, PHONE)
-        if customer.phone_encrypted
-        else None,
-        "email": decrypt_field(customer.email_encrypted, EMAIL)
-        if customer.email_encrypted
-        else None,
-        "consent_state": customer.consent_state,
-        "orders": [
-            {
-                "name": o.name,
-                "placed_at": o.placed_at.isoformat() if o.placed_at else None,
-                "delivered_at": o.delivered_at.isoformat() if o.delivered_at else None,
-            }
-            for o in orders
-        ],
-    }
-
-
 def redact_customer(session: Session, integration: Integration, payload: dict[str, Any]) -> None:
     """customers/redact: erase the person (and with them conversations, messages, consent log
     and scheduled messages) and blank the stored webhook bodies that name them; orders stay as
@@ -125,25 +96,14 @@ def redact_customer(session: Session, integration: Integration, payload: dict[st
     if not customers:
         raise Refused(f"No customer of {integration.external_id} matches this request.")
     people = [_as_person(customer, payload) for customer in customers]
-    for customer in customers:
-        session.delete(customer)
-    erased = erase_from_events(session, people)
-    _forget_exports(session, {str(c.id) for c in customers})
+    erased = erase_customers(session, customers, people)
     audit.record(
         session,
         "shopify",
         "privacy.customer_redacted",
-        target=str(len(customers)),
-        webhook_bodies_erased=erased,
+        target=str(erased.customers),
+        webhook_bodies_erased=erased.webhook_bodies,
     )
-
-
-def _forget_exports(session: Session, customer_ids: set[str]) -> None:
-    """An earlier data request's export holds the person's phone and email: erased with them."""
-    for entry in session.exec(select(AuditLog).where(AuditLog.action == DATA_REQUEST)):
-        named = set(entry.details.get("customer_ids") or [])
-        if named & customer_ids:
-            entry.details = {**entry.details, "export": [], "export_erased": True}
 
 
 def redact_shop(session: Session, integration: Integration) -> None:
