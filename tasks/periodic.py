@@ -28,6 +28,7 @@ class PeriodicJob:
 JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("expire_api_keys", 24 * 3600, maintenance.expire_api_keys),
     PeriodicJob("forget_idempotency_keys", 24 * 3600, maintenance.forget_idempotency_keys),
+    PeriodicJob("apply_retention", 24 * 3600, maintenance.apply_retention),
     PeriodicJob("sweep_external_events", 60, commerce.sweep_external_events),
     PeriodicJob("reconcile_shops", 3600, commerce.reconcile_shops),
     PeriodicJob("resume_order_imports", 60, commerce.resume_order_imports),

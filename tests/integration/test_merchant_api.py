@@ -40,6 +40,9 @@ def test_a_new_store_reads_its_defaults(client: TestClient, store: Store) -> Non
         "transit_days": 3,
         "window_start": "09:00",
         "window_end": "20:00",
+        "retention_message_days": 400,
+        "retention_webhook_days": 30,
+        "retention_failed_event_days": 90,
     }
 
 
@@ -53,6 +56,9 @@ def test_a_change_is_what_the_journeys_page_and_the_orders_use(
         "transit_days": 5,
         "window_start": "10:30",
         "window_end": "19:00",
+        "retention_message_days": 365,
+        "retention_webhook_days": 14,
+        "retention_failed_event_days": 60,
     }
     response = client.patch(ME, json=change, headers=store.auth)
     assert response.status_code == 200, response.text

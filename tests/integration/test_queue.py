@@ -65,6 +65,7 @@ def test_due_periodic_jobs_are_enqueued_once() -> None:
     assert enqueue_due_jobs() == [
         "expire_api_keys",
         "forget_idempotency_keys",
+        "apply_retention",
         "sweep_external_events",
         "reconcile_shops",
         "resume_order_imports",

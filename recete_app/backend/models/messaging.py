@@ -78,6 +78,8 @@ class Message(SQLModel, table=True):
     __tablename__ = "messages"
     __table_args__ = (
         sa.UniqueConstraint("provider_message_id", name="uq_messages_provider_message_id"),
+        # The retention job walks a store's messages by age (services/retention.py).
+        sa.Index("ix_messages_merchant_time", "merchant_id", "created_at"),
         # Customers' messages the agent has not handled yet (the sweeper's and the agent's
         # queue), kept small: handled messages leave it.
         sa.Index(

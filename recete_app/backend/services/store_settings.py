@@ -20,6 +20,7 @@ from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import InvalidInput
 from recete_app.backend.journeys import settings as journey_settings
 from recete_app.backend.models import Merchant
+from recete_app.backend.services import retention
 
 LANGUAGES = ("en", "tr")
 MAX_NAME = 200
@@ -33,6 +34,11 @@ class StoreSettings:
     transit_days: int
     window_start: time
     window_end: time
+    # How long personal data is kept (services/retention.py): message bodies, the bodies of
+    # handled webhooks, and of webhooks that never could be handled.
+    retention_message_days: int
+    retention_webhook_days: int
+    retention_failed_event_days: int
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,9 @@ class SettingsChange:
     transit_days: int | None = None
     window_start: time | None = None
     window_end: time | None = None
+    retention_message_days: int | None = None
+    retention_webhook_days: int | None = None
+    retention_failed_event_days: int | None = None
 
 
 def read_settings(merchant_id: uuid.UUID) -> StoreSettings:
@@ -55,6 +64,7 @@ def read_settings(merchant_id: uuid.UUID) -> StoreSettings:
 def _current(session: Session) -> StoreSettings:
     merchant = session.get_one(Merchant, current_merchant_id(session))
     journey = journey_settings.journey_for(session)
+    policy = retention.policy_of(merchant)
     return StoreSettings(
         name=merchant.name,
         timezone=merchant.timezone,
@@ -62,7 +72,18 @@ def _current(session: Session) -> StoreSettings:
         transit_days=transit_days(session),
         window_start=journey.window_start,
         window_end=journey.window_end,
+        retention_message_days=policy.message_days,
+        retention_webhook_days=policy.webhook_days,
+        retention_failed_event_days=policy.failed_event_days,
     )
+
+
+def _policy(change: SettingsChange, before: StoreSettings) -> retention.RetentionPolicy:
+    def days(name: str) -> int:
+        value = getattr(change, f"retention_{name}")
+        return int(value if value is not None else getattr(before, f"retention_{name}"))
+
+    return retention.RetentionPolicy(*(days(name) for name in retention.DEFAULTS))
 
 
 def update_settings(person: Principal, change: SettingsChange) -> StoreSettings:
@@ -77,6 +98,9 @@ def update_settings(person: Principal, change: SettingsChange) -> StoreSettings:
             merchant.timezone = change.timezone
         if change.language is not None:
             merchant.default_language = change.language
+        policy = _policy(change, before)
+        if policy != retention.policy_of(merchant):
+            retention.store_policy(merchant, policy)
         session.flush()
         if change.transit_days is not None and change.transit_days != before.transit_days:
             journey_settings.update_transit_days(session, person.actor, change.transit_days)
@@ -116,6 +140,7 @@ def _check(change: SettingsChange, before: StoreSettings) -> None:
         bad("language", f"one of {', '.join(LANGUAGES)}")
     if change.transit_days is not None:
         problems += journey_settings.transit_problems(change.transit_days)
+    problems += retention.policy_problems(_policy(change, before))
     if change.window_start is not None or change.window_end is not None:
         start, end = _window(change, before)
         moved = "window_start" if change.window_start is not None else "window_end"

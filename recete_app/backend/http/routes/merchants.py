@@ -22,6 +22,9 @@ class StoreSettingsView(BaseModel):
     transit_days: int  # delivery = fulfilment + this, for stores that never report one
     window_start: str  # HH:MM, the store's time: journey messages go out from ...
     window_end: str  # ... until (exclusive)
+    retention_message_days: int  # message bodies are blanked after this many days (400)
+    retention_webhook_days: int  # handled webhooks' raw bodies (30)
+    retention_failed_event_days: int  # webhooks that never could be handled (90)
 
 
 class SettingsPatch(BaseModel):
@@ -33,6 +36,9 @@ class SettingsPatch(BaseModel):
     transit_days: int | None = Field(default=None, examples=[3])
     window_start: time | None = Field(default=None, examples=["09:00"])
     window_end: time | None = Field(default=None, examples=["20:00"])
+    retention_message_days: int | None = Field(default=None, ge=1, le=3650, examples=[400])
+    retention_webhook_days: int | None = Field(default=None, ge=1, le=3650, examples=[30])
+    retention_failed_event_days: int | None = Field(default=None, ge=1, le=3650, examples=[90])
 
 
 def _view(current: store_settings.StoreSettings) -> StoreSettingsView:
@@ -43,6 +49,9 @@ def _view(current: store_settings.StoreSettings) -> StoreSettingsView:
         transit_days=current.transit_days,
         window_start=current.window_start.strftime("%H:%M"),
         window_end=current.window_end.strftime("%H:%M"),
+        retention_message_days=current.retention_message_days,
+        retention_webhook_days=current.retention_webhook_days,
+        retention_failed_event_days=current.retention_failed_event_days,
     )
 
 

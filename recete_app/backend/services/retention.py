@@ -1,0 +1,205 @@
+"""Keeping personal data only as long as the store says (KVKK and GDPR: storage limitation).
+
+Each store sets, in its settings, how long Recete keeps:
+- message bodies (default 400 days): the text and details of older messages are blanked; the
+  message rows stay, so conversations and figures keep their counts;
+- the raw bodies of webhooks that were handled (30 days): blanked, the event row stays (it is
+  what makes a store's retry of an old webhook a duplicate);
+- the bodies of webhooks that never could be handled (90 days): blanked and given up.
+
+A daily job (`tasks.maintenance.apply_retention`) sweeps every store in batches of 1,000 rows,
+one transaction each, and writes the counts to the audit log. It walks keyset pages from where
+the previous run stopped (kept in the store's settings), so a day's run reads only a day's rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from recete_app.backend import audit
+from recete_app.backend.db import session_scope
+from recete_app.backend.intake.erasure import ERASED_BODY
+from recete_app.backend.intake.events import FAILED, IGNORED, PROCESSED, REFUSED, sealed_body
+from recete_app.backend.models import ExternalEvent, Merchant, Message
+from recete_app.backend.tenants import all_merchant_ids
+
+BATCH = 1000
+MAX_DAYS = 3650
+DEFAULTS = {"message_days": 400, "webhook_days": 30, "failed_event_days": 90}
+HANDLED = (PROCESSED, IGNORED, REFUSED)
+DONE_THROUGH = "retention_done_through"  # merchant.settings: where the last sweep stopped
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    message_days: int = DEFAULTS["message_days"]
+    webhook_days: int = DEFAULTS["webhook_days"]
+    failed_event_days: int = DEFAULTS["failed_event_days"]
+
+
+@dataclass(frozen=True)
+class Swept:
+    message_bodies: int = 0
+    webhook_bodies: int = 0
+    failed_events: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.message_bodies + self.webhook_bodies + self.failed_events
+
+
+def policy_of(merchant: Merchant) -> RetentionPolicy:
+    stored = merchant.settings.get("retention") or {}
+    kept = {name: stored.get(name, default) for name, default in DEFAULTS.items()}
+    return RetentionPolicy(**{k: int(v) for k, v in kept.items() if isinstance(v, int)})
+
+
+def policy_problems(policy: RetentionPolicy) -> list[dict[str, str]]:
+    """Each setting is 1 to MAX_DAYS days; the field names are the store settings' own."""
+    return [
+        {"field": f"retention_{name}", "message": f"1 to {MAX_DAYS} days"}
+        for name in DEFAULTS
+        if not 1 <= getattr(policy, name) <= MAX_DAYS
+    ]
+
+
+def store_policy(merchant: Merchant, policy: RetentionPolicy) -> None:
+    merchant.settings = {**merchant.settings, "retention": vars(policy).copy()}
+
+
+def apply_retention_everywhere(now: datetime | None = None) -> int:
+    """Every store's sweep; returns how many bodies were blanked in all."""
+    return sum(apply_retention(merchant_id, now).total for merchant_id in all_merchant_ids())
+
+
+def apply_retention(merchant_id: uuid.UUID, now: datetime | None = None) -> Swept:
+    """Blank what is past its time for one store, batch by batch; audited if anything was."""
+    now = now or datetime.now(UTC)
+    with session_scope(merchant_id) as session:
+        merchant = session.get_one(Merchant, merchant_id)
+        policy, done = policy_of(merchant), dict(merchant.settings.get(DONE_THROUGH) or {})
+    message_cutoff = now - timedelta(days=policy.message_days)
+    webhook_cutoff = now - timedelta(days=policy.webhook_days)
+    swept = Swept(
+        message_bodies=_walk(merchant_id, _messages, done.get("messages"), message_cutoff),
+        webhook_bodies=_walk(merchant_id, _handled_events, done.get("webhooks"), webhook_cutoff),
+        failed_events=_give_up_failed(merchant_id, now - timedelta(days=policy.failed_event_days)),
+    )
+    _finish(merchant_id, swept, message_cutoff, webhook_cutoff)
+    return swept
+
+
+Key = tuple[datetime, uuid.UUID]
+Page = Callable[[Session, datetime | None, datetime, Key | None], list[Key]]
+
+
+def _walk(merchant_id: uuid.UUID, page: Page, since: str | None, cutoff: datetime) -> int:
+    """Keyset pages of rows older than `cutoff` (and not older than `since`), each blanked in
+    its own transaction."""
+    start = datetime.fromisoformat(since) if since else None
+    if start is not None and start >= cutoff:
+        return 0
+    blanked, after = 0, None
+    while True:
+        with session_scope(merchant_id) as session:
+            keys = page(session, start, cutoff, after)
+        blanked += len(keys)
+        if len(keys) < BATCH:
+            return blanked
+        after = keys[-1]
+
+
+def _messages(
+    session: Session, start: datetime | None, cutoff: datetime, after: Key | None
+) -> list[Key]:
+    keys = _page(session, Message, col(Message.created_at), start, cutoff, after)
+    ids = [row_id for _at, row_id in keys]
+    session.execute(
+        sa.update(Message)
+        .where(col(Message.id).in_(ids))
+        .values(body="", details={"erased": "retention"})
+        .execution_options(synchronize_session=False)
+    )
+    return keys
+
+
+def _handled_events(
+    session: Session, start: datetime | None, cutoff: datetime, after: Key | None
+) -> list[Key]:
+    query_filter = col(ExternalEvent.status).in_(HANDLED)
+    keys = _page(
+        session, ExternalEvent, col(ExternalEvent.received_at), start, cutoff, after, query_filter
+    )
+    session.execute(
+        sa.update(ExternalEvent)
+        .where(col(ExternalEvent.id).in_([row_id for _at, row_id in keys]))
+        .values(raw_body=sealed_body(ERASED_BODY))
+        .execution_options(synchronize_session=False)
+    )
+    return keys
+
+
+def _page(
+    session: Session,
+    model: Any,
+    at: Any,
+    start: datetime | None,
+    cutoff: datetime,
+    after: Key | None,
+    *extra: Any,
+) -> list[Key]:
+    query = select(at, model.id).where(at < cutoff, *extra)
+    if start is not None:
+        query = query.where(at >= start)
+    if after is not None:
+        query = query.where(sa.tuple_(at, model.id) > sa.tuple_(*after))
+    rows = session.execute(query.order_by(at, model.id).limit(BATCH)).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _give_up_failed(merchant_id: uuid.UUID, cutoff: datetime) -> int:
+    """Webhooks still failing after their time: nothing will retry them now."""
+    given_up = 0
+    while True:
+        with session_scope(merchant_id) as session:
+            ids = session.exec(
+                select(ExternalEvent.id)
+                .where(ExternalEvent.status == FAILED, col(ExternalEvent.received_at) < cutoff)
+                .limit(BATCH)
+            ).all()
+            session.execute(
+                sa.update(ExternalEvent)
+                .where(col(ExternalEvent.id).in_(list(ids)))
+                .values(
+                    raw_body=sealed_body(ERASED_BODY),
+                    status=IGNORED,
+                    error="Still failing when its retention ended: the body was erased.",
+                    processed_at=datetime.now(UTC),
+                )
+                .execution_options(synchronize_session=False)
+            )
+        given_up += len(ids)
+        if len(ids) < BATCH:
+            return given_up
+
+
+def _finish(
+    merchant_id: uuid.UUID, swept: Swept, message_cutoff: datetime, webhook_cutoff: datetime
+) -> None:
+    with session_scope(merchant_id) as session:
+        merchant = session.get_one(Merchant, merchant_id)
+        done = dict(merchant.settings.get(DONE_THROUGH) or {})
+        # Never backwards: a longer retention set later cannot bring erased bodies back.
+        for name, cutoff in (("messages", message_cutoff), ("webhooks", webhook_cutoff)):
+            if done.get(name) is None or datetime.fromisoformat(done[name]) < cutoff:
+                done[name] = cutoff.isoformat()
+        merchant.settings = {**merchant.settings, DONE_THROUGH: done}
+        if swept.total:
+            audit.record(session, "system", "retention.applied", target="", **vars(swept))
