@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import Iterable
 from functools import lru_cache
@@ -71,6 +72,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     session_ttl_hours: int = 24 * 7
+    # Strict-Transport-Security (sent in production) also binds every subdomain of the
+    # dashboard's host to https: only when all of them serve it.
+    hsts_include_subdomains: bool = False
     # The longest an API key may live; a key created without an expiry gets this one.
     api_key_max_expiry_days: int = Field(default=365, ge=1)
     max_body_bytes: int = 1_048_576
@@ -137,6 +141,17 @@ class Settings(BaseSettings):
         if self.env == "dev":
             origins += [f"http://{host}:{port}" for port in dev_ports for host in LOCAL_HOSTS]
         return tuple(dict.fromkeys(origins))
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are `Secure` (sent over https only) in prod or behind an https public URL."""
+        return self.env == "prod" or urlsplit(self.public_url.strip()).scheme.lower() == "https"
+
+    def production_server(self) -> bool:
+        """Production: RECETE_ENV=prod, an https public URL, or Reflex serving its production
+        build (`recete run --prod`, i.e. `reflex run --env prod`). Reflex sets REFLEX_ENV_MODE
+        after it has read rxconfig.py, and so these settings: it is read here, when asked."""
+        return self.secure_cookies or os.environ.get("REFLEX_ENV_MODE") == "prod"
 
     def previous_secrets(self) -> list[str]:
         raw = self.previous_secret_keys.get_secret_value()

@@ -120,8 +120,15 @@ class IntegrationsState(MerchantPage, rx.State):
     test_result: str = ""
     test_error: str = ""
     # Read back by the OAuth callback: the install must finish in the browser that began it.
+    # Reflex's client code writes this cookie (universal-cookie), so it cannot be HttpOnly;
+    # Lax, not Strict, because the callback is a top-level navigation from Shopify.
     oauth_binding: str = rx.Cookie(
-        "", name="recete_shopify_oauth", path="/", max_age=600, same_site="lax"
+        "",
+        name="recete_shopify_oauth",
+        path="/",
+        max_age=600,
+        same_site="lax",
+        secure=get_settings().secure_cookies,
     )
 
     def _forget_notices(self) -> None:

@@ -112,10 +112,34 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+# Chromium reports a CSP violation in the console ("Refused to execute inline script because
+# it violates the following Content Security Policy directive: ..."); the listener below
+# reports the securitypolicyviolation event too, in case a message is worded otherwise.
+CSP_WORDS = ("Content Security Policy", "Refused to")
+REPORT_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`Content Security Policy violation: ${e.effectiveDirective} ${e.blockedURI}`));
+"""
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    return [m for m in messages if any(word in m for word in CSP_WORDS)]
+
+
 @pytest.fixture()
-def page(browser: object) -> Iterator[object]:
+def console() -> list[str]:
+    """What the page printed to its console, and its uncaught errors, in order."""
+    return []
+
+
+@pytest.fixture()
+def page(browser: object, console: list[str]) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    context.add_init_script(REPORT_VIOLATIONS)
     tab = context.new_page()
+    tab.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    tab.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
     tab.set_default_timeout(20_000)
     yield tab
     context.close()
+    # Every browser test fails on a CSP violation: a page the policy broke.
+    assert not csp_violations(console), "\n".join(csp_violations(console))

@@ -26,6 +26,8 @@ from tests.support import owner_sql
 
 APP_SECRET = "shopify-app-client-secret"
 SHOP = "lale-kozmetik.myshopify.com"
+# The public URL is https, so the browser-binding cookie is Secure: it comes back over https.
+PUBLIC = "https://recete.example.com"
 
 
 @pytest.fixture()
@@ -56,6 +58,8 @@ def start(client: TestClient) -> tuple[str, str]:
         headers={"Authorization": f"Bearer {token['token']}"},
     )
     assert started.status_code == 200, started.text
+    cookie = started.headers["set-cookie"].lower()
+    assert {"httponly", "secure", "samesite=lax"} <= {part.strip() for part in cookie.split(";")}
     url = urlparse(started.json()["authorize_url"])
     assert url.netloc == SHOP and url.path == "/admin/oauth/authorize"
     query = parse_qs(url.query)
@@ -70,7 +74,7 @@ def test_oauth_install_stores_the_token_subscribes_webhooks_and_redirects(
 ) -> None:
     merchant = sign_up("Lale Kozmetik", "oauth@lalekozmetik.com", "correct horse battery")
     fake = FakeShopify()
-    with TestClient(create_api(outbound_transport=fake.transport)) as client:
+    with TestClient(create_api(outbound_transport=fake.transport), base_url=PUBLIC) as client:
         state, _cookie = start(client)
         query = signed_callback(
             {
@@ -104,7 +108,7 @@ def test_oauth_install_stores_the_token_subscribes_webhooks_and_redirects(
 def test_a_forged_or_replayed_callback_connects_nothing(shopify_app: None, problem: str) -> None:
     sign_up("Lale Kozmetik", "oauth@lalekozmetik.com", "correct horse battery")
     fake = FakeShopify()
-    with TestClient(create_api(outbound_transport=fake.transport)) as client:
+    with TestClient(create_api(outbound_transport=fake.transport), base_url=PUBLIC) as client:
         state, _cookie = start(client)
         code = "used-code" if problem == "bad_code" else "valid-code"
         query = signed_callback(

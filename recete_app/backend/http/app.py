@@ -24,6 +24,7 @@ from recete_app.backend.http.routes import (
     shopify_oauth,
     whatsapp,
 )
+from recete_app.backend.http.security_headers import SecuredFastAPI, SecurityHeaders
 from recete_app.backend.http.text_guard import RefuseNulMiddleware
 from recete_app.backend.security.rate_limits import (
     build_rate_limiter,
@@ -39,7 +40,7 @@ def create_api(
     `outbound_transport` its calls to providers go there (tests: httpx.MockTransport)."""
     limiter = build_rate_limiter(settings) if settings else shared_rate_limiter()
     settings = settings or get_settings()
-    api = FastAPI(
+    api = SecuredFastAPI(
         title="Recete API",
         version="0.1.0",
         openapi_url="/api/openapi.json",
@@ -47,6 +48,8 @@ def create_api(
         redoc_url=None,
         responses=ERROR_RESPONSES,
     )
+    # Outermost: every response, Reflex's pages and assets mounted inside included.
+    api.security_headers = SecurityHeaders.from_settings(settings)
     api.state.rate_limiter = limiter
     api.state.outbound_transport = outbound_transport
     api.state.rate_limits = default_limits(settings)

@@ -23,13 +23,15 @@ class StartRequest(BaseModel):
 def start(body: StartRequest, caller: AdminCaller) -> JSONResponse:
     started = install.start_install(caller.merchant_id, body.shop)
     response = JSONResponse({"authorize_url": started.authorize_url})
+    # HttpOnly: no script reads it. Lax, not Strict: the callback is a top-level navigation
+    # from Shopify, which must bring it.
     response.set_cookie(
         BINDING_COOKIE,
         started.browser_binding,
         max_age=600,
         httponly=True,
         samesite="lax",
-        secure=get_settings().env == "prod",
+        secure=get_settings().secure_cookies,
     )
     return response
 
@@ -45,5 +47,7 @@ async def callback(request: Request) -> RedirectResponse:
     )
     target = get_settings().public_url.rstrip("/") + "/integrations?connected=shopify"
     response = RedirectResponse(target, status_code=303)
-    response.delete_cookie(BINDING_COOKIE)
+    response.delete_cookie(
+        BINDING_COOKIE, httponly=True, samesite="lax", secure=get_settings().secure_cookies
+    )
     return response
