@@ -8,6 +8,7 @@ from recete_app.backend.http.app import create_api
 from recete_app.pages import (
     auth_pages,
     conversations,
+    customers,
     dashboard,
     integrations,
     journeys,
@@ -18,10 +19,12 @@ from recete_app.runtime import backend_lifespan, prepare_process
 from recete_app.state import routes
 from recete_app.state.auth import AuthState
 from recete_app.state.conversations import ConversationsState
+from recete_app.state.customers import CustomersState
 from recete_app.state.integrations import IntegrationsState
 from recete_app.state.journeys import JourneysState
 from recete_app.state.order_imports import OrderImportState
 from recete_app.state.products import ProductsState
+from recete_app.state.retention import RetentionState
 from recete_app.state.scrape_jobs import ScrapeJobState
 from recete_app.state.sends_in_doubt import SendsInDoubtState
 from recete_app.state.simulator import SimulatorState
@@ -60,6 +63,12 @@ app.add_page(
     on_load=[AuthState.require_session, ConversationsState.load],
 )
 app.add_page(
+    customers.customers_page,
+    route=routes.CUSTOMERS,
+    title="Customers · Recete",
+    on_load=[AuthState.require_session, CustomersState.load],
+)
+app.add_page(
     integrations.integrations_page,
     route=routes.INTEGRATIONS,
     title="Integrations · Recete",
@@ -75,7 +84,12 @@ app.add_page(
     journeys.settings_page,
     route=routes.SETTINGS,
     title="Settings · Recete",
-    on_load=[AuthState.require_session, JourneysState.load, SendsInDoubtState.load],
+    on_load=[
+        AuthState.require_session,
+        JourneysState.load,
+        SendsInDoubtState.load,
+        RetentionState.load,
+    ],
 )
 app.add_page(
     simulator.simulator_page,

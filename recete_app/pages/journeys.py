@@ -6,6 +6,7 @@ import reflex as rx
 
 from recete_app.pages.components.integration_parts import section
 from recete_app.pages.components.journey_parts import field, step_card
+from recete_app.pages.components.retention_form import retention_form
 from recete_app.pages.layout import dashboard_page
 from recete_app.state import routes
 from recete_app.state.auth import AuthState
@@ -258,6 +259,7 @@ def settings_page() -> rx.Component:
     return rx.vstack(
         store_card(),
         journey_form(),
+        retention_form(),
         rx.heading("Journey steps", size="4"),
         rx.foreach(JourneysState.steps, step_card),
         sends_in_doubt(),

@@ -4,6 +4,7 @@ LOGIN = "/login"
 SIGNUP = "/signup"
 HOME = "/"
 CONVERSATIONS = "/conversations"
+CUSTOMERS = "/customers"
 SIMULATOR = "/simulator"
 PRODUCTS = "/products"
 INTEGRATIONS = "/integrations"
@@ -15,6 +16,7 @@ ONBOARDING = "/onboarding"
 NAVIGATION = (
     (HOME, "Overview", "layout-dashboard"),
     (CONVERSATIONS, "Conversations", "messages-square"),
+    (CUSTOMERS, "Customers", "users"),
     (SIMULATOR, "Simulator", "smartphone"),
     (PRODUCTS, "Products", "package"),
     (INTEGRATIONS, "Integrations", "plug"),

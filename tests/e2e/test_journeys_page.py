@@ -214,3 +214,26 @@ def test_merchant_connects_whatsapp_and_the_simulator_steps_aside(app_url: str, 
     page.locator("#nav-simulator").click()
     expect(page.locator("#sim-blocked")).to_contain_text("simulator works in sandbox mode only")
     expect(page.locator("#sim-send")).to_have_count(0)
+
+
+def test_merchant_shortens_data_retention_and_it_is_kept(app_url: str, page: Any) -> None:
+    email = "owner@lale-retention-e2e.com"
+    sign_up(page, app_url, "Lale Kozmetik", email)
+    merchant_id = _merchant_id(email)
+    page.locator("#nav-settings").click()
+    expect(page.locator("#retention-message-days")).to_have_value("400")
+    expect(page.locator("#retention-webhook-days")).to_have_value("30")
+
+    page.locator("#retention-message-days").fill("180")
+    page.locator("#save-retention").click()
+    expect(page.locator("#retention-notice")).to_contain_text("Retention saved")
+    stored = owner_sql(
+        "SELECT settings->'retention'->>'message_days' FROM merchants WHERE id = :m",
+        m=merchant_id,
+    )
+    assert stored == [("180",)]
+
+    page.reload()
+    expect(page.locator("#retention-message-days")).to_have_value("180")
+    page.locator("#retention-message-days").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "settings-retention.png"))

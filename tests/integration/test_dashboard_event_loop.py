@@ -17,6 +17,7 @@ from sqlalchemy import event
 from recete_app.backend.accounts.sessions import Principal, authenticate_session, log_in
 from recete_app.state import (
     conversations,
+    customers,
     integrations,
     journeys,
     order_imports,
@@ -32,6 +33,7 @@ from tests.integration.journey_fixtures import new_merchant
 EMAIL = "owner@dashboard-event-loop.com"
 PAGES = [
     (conversations, conversations.ConversationsState),
+    (customers, customers.CustomersState),
     (integrations, integrations.IntegrationsState),
     (journeys, journeys.JourneysState),
     (products, products.ProductsState),

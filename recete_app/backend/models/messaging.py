@@ -91,7 +91,7 @@ class Message(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    merchant_id: uuid.UUID = merchant_field()
+    merchant_id: uuid.UUID = merchant_field(indexed=False)  # ix_messages_merchant_time
     conversation_id: uuid.UUID = Field(
         foreign_key="conversations.id", ondelete="CASCADE", index=True
     )

@@ -61,10 +61,17 @@ def policy_of(merchant: Merchant) -> RetentionPolicy:
     return RetentionPolicy(**{k: int(v) for k, v in kept.items() if isinstance(v, int)})
 
 
+LABELS = {
+    "message_days": "Message texts",
+    "webhook_days": "Handled webhooks",
+    "failed_event_days": "Failed webhooks",
+}
+
+
 def policy_problems(policy: RetentionPolicy) -> list[dict[str, str]]:
     """Each setting is 1 to MAX_DAYS days; the field names are the store settings' own."""
     return [
-        {"field": f"retention_{name}", "message": f"1 to {MAX_DAYS} days"}
+        {"field": f"retention_{name}", "message": f"{LABELS[name]}: 1 to {MAX_DAYS} days"}
         for name in DEFAULTS
         if not 1 <= getattr(policy, name) <= MAX_DAYS
     ]

@@ -1,0 +1,63 @@
+"""Settings → Data retention: how long message bodies and webhook bodies are kept, read and
+changed through the store settings service (the same as PATCH /api/merchants/me)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from recete_app.backend.errors import RecetError
+from recete_app.backend.services import store_settings
+from recete_app.state import routes
+from recete_app.state.session import MerchantPage, current_principal
+
+FIELDS = ("retention_message_days", "retention_webhook_days", "retention_failed_event_days")
+
+
+def _days(form: dict[str, Any], name: str) -> int | None:
+    raw = str(form.get(name, "")).strip()
+    return int(raw) if raw.isdigit() else None
+
+
+class RetentionState(MerchantPage, rx.State):
+    message_days: int = 400
+    webhook_days: int = 30
+    failed_event_days: int = 90
+
+    async def _reread(self, merchant_id: uuid.UUID) -> None:
+        current = await asyncio.to_thread(store_settings.read_settings, merchant_id)
+        self._show(current)
+
+    def _show(self, current: store_settings.StoreSettings) -> None:
+        self.message_days = current.retention_message_days
+        self.webhook_days = current.retention_webhook_days
+        self.failed_event_days = current.retention_failed_event_days
+
+    @rx.event
+    async def save(self, form: dict[str, Any]) -> Any:
+        principal = await current_principal(self)
+        if principal is None:
+            return rx.redirect(routes.LOGIN)
+        self.notice = self.error = ""
+        messages, webhooks, failed = (_days(form, name) for name in FIELDS)
+        if messages is None or webhooks is None or failed is None:
+            self.error = "Retention: each period is a whole number of days."
+            return None
+        change = store_settings.SettingsChange(
+            retention_message_days=messages,
+            retention_webhook_days=webhooks,
+            retention_failed_event_days=failed,
+        )
+        try:
+            saved = await asyncio.to_thread(store_settings.update_settings, principal, change)
+        except RecetError as exc:
+            problems = exc.details if isinstance(exc.details, list) else []
+            said = "; ".join(str(p.get("message", "")) for p in problems) or exc.message
+            self.error = f"Retention not saved: {said}."
+            return None
+        self._show(saved)
+        self.notice = "Retention saved: the daily sweep applies it."
+        return None
