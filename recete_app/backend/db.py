@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -237,3 +237,17 @@ def current_merchant_id(session: Session) -> uuid.UUID:
     if merchant_id is None:
         raise RuntimeError("this operation needs a tenant scope")
     return uuid.UUID(str(merchant_id))
+
+
+Row = TypeVar("Row")
+
+
+def row_by_id(session: Session, model: type[Row], row_id: uuid.UUID | str) -> Row | None:
+    """The row with this id as the session's merchant sees it: None for another merchant's
+    (row-level security hides it), a missing one, or text that is no id at all (a front door
+    may pass ids as it has them)."""
+    try:
+        key = row_id if isinstance(row_id, uuid.UUID) else uuid.UUID(row_id)
+    except ValueError:
+        return None
+    return session.get(model, key)

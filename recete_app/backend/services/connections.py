@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from recete_app.backend import audit, idempotency, integrations, queueing
 from recete_app.backend.commerce import catalogue
 from recete_app.backend.commerce.overview import EventView, recent_events
-from recete_app.backend.db import session_scope
+from recete_app.backend.db import row_by_id, session_scope
 from recete_app.backend.errors import Conflict, InvalidInput, NotFound, RecetError
 from recete_app.backend.intake.routing import forget_routes
 from recete_app.backend.messaging.channels import whatsapp_integration
@@ -221,11 +221,7 @@ def _pause_sends(session: Session) -> None:
 def integration_of(session: Session, integration_id: uuid.UUID | str) -> Integration:
     """The merchant's integration; another merchant's is not found (row-level security hides
     it), nor is an id that is not one."""
-    try:
-        key = integration_id if isinstance(integration_id, uuid.UUID) else uuid.UUID(integration_id)
-    except ValueError:
-        key = None
-    row = session.get(Integration, key) if key is not None else None
+    row = row_by_id(session, Integration, integration_id)
     if row is None:
         raise NotFound("No such integration.", code="integration_not_found")
     return row

@@ -22,7 +22,7 @@ from recete_app.backend.commerce.customer_erasure import Erased, erase_customers
 from recete_app.backend.commerce.customer_records import customer_record, profile
 from recete_app.backend.commerce.customers import record_consent
 from recete_app.backend.commerce.events import CONSENT_OPTED_IN, CONSENT_OPTED_OUT, ConsentInfo
-from recete_app.backend.db import session_scope
+from recete_app.backend.db import row_by_id, session_scope
 from recete_app.backend.errors import InvalidInput, NotFound
 from recete_app.backend.messaging.inbox import mask_phone
 from recete_app.backend.messaging.inbox_search import search_filter
@@ -104,11 +104,7 @@ def _summary(customer: Customer, orders: int) -> CustomerSummary:
 
 
 def _customer(session: Session, customer_id: uuid.UUID | str) -> Customer:
-    try:
-        key = customer_id if isinstance(customer_id, uuid.UUID) else uuid.UUID(customer_id)
-    except ValueError:
-        key = None
-    customer = session.get(Customer, key) if key is not None else None
+    customer = row_by_id(session, Customer, customer_id)
     if customer is None:
         raise NotFound("No such customer.", code="customer_not_found")
     return customer
