@@ -35,6 +35,7 @@ def deliver(
     now: datetime | None = None,
     updated_at: datetime | None = None,
     country: str | None = None,
+    email: str | None = None,
 ) -> uuid.UUID:
     """Apply a delivered order (with its customer and one item) and plan its journey."""
     consents = (
@@ -54,6 +55,7 @@ def deliver(
             first_name=first_name,
             phone=phone,
             country_code=country,
+            email=email,
             consent=consents,
         ),
         line_items=(LineItem("li-1", title="Gül Suyu Tonik", quantity=1),),

@@ -42,7 +42,9 @@ def store(client: TestClient) -> Store:
     return sign_up(client, "Lale Kozmetik", "owner@lalekozmetik.com")
 
 
-def _customer(store: Store, phone: str, order: str, first_name: str, ref: str) -> uuid.UUID:
+def _customer(
+    store: Store, phone: str, order: str, first_name: str, ref: str, email: str | None = None
+) -> uuid.UUID:
     """A customer with a delivered order, a planned journey and a conversation."""
     deliver(
         store.merchant_id,
@@ -51,6 +53,7 @@ def _customer(store: Store, phone: str, order: str, first_name: str, ref: str) -
         phone=phone,
         first_name=first_name,
         customer=ref,
+        email=email,
     )
     write_as_customer(store.merchant_id, phone, "How do I use the toner?")
     rows = owner_sql("SELECT id FROM customers WHERE external_id = :r", r=ref)
@@ -59,7 +62,7 @@ def _customer(store: Store, phone: str, order: str, first_name: str, ref: str) -
 
 @pytest.fixture()
 def ayse(store: Store) -> uuid.UUID:
-    return _customer(store, AYSE, "1001", "Ayşe", "c-ayse")
+    return _customer(store, AYSE, "1001", "Ayşe", "c-ayse", email="Ayse@Example.com")
 
 
 @pytest.fixture()
@@ -84,6 +87,9 @@ def test_customers_are_found_by_name_or_part_of_a_phone_and_paged(
     ]
     by_part = client.get("/api/customers", params={"q": "987 65"}, headers=store.auth)
     assert _ids(by_part) == [str(mehmet)]
+
+    by_email = client.get("/api/customers", params={"q": " AYSE@example.com "}, headers=store.auth)
+    assert _ids(by_email) == [str(ayse)]  # a whole email, any case
 
     page = client.get("/api/customers", params={"limit": 1}, headers=store.auth).json()
     rest = client.get(

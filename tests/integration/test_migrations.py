@@ -7,8 +7,13 @@ import sqlalchemy as sa
 from recete_app.backend import db
 from recete_app.backend.migrations import current_head, upgrade_database
 from recete_app.backend.models import metadata
-from recete_app.backend.security.crypto import decrypt_field, encrypt_field, phone_grams
-from recete_app.backend.security.fields import PHONE, WEBHOOK_BODY
+from recete_app.backend.security.crypto import (
+    decrypt_field,
+    email_index,
+    encrypt_field,
+    phone_grams,
+)
+from recete_app.backend.security.fields import EMAIL, PHONE, WEBHOOK_BODY
 
 
 def old_merchant(conn: sa.Connection, merchant_id: uuid.UUID) -> None:
@@ -90,6 +95,30 @@ def test_upgrading_fills_in_the_digit_grams_of_phones_stored_before(
     assert list(grams.values()).count(None) == 1  # the phone that no longer decrypts
     for customer_id, phone in [(c, p) for c, p in phones.items() if "gonekey" not in p]:
         assert grams[customer_id] == phone_grams(decrypt_field(phone, PHONE))
+
+
+def test_upgrading_indexes_the_emails_stored_before(unmigrated_database: str) -> None:
+    upgrade_database("0018")
+    merchant_id, found, lost = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    emails = {
+        found: encrypt_field("Ayse.Yilmaz@Example.com", EMAIL),
+        lost: "v1.gonekey.AAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # its key is no longer known
+    }
+    with db.get_engine(owner=True).begin() as conn:
+        old_merchant(conn, merchant_id)
+        conn.execute(
+            sa.text(
+                "INSERT INTO customers (id, merchant_id, email_encrypted, first_name, last_name,"
+                " consent_state, created_at) VALUES (:id, :m, :email, 'Ayşe', '', 'unknown', now())"
+            ),
+            [{"id": cid, "m": merchant_id, "email": email} for cid, email in emails.items()],
+        )
+    upgrade_database()
+    with db.get_engine(owner=True).connect() as conn:
+        rows: dict[object, object] = dict(
+            conn.execute(sa.text("SELECT id, email_index FROM customers")).all()
+        )
+    assert rows == {found: email_index("ayse.yilmaz@example.com"), lost: None}
 
 
 def test_upgrading_keeps_existing_api_keys_working_and_caps_their_lifetime(

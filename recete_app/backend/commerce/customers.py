@@ -13,8 +13,8 @@ from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.models import ConsentEvent, Customer
 from recete_app.backend.phones import InvalidPhoneError, customer_timezone, normalize_phone
-from recete_app.backend.security.crypto import decrypt_field, encrypt_field
-from recete_app.backend.security.fields import EMAIL, stored_phone
+from recete_app.backend.security.crypto import decrypt_field
+from recete_app.backend.security.fields import EMAIL, stored_email, stored_phone
 
 _CUSTOMER_EXCLUDED = insert(Customer).excluded  # built once (see orders._ORDER_EXCLUDED)
 
@@ -57,7 +57,7 @@ def _new_values(
         "source": source,
         "external_id": info.external_id,
         **stored_phone(phone),
-        "email_encrypted": encrypt_field(email, EMAIL) if (email := _email(info)) else None,
+        **stored_email(_email(info)),
         "first_name": info.first_name[:200],
         "last_name": info.last_name[:200],
         "consent_state": "unknown",
@@ -106,7 +106,8 @@ def _refresh(customer: Customer, info: CustomerInfo, phone: str | None, source: 
     email = _email(info)
     known = decrypt_field(customer.email_encrypted, EMAIL) if customer.email_encrypted else None
     if email and email != known:
-        customer.email_encrypted = encrypt_field(email, EMAIL)
+        for column, value in stored_email(email).items():
+            setattr(customer, column, value)
     if phone and customer.phone_index is None:
         for column, value in stored_phone(phone).items():
             setattr(customer, column, value)

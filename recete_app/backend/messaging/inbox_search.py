@@ -17,7 +17,12 @@ from sqlmodel import Session, col
 
 from recete_app.backend.models import Conversation, Customer
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
-from recete_app.backend.security.crypto import blind_index, decrypt_field, digit_grams
+from recete_app.backend.security.crypto import (
+    blind_index,
+    decrypt_field,
+    digit_grams,
+    email_index,
+)
 from recete_app.backend.security.fields import PHONE
 
 MIN_PHONE_DIGITS = 4  # fewer digits match too many numbers to mean anyone
@@ -28,6 +33,8 @@ def search_filter(session: Session, search: str, *, in_inbox: bool = True) -> An
     """The customers (by default: those with a conversation, as the inbox lists) with this
     name, phone number or part of one."""
     text = search.strip()[:100]
+    if "@" in text:
+        return col(Customer.email_index) == email_index(text)
     try:
         return col(Customer.phone_index) == blind_index(normalize_phone(text))
     except InvalidPhoneError:

@@ -84,6 +84,7 @@ class Customer(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "phone_index", name="uq_customers_merchant_phone"),
         sa.Index("ix_customers_external", "merchant_id", "source", "external_id"),
+        sa.Index("ix_customers_email", "merchant_id", "email_index"),
     )
 
     id: uuid.UUID = id_field()
@@ -96,6 +97,7 @@ class Customer(SQLModel, table=True):
         default=None, sa_column=sa.Column(postgresql.ARRAY(sa.String(3)), nullable=True)
     )
     email_encrypted: str | None = None
+    email_index: str | None = Field(default=None, max_length=64)  # finds a whole email
     first_name: str = Field(default="", max_length=200)
     last_name: str = Field(default="", max_length=200)
     language: str | None = Field(default=None, max_length=8)

@@ -79,6 +79,12 @@ def blind_index(e164_phone: str, settings: Settings | None = None) -> str:
     return hmac.new(key.material, e164_phone.encode(), hashlib.sha256).hexdigest()
 
 
+def email_index(email: str, settings: Settings | None = None) -> str:
+    """The blind index of an email (case and surrounding spaces ignored); prefixed so that it
+    can never equal a phone's."""
+    return blind_index("email:" + email.strip().lower(), settings)
+
+
 def digit_grams(digits: str, settings: Settings | None = None) -> list[str]:
     """Truncated HMACs of every run of GRAM_DIGITS digits: a customer whose phone has all the
     grams of a searched part of a number may have that part ("4567", "532 123"); one who lacks

@@ -12,6 +12,7 @@ from recete_app.backend.models import Customer, ExternalEvent, Integration
 from recete_app.backend.security.crypto import (
     blind_index,
     decrypt_field,
+    email_index,
     encrypt_field,
     needs_reencryption,
     phone_grams,
@@ -36,6 +37,13 @@ def stored_phone(phone: str | None) -> dict[str, Any]:
         "phone_index": blind_index(phone),
         "phone_grams": phone_grams(phone),
     }
+
+
+def stored_email(email: str | None) -> dict[str, Any]:
+    """A customer's email columns: the ciphertext and the blind index that finds it."""
+    if not email:
+        return {"email_encrypted": None, "email_index": None}
+    return {"email_encrypted": encrypt_field(email, EMAIL), "email_index": email_index(email)}
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,14 @@ def reencrypt_merchant(session: Session) -> int:
         index, grams = blind_index(phone), phone_grams(phone)
         if (customer.phone_index, customer.phone_grams) != (index, grams):
             customer.phone_index, customer.phone_grams = index, grams
+            changed += 1
+    for customer in session.exec(
+        select(Customer).where(col(Customer.email_encrypted).is_not(None))
+    ):
+        assert customer.email_encrypted is not None
+        index = email_index(decrypt_field(customer.email_encrypted, EMAIL))
+        if customer.email_index != index:
+            customer.email_index = index
             changed += 1
     return changed
 

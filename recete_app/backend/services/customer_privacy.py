@@ -57,7 +57,8 @@ class CustomerPage:
 def list_customers(
     merchant_id: uuid.UUID, query: str = "", cursor: str | None = None, limit: int = 50
 ) -> CustomerPage:
-    """Newest first, `limit` at a time; `query` is a name, a phone number or part of one."""
+    """Newest first, `limit` at a time; `query` is a name, a whole email, or a phone number or
+    part of one."""
     check_limit(limit, MAX_PAGE)
     after = decode_cursor(cursor)
     with session_scope(merchant_id) as session:

@@ -83,7 +83,7 @@ def customer_list() -> rx.Component:
         rx.vstack(
             rx.input(
                 rx.input.slot(rx.icon("search", size=14)),
-                placeholder="Search by name or phone number, or part of one",
+                placeholder="Search by name, email, or phone number or part of one",
                 default_value=CustomersState.search,
                 on_change=CustomersState.set_search.debounce(300),
                 width="100%",

@@ -1,5 +1,5 @@
 """/api/customers: the merchant's customers and their rights (KVKK and GDPR alike). A page of
-customers (a name, a phone number or part of one), one customer's whole record, the export
+customers (a name, an email, a phone number or part of one), one customer's whole record, the export
 (everything held about them, as one JSON document), erasure for good, and their consent, read
 and recorded by hand with a reason. Another merchant's customer is simply not found."""
 
@@ -152,8 +152,8 @@ def list_customers(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=customer_privacy.MAX_PAGE)] = 50,
 ) -> CustomerPageView:
-    """Customers newest first; `q` is a name, a phone number or part of one (four digits or
-    more). Follow `next_cursor` until it is null."""
+    """Customers newest first; `q` is a name, a whole email, or a phone number or part of one
+    (four digits or more). Follow `next_cursor` until it is null."""
     page = customer_privacy.list_customers(caller.merchant_id, q, cursor, limit)
     return CustomerPageView(
         customers=[CustomerSummaryView(**vars(c)) for c in page.customers],
