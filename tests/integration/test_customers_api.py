@@ -149,6 +149,8 @@ def test_erasing_a_customer_keeps_their_orders_anonymous_and_touches_no_one_else
 ) -> None:
     mehmet_before = owner_sql(PER_CUSTOMER, c=mehmet)
     assert all(int(str(n)) > 0 for n in mehmet_before[0])
+    consent = {"state": "opted_out", "reason": "Asked by phone"}
+    assert client.put(f"/api/customers/{ayse}/consent", json=consent, headers=store.auth).is_success
 
     response = client.delete(f"/api/customers/{ayse}", headers=store.auth)
 
@@ -162,6 +164,8 @@ def test_erasing_a_customer_keeps_their_orders_anonymous_and_touches_no_one_else
     assert bodies == [(1,)]  # Mehmet's question only
 
     audits = "SELECT count(*) FROM audit_log WHERE action = 'customer.erased'"
+    reasons = owner_sql("SELECT details::text FROM audit_log WHERE target = :c", c=str(ayse))
+    assert "Asked by phone" not in str(reasons)
     assert owner_sql(audits) == [(1,)]
     again = client.delete(f"/api/customers/{ayse}", headers=store.auth)
     assert again.status_code == 404

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from recete_app.backend.intake.erasure import Person, erase_from_events
 from recete_app.backend.models import AuditLog, Customer
@@ -61,8 +61,18 @@ def erase_customers(
         session.delete(customer)
     session.flush()
     bodies = erase_from_events(session, named)
-    _forget_exports(session, {str(customer.id) for customer in customers})
+    ids = {str(customer.id) for customer in customers}
+    _forget_exports(session, ids)
+    _forget_reasons(session, ids)
     return Erased(customers=len(customers), webhook_bodies=bodies)
+
+
+def _forget_reasons(session: Session, customer_ids: set[str]) -> None:
+    """The audit trail keeps who did what to the erased customer, not the free text a person
+    typed about them (a consent change's reason may name them)."""
+    for entry in session.exec(select(AuditLog).where(col(AuditLog.target).in_(customer_ids))):
+        if "reason" in entry.details:
+            entry.details = {**entry.details, "reason": "(erased with the customer)"}
 
 
 def _forget_exports(session: Session, customer_ids: set[str]) -> None:
