@@ -240,3 +240,21 @@ def test_customers_need_an_admin_key_or_a_person(
     assert client.get("/api/customers", headers=orders_only).status_code == 403
     assert client.delete(f"/api/customers/{ayse}", headers=orders_only).status_code == 403
     assert owner_sql("SELECT count(*) FROM customers WHERE id = :c", c=ayse) == [(1,)]
+
+
+def test_a_customer_whose_phone_no_longer_decrypts_is_still_listed_exported_and_erased(
+    client: TestClient, store: Store, ayse: uuid.UUID
+) -> None:
+    # Its key was retired: the customer's rights do not depend on it.
+    owner_sql(
+        "UPDATE customers SET phone_encrypted = 'v1.gonekey.AAAAAAAAAAAAAAAAAAAAAAAAAAAA' "
+        "WHERE id = :c",
+        c=ayse,
+    )
+    listed = client.get("/api/customers", headers=store.auth)
+    assert listed.json()["customers"][0]["phone"] == ""
+    exported = client.get(f"/api/customers/{ayse}/export", headers=store.auth)
+    assert exported.status_code == 200 and exported.json()["customer"]["phone"] is None
+    erased = client.delete(f"/api/customers/{ayse}", headers=store.auth)
+    assert erased.status_code == 200, erased.text
+    assert owner_sql("SELECT count(*) FROM customers WHERE id = :c", c=ayse) == [(0,)]

@@ -153,3 +153,14 @@ def test_large_backlogs_are_swept_in_batches(
     swept = retention.apply_retention(merchant, NOW)
     assert (swept.message_bodies, swept.failed_events) == (5, 3)
     assert set(_inbound_bodies(merchant)) == {""}
+
+
+def test_a_message_the_agent_has_not_answered_yet_keeps_its_text(client: TestClient) -> None:
+    merchant, _ = _store(client, "Lale Kozmetik")
+    _messages(merchant, [501, 500])
+    owner_sql(
+        "UPDATE messages SET status = 'received' WHERE body = 'message 1' AND merchant_id = :m",
+        m=merchant,
+    )
+    assert retention.apply_retention(merchant, NOW).message_bodies == 1
+    assert _inbound_bodies(merchant) == ["", "message 1"]

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from recete_app.backend.intake.erasure import Person, erase_from_events
 from recete_app.backend.models import AuditLog, Customer
-from recete_app.backend.security.crypto import decrypt_field
+from recete_app.backend.security.crypto import decrypt_if_readable
 from recete_app.backend.security.fields import EMAIL, PHONE
 
 # The audit action whose details hold an export of customers (Shopify's data request).
@@ -35,10 +35,12 @@ def person_of(customer: Customer, also: Person | None = None) -> Person:
     """What names the customer in a stored body: their phone, email and the store's id for
     them (plus what the request itself named, `also`)."""
     phones, emails, ids = set(), set(), {customer.external_id}
-    if customer.phone_encrypted:
-        phones.add(decrypt_field(customer.phone_encrypted, PHONE))
-    if customer.email_encrypted:
-        emails.add(decrypt_field(customer.email_encrypted, EMAIL).strip().lower())
+    phone = decrypt_if_readable(customer.phone_encrypted, PHONE)
+    email = decrypt_if_readable(customer.email_encrypted, EMAIL)
+    if phone:
+        phones.add(phone)
+    if email:
+        emails.add(email.strip().lower())
     if also is not None:
         phones |= also.phones
         emails |= also.emails

@@ -22,7 +22,7 @@ from recete_app.backend.models import (
     OrderItem,
     ScheduledMessage,
 )
-from recete_app.backend.security.crypto import decrypt_field
+from recete_app.backend.security.crypto import decrypt_if_readable
 from recete_app.backend.security.fields import EMAIL, PHONE
 
 FORMAT = "recete.customer_export.v1"
@@ -37,12 +37,8 @@ def profile(customer: Customer) -> dict[str, Any]:
         "id": str(customer.id),
         "first_name": customer.first_name,
         "last_name": customer.last_name,
-        "phone": decrypt_field(customer.phone_encrypted, PHONE)
-        if customer.phone_encrypted
-        else None,
-        "email": decrypt_field(customer.email_encrypted, EMAIL)
-        if customer.email_encrypted
-        else None,
+        "phone": decrypt_if_readable(customer.phone_encrypted, PHONE),
+        "email": decrypt_if_readable(customer.email_encrypted, EMAIL),
         "language": customer.language,
         "timezone": customer.timezone,
         "source": customer.source,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
-from recete_app.backend.commerce.events import ConsentInfo, CustomerInfo
+from recete_app.backend.commerce.events import CONSENT_OPTED_IN, ConsentInfo, CustomerInfo
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.models import ConsentEvent, Customer
 from recete_app.backend.phones import InvalidPhoneError, customer_timezone, normalize_phone
@@ -126,6 +126,12 @@ def _remember_zone(customer: Customer, phone: str, country_code: str) -> None:
         customer.timezone = zone.key
 
 
+# Decisions made by the customer themselves (a keyword on WhatsApp) or by a person of the
+# store; a store's snapshot of consent is second-hand.
+PERSON = "merchant:"
+FIRST_PARTY = ("whatsapp:", PERSON)
+
+
 def record_consent(
     session: Session,
     customer: Customer,
@@ -133,17 +139,26 @@ def record_consent(
     details: dict[str, Any] | None = None,
 ) -> bool:
     """Apply what a source says about consent, unless something newer is already known
-    (a customer's own STOP on WhatsApp outranks an older store snapshot). A stamp ahead of our
-    clock (a store's clock running fast) counts as made now: otherwise it would outrank every
-    later decision, the customer's STOP included, until that time came."""
+    (a customer's own STOP on WhatsApp outranks an older store snapshot); True if the state
+    changed.
+
+    A store stamp ahead of our clock (a store's clock running fast), or none, counts as made
+    now, but is not a time to rank against the customer's or a person's own decision: stores
+    repeat the same consent in every order update, and each repeat would otherwise be "newer"
+    than the customer's STOP. A person's decision is logged and dated even when it confirms the
+    current state, so a store event dated before it cannot undo it."""
     now = datetime.now(UTC)
-    at = min(consent.recorded_at or now, now)
-    if customer.consent_updated_at is not None and at <= customer.consent_updated_at:
+    unstamped = consent.recorded_at is None or consent.recorded_at > now
+    at = now if unstamped else min(consent.recorded_at or now, now)
+    first_party = consent.source.startswith(FIRST_PARTY)
+    if not _outranks(session, customer, consent, at, unstamped, first_party):
         return False
-    if customer.consent_state == consent.state:
-        return False
-    customer.consent_state = consent.state
-    customer.consent_updated_at = at
+    changed = customer.consent_state != consent.state
+    if not changed and not consent.source.startswith(PERSON):
+        return False  # a repeat (a second STOP) says nothing new
+    at = max(at, customer.consent_updated_at or at)
+    customer.consent_state, customer.consent_updated_at = consent.state, at
+    noted = {**(details or {}), **({"unstamped": True} if unstamped else {})}
     session.add(
         ConsentEvent(
             merchant_id=customer.merchant_id,
@@ -152,10 +167,36 @@ def record_consent(
             state=consent.state,
             source=consent.source,
             recorded_at=at,
-            details=details or {},
+            details=noted,
         )
     )
-    return True
+    return changed
+
+
+def _outranks(
+    session: Session,
+    customer: Customer,
+    consent: ConsentInfo,
+    at: datetime,
+    unstamped: bool,
+    first_party: bool,
+) -> bool:
+    last = session.exec(
+        select(ConsentEvent)
+        .where(ConsentEvent.customer_id == customer.id)
+        .order_by(col(ConsentEvent.recorded_at).desc(), col(ConsentEvent.id).desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return True
+    last_first_party = last.source.startswith(FIRST_PARTY)
+    if unstamped and not first_party and last_first_party and consent.state == CONSENT_OPTED_IN:
+        return False  # an undated store snapshot never opts back in who decided themselves
+    if customer.consent_updated_at is None or at > customer.consent_updated_at:
+        return True
+    # Older than what is known: only the customer or a person beats a time that was "now"
+    # only because the store gave none (or one ahead of our clock).
+    return first_party and bool(last.details.get("unstamped"))
 
 
 def customer_for_phone(session: Session, phone: str, profile_name: str | None = None) -> Customer:

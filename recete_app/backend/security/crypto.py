@@ -58,6 +58,17 @@ def decrypt_field(value: str, context: str, settings: Settings | None = None) ->
     return plain.decode()
 
 
+def decrypt_if_readable(value: str | None, context: str) -> str | None:
+    """The plain value, or None when there is none or it no longer decrypts (its key was
+    retired): a customer whose phone cannot be read must still be listed, exported and erased."""
+    if not value:
+        return None
+    try:
+        return decrypt_field(value, context)
+    except DecryptionError:
+        return None
+
+
 def key_id_of(value: str) -> str:
     return _split(value)[1]
 

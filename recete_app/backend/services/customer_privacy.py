@@ -29,7 +29,7 @@ from recete_app.backend.messaging.inbox_search import search_filter
 from recete_app.backend.models import Customer, Order
 from recete_app.backend.paging import After, check_limit, decode_cursor, encode_cursor
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
-from recete_app.backend.security.crypto import blind_index, decrypt_field
+from recete_app.backend.security.crypto import blind_index, decrypt_if_readable
 from recete_app.backend.security.fields import PHONE
 
 MAX_PAGE = 100
@@ -91,7 +91,7 @@ def _order_counts(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int
 
 
 def _summary(customer: Customer, orders: int) -> CustomerSummary:
-    phone = decrypt_field(customer.phone_encrypted, PHONE) if customer.phone_encrypted else ""
+    phone = decrypt_if_readable(customer.phone_encrypted, PHONE) or ""
     name = f"{customer.first_name} {customer.last_name}".strip()
     return CustomerSummary(
         id=customer.id,

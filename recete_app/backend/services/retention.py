@@ -27,7 +27,13 @@ from recete_app.backend import audit
 from recete_app.backend.db import session_scope
 from recete_app.backend.intake.erasure import ERASED_BODY
 from recete_app.backend.intake.events import FAILED, IGNORED, PROCESSED, REFUSED, sealed_body
-from recete_app.backend.models import ExternalEvent, Merchant, Message
+from recete_app.backend.models import (
+    ExternalEvent,
+    Merchant,
+    Message,
+    MessageDirection,
+    MessageStatus,
+)
 from recete_app.backend.tenants import all_merchant_ids
 
 BATCH = 1000
@@ -126,7 +132,12 @@ def _walk(merchant_id: uuid.UUID, page: Page, since: str | None, cutoff: datetim
 def _messages(
     session: Session, start: datetime | None, cutoff: datetime, after: Key | None
 ) -> list[Key]:
-    keys = _page(session, Message, col(Message.created_at), start, cutoff, after)
+    # A customer's message the agent has not answered yet keeps its text: it is still to read.
+    awaiting = sa.and_(
+        col(Message.direction) == MessageDirection.INBOUND,
+        col(Message.status) == MessageStatus.RECEIVED,
+    )
+    keys = _page(session, Message, col(Message.created_at), start, cutoff, after, ~awaiting)
     ids = [row_id for _at, row_id in keys]
     session.execute(
         sa.update(Message)
