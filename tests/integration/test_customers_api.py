@@ -104,6 +104,9 @@ def test_customers_are_found_by_name_or_part_of_a_phone_and_paged(
 def test_a_customers_record_has_orders_messages_journeys_and_consent(
     client: TestClient, store: Store, ayse: uuid.UUID
 ) -> None:
+    conversation = owner_sql("SELECT id FROM conversations WHERE customer_id = :c", c=ayse)[0][0]
+    taken = client.post(f"/api/conversations/{conversation}/take-over", headers=store.auth)
+    assert taken.status_code == 200, taken.text
     response = client.get(f"/api/customers/{ayse}", headers=store.auth)
     assert response.status_code == 200, response.text
     record = response.json()
@@ -114,6 +117,8 @@ def test_a_customers_record_has_orders_messages_journeys_and_consent(
     assert "How do I use the toner?" in bodies
     assert {s["kind"] for s in record["scheduled_messages"]} == {"journey_step", "text_reply"}
     assert [c["state"] for c in record["consent_log"]] == ["opted_in"]
+    # Audit entries about what is theirs, not only about them: here, their conversation.
+    assert "conversation.taken_over" in {a["action"] for a in record["audit"]}
 
 
 def test_an_export_is_a_file_with_everything_and_is_audited_without_its_contents(

@@ -163,10 +163,23 @@ def _scheduled(session: Session, customer_id: uuid.UUID) -> list[dict[str, Any]]
     ]
 
 
+def _audit_targets(session: Session, customer_id: uuid.UUID) -> list[str]:
+    """How audit entries name the customer or what is theirs: the customer (bare or
+    `customer:`), their conversations, their messages and their scheduled messages."""
+    conversations = select(Conversation.id).where(Conversation.customer_id == customer_id)
+    messages = select(Message.id).where(col(Message.conversation_id).in_(conversations))
+    scheduled = select(ScheduledMessage.id).where(ScheduledMessage.customer_id == customer_id)
+    targets = [str(customer_id), f"customer:{customer_id}"]
+    targets += [f"conversation:{i}" for i in session.exec(conversations)]
+    targets += [f"message:{i}" for i in session.exec(messages)]
+    targets += [str(i) for i in session.exec(scheduled)]
+    return targets
+
+
 def _audit(session: Session, customer_id: uuid.UUID) -> list[dict[str, Any]]:
     rows = session.exec(
         select(AuditLog)
-        .where(AuditLog.target == str(customer_id))
+        .where(col(AuditLog.target).in_(_audit_targets(session, customer_id)))
         .order_by(col(AuditLog.created_at))
     )
     return [
