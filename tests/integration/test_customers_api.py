@@ -263,3 +263,28 @@ def test_a_customer_whose_phone_no_longer_decrypts_is_still_listed_exported_and_
     erased = client.delete(f"/api/customers/{ayse}", headers=store.auth)
     assert erased.status_code == 200, erased.text
     assert owner_sql("SELECT count(*) FROM customers WHERE id = :c", c=ayse) == [(0,)]
+
+
+def test_a_webhook_naming_the_customer_still_to_be_processed_cannot_bring_them_back(
+    client: TestClient, store: Store, ayse: uuid.UUID
+) -> None:
+    from recete_app.backend.intake.events import store_event
+    from recete_app.backend.services.webhook_processing import process_stored_event
+
+    waiting = store_event(
+        store.merchant_id,
+        provider="whatsapp",
+        external_id="wamid.waiting-1",
+        topic="messages",
+        raw_body='{"from": "905321234567", "text": "hello again"}',
+        headers={},
+    )
+    assert waiting is not None
+    assert client.delete(f"/api/customers/{ayse}", headers=store.auth).status_code == 200
+
+    status, error = owner_sql("SELECT status, error FROM external_events WHERE id = :i", i=waiting)[
+        0
+    ]
+    assert status == "ignored" and "privacy" in str(error)
+    process_stored_event(store.merchant_id, waiting)
+    assert owner_sql("SELECT count(*) FROM customers WHERE first_name = 'Ayşe'") == [(0,)]

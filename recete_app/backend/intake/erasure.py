@@ -61,15 +61,21 @@ def _as_e164(run: str) -> str | None:
         return None
 
 
-def erase_from_events(session: Session, people: Iterable[Person]) -> int:
+def erase_from_events(
+    session: Session, people: Iterable[Person], *, pending_too: bool = False
+) -> int:
     """Blank the merchant's stored bodies that name any of `people`; returns how many. Events
-    still waiting to be processed are left: blanking one would lose the change it carries."""
+    still waiting to be processed are left unless `pending_too`: blanking one loses the change
+    it carries, which a store's own redaction (the person is gone there already) must not, but
+    a merchant's erasure must, or processing it would bring the person back."""
     people = [p for p in people if p.phones or p.emails or p.external_ids]
     if not people:
         return 0
     erased, after = 0, None
     while True:
-        query = select(ExternalEvent).where(col(ExternalEvent.status) != PENDING)
+        query = select(ExternalEvent)
+        if not pending_too:
+            query = query.where(col(ExternalEvent.status) != PENDING)
         if after is not None:
             query = query.where(col(ExternalEvent.id) > after)
         page = session.exec(query.order_by(col(ExternalEvent.id)).limit(PAGE)).all()
@@ -85,7 +91,7 @@ def erase_from_events(session: Session, people: Iterable[Person]) -> int:
 
 def erase_body(event: ExternalEvent) -> None:
     event.raw_body = sealed_body(ERASED_BODY)
-    if event.status == FAILED:  # nothing left to retry
+    if event.status in (PENDING, FAILED):  # nothing left to apply or retry
         event.status, event.error = IGNORED, "The body was erased by a privacy request."
         event.processed_at = datetime.now(UTC)
 

@@ -150,7 +150,7 @@ def erase_customer(person: Principal, customer_id: uuid.UUID | str) -> Erased:
     with session_scope(person.merchant_id) as session:
         customer = _customer(session, customer_id)
         target = str(customer.id)
-        erased = erase_customers(session, [customer])
+        erased = erase_customers(session, [customer], pending_too=True)
         audit.record(
             session,
             person.actor,
