@@ -104,7 +104,8 @@ def test_bodies_past_their_time_are_blanked_and_the_rows_kept(client: TestClient
     assert _body(merchant, new_failed) == ("failed", '{"phone": "+905321234567"}')
     assert _body(merchant, pending)[1] != ERASED_BODY  # its change is still to be applied
     audited = owner_sql("SELECT details FROM audit_log WHERE action = 'retention.applied'")
-    assert audited == [({"message_bodies": 2, "webhook_bodies": 1, "failed_events": 1},)]
+    counts = {"message_bodies": 2, "webhook_bodies": 1, "failed_events": 1, "sent_payloads": 0}
+    assert audited == [(counts,)]
 
     assert retention.apply_retention(merchant, NOW).total == 0  # the same day again: nothing
     assert len(owner_sql("SELECT 1 FROM audit_log WHERE action = 'retention.applied'")) == 1
@@ -164,3 +165,40 @@ def test_a_message_the_agent_has_not_answered_yet_keeps_its_text(client: TestCli
     )
     assert retention.apply_retention(merchant, NOW).message_bodies == 1
     assert _inbound_bodies(merchant) == ["", "message 1"]
+
+
+def test_a_sent_replys_text_goes_with_the_messages_but_one_in_doubt_keeps_it(
+    client: TestClient,
+) -> None:
+    merchant, _ = _store(client, "Lale Kozmetik")
+    _messages(merchant, [10])
+    replies = owner_sql(
+        "SELECT id FROM scheduled_messages WHERE merchant_id = :m AND kind = 'text_reply'",
+        m=merchant,
+    )
+    assert replies, "the agent's reply is planned as a scheduled message"
+    owner_sql(
+        "UPDATE scheduled_messages SET due_at = :t, status = 'sent' WHERE merchant_id = :m",
+        t=NOW - timedelta(days=500),
+        m=merchant,
+    )
+    doubt = owner_sql(
+        "INSERT INTO scheduled_messages (id, merchant_id, customer_id, kind, due_at, status,"
+        " payload, idempotency_key, attempts, claims, created_at)"
+        " SELECT gen_random_uuid(), merchant_id, customer_id, kind, due_at, 'unknown', payload,"
+        " 'doubt-1', 0, 0, now()"
+        " FROM scheduled_messages WHERE merchant_id = :m LIMIT 1 RETURNING id",
+        m=merchant,
+    )
+
+    swept = retention.apply_retention(merchant, NOW)
+
+    assert swept.sent_payloads == len(replies)
+    payloads = owner_sql(
+        "SELECT status, payload FROM scheduled_messages WHERE merchant_id = :m", m=merchant
+    )
+    assert {(s, str(p)) for s, p in payloads if s == "sent"} == {
+        ("sent", "{'erased': 'retention'}")
+    }
+    kept = [p for s, p in payloads if s == "unknown"]
+    assert len(doubt) == 1 and kept and kept[0] != {"erased": "retention"}

@@ -33,6 +33,8 @@ from recete_app.backend.models import (
     Message,
     MessageDirection,
     MessageStatus,
+    ScheduledMessage,
+    ScheduledStatus,
 )
 from recete_app.backend.tenants import all_merchant_ids
 
@@ -40,6 +42,12 @@ BATCH = 1000
 MAX_DAYS = 3650
 DEFAULTS = {"message_days": 400, "webhook_days": 30, "failed_event_days": 90}
 HANDLED = (PROCESSED, IGNORED, REFUSED)
+SETTLED = (
+    ScheduledStatus.SENT,
+    ScheduledStatus.FAILED,
+    ScheduledStatus.SKIPPED,
+    ScheduledStatus.CANCELLED,
+)
 DONE_THROUGH = "retention_done_through"  # merchant.settings: where the last sweep stopped
 
 
@@ -55,10 +63,11 @@ class Swept:
     message_bodies: int = 0
     webhook_bodies: int = 0
     failed_events: int = 0
+    sent_payloads: int = 0  # what an outbound message was made from (a reply's text)
 
     @property
     def total(self) -> int:
-        return self.message_bodies + self.webhook_bodies + self.failed_events
+        return self.message_bodies + self.webhook_bodies + self.failed_events + self.sent_payloads
 
 
 def policy_of(merchant: Merchant) -> RetentionPolicy:
@@ -104,6 +113,7 @@ def apply_retention(merchant_id: uuid.UUID, now: datetime | None = None) -> Swep
         message_bodies=_walk(merchant_id, _messages, done.get("messages"), message_cutoff),
         webhook_bodies=_walk(merchant_id, _handled_events, done.get("webhooks"), webhook_cutoff),
         failed_events=_give_up_failed(merchant_id, now - timedelta(days=policy.failed_event_days)),
+        sent_payloads=_walk(merchant_id, _settled_sends, done.get("sends"), message_cutoff),
     )
     _finish(merchant_id, swept, message_cutoff, webhook_cutoff)
     return swept
@@ -164,6 +174,23 @@ def _handled_events(
     return keys
 
 
+def _settled_sends(
+    session: Session, start: datetime | None, cutoff: datetime, after: Key | None
+) -> list[Key]:
+    """Outbound messages whose fate is settled: their payload (a reply's text, a template's
+    values) goes with the message texts. One still in doubt keeps it for "send again"."""
+    settled = col(ScheduledMessage.status).in_(SETTLED)
+    due = col(ScheduledMessage.due_at)
+    keys = _page(session, ScheduledMessage, due, start, cutoff, after, settled)
+    session.execute(
+        sa.update(ScheduledMessage)
+        .where(col(ScheduledMessage.id).in_([row_id for _at, row_id in keys]))
+        .values(payload={"erased": "retention"})
+        .execution_options(synchronize_session=False)
+    )
+    return keys
+
+
 def _page(
     session: Session,
     model: Any,
@@ -215,7 +242,8 @@ def _finish(
         merchant = session.get_one(Merchant, merchant_id)
         done = dict(merchant.settings.get(DONE_THROUGH) or {})
         # Never backwards: a longer retention set later cannot bring erased bodies back.
-        for name, cutoff in (("messages", message_cutoff), ("webhooks", webhook_cutoff)):
+        cutoffs = (("messages", message_cutoff), ("webhooks", webhook_cutoff))
+        for name, cutoff in (*cutoffs, ("sends", message_cutoff)):
             if done.get(name) is None or datetime.fromisoformat(done[name]) < cutoff:
                 done[name] = cutoff.isoformat()
         merchant.settings = {**merchant.settings, DONE_THROUGH: done}
