@@ -104,7 +104,13 @@ def test_bodies_past_their_time_are_blanked_and_the_rows_kept(client: TestClient
     assert _body(merchant, new_failed) == ("failed", '{"phone": "+905321234567"}')
     assert _body(merchant, pending)[1] != ERASED_BODY  # its change is still to be applied
     audited = owner_sql("SELECT details FROM audit_log WHERE action = 'retention.applied'")
-    counts = {"message_bodies": 2, "webhook_bodies": 1, "failed_events": 1, "sent_payloads": 0}
+    counts = {
+        "message_bodies": 2,
+        "webhook_bodies": 1,
+        "failed_events": 1,
+        "sent_payloads": 0,
+        "data_request_exports": 0,
+    }
     assert audited == [(counts,)]
 
     assert retention.apply_retention(merchant, NOW).total == 0  # the same day again: nothing
@@ -202,3 +208,25 @@ def test_a_sent_replys_text_goes_with_the_messages_but_one_in_doubt_keeps_it(
     }
     kept = [p for s, p in payloads if s == "unknown"]
     assert len(doubt) == 1 and kept and kept[0] != {"erased": "retention"}
+
+
+def test_a_shopify_data_requests_export_is_kept_as_long_as_a_webhook_body(
+    client: TestClient,
+) -> None:
+    merchant, _ = _store(client, "Lale Kozmetik")
+    for age, request in ((40, "dr-old"), (5, "dr-new")):
+        owner_sql(
+            "INSERT INTO audit_log (id, merchant_id, actor, action, target, details, created_at)"
+            " VALUES (gen_random_uuid(), :m, 'shopify', 'privacy.data_request', :r,"
+            " CAST(:d AS jsonb), :t)",
+            m=merchant,
+            r=request,
+            d='{"export": [{"customer": {"phone": "+905321234567"}}]}',
+            t=NOW - timedelta(days=age),
+        )
+    assert retention.apply_retention(merchant, NOW).data_request_exports == 1
+    found = owner_sql(
+        "SELECT target, details->'export' FROM audit_log WHERE action = 'privacy.data_request'"
+    )
+    rows = {str(target): export for target, export in found}
+    assert rows["dr-old"] == [] and rows["dr-new"] != []

@@ -24,10 +24,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
+from recete_app.backend.commerce.customer_erasure import DATA_REQUEST
 from recete_app.backend.db import session_scope
 from recete_app.backend.intake.erasure import ERASED_BODY
 from recete_app.backend.intake.events import FAILED, IGNORED, PROCESSED, REFUSED, sealed_body
 from recete_app.backend.models import (
+    AuditLog,
     ExternalEvent,
     Merchant,
     Message,
@@ -64,10 +66,17 @@ class Swept:
     webhook_bodies: int = 0
     failed_events: int = 0
     sent_payloads: int = 0  # what an outbound message was made from (a reply's text)
+    data_request_exports: int = 0  # Shopify data requests' exports kept in the audit log
 
     @property
     def total(self) -> int:
-        return self.message_bodies + self.webhook_bodies + self.failed_events + self.sent_payloads
+        return (
+            self.message_bodies
+            + self.webhook_bodies
+            + self.failed_events
+            + self.sent_payloads
+            + self.data_request_exports
+        )
 
 
 def policy_of(merchant: Merchant) -> RetentionPolicy:
@@ -114,6 +123,7 @@ def apply_retention(merchant_id: uuid.UUID, now: datetime | None = None) -> Swep
         webhook_bodies=_walk(merchant_id, _handled_events, done.get("webhooks"), webhook_cutoff),
         failed_events=_give_up_failed(merchant_id, now - timedelta(days=policy.failed_event_days)),
         sent_payloads=_walk(merchant_id, _settled_sends, done.get("sends"), message_cutoff),
+        data_request_exports=_forget_old_exports(merchant_id, webhook_cutoff),
     )
     _finish(merchant_id, swept, message_cutoff, webhook_cutoff)
     return swept
@@ -207,6 +217,21 @@ def _page(
         query = query.where(sa.tuple_(at, model.id) > sa.tuple_(*after))
     rows = session.execute(query.order_by(at, model.id).limit(BATCH)).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def _forget_old_exports(merchant_id: uuid.UUID, cutoff: datetime) -> int:
+    """A Shopify data request's export (the customer's data, for the merchant to pass on) is
+    kept in its audit entry as long as a handled webhook's body, then emptied; the entry stays."""
+    with session_scope(merchant_id) as session:
+        entries = session.exec(
+            select(AuditLog).where(
+                AuditLog.action == DATA_REQUEST, col(AuditLog.created_at) < cutoff
+            )
+        ).all()
+        kept = [entry for entry in entries if entry.details.get("export")]
+        for entry in kept:
+            entry.details = {**entry.details, "export": [], "export_erased": True}
+        return len(kept)
 
 
 def _give_up_failed(merchant_id: uuid.UUID, cutoff: datetime) -> int:
