@@ -88,4 +88,9 @@ def _forget_exports(session: Session, customer_ids: set[str]) -> None:
     for entry in session.exec(select(AuditLog).where(AuditLog.action == DATA_REQUEST)):
         named = set(entry.details.get("customer_ids") or [])
         if named & customer_ids:
-            entry.details = {**entry.details, "export": [], "export_erased": True}
+            empty_export(entry)
+
+
+def empty_export(entry: AuditLog) -> None:
+    """A data request's audit entry without the export it held (who asked, and when, stay)."""
+    entry.details = {**entry.details, "export": [], "export_erased": True}

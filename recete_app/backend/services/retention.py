@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
-from recete_app.backend.commerce.customer_erasure import DATA_REQUEST
+from recete_app.backend.commerce.customer_erasure import DATA_REQUEST, empty_export
 from recete_app.backend.db import session_scope
 from recete_app.backend.intake.erasure import ERASED_BODY
 from recete_app.backend.intake.events import FAILED, IGNORED, PROCESSED, REFUSED, sealed_body
@@ -119,10 +119,10 @@ def apply_retention(merchant_id: uuid.UUID, now: datetime | None = None) -> Swep
     message_cutoff = now - timedelta(days=policy.message_days)
     webhook_cutoff = now - timedelta(days=policy.webhook_days)
     swept = Swept(
-        message_bodies=_walk(merchant_id, _messages, done.get("messages"), message_cutoff),
-        webhook_bodies=_walk(merchant_id, _handled_events, done.get("webhooks"), webhook_cutoff),
+        message_bodies=_walk(merchant_id, MESSAGE_TEXTS, done.get("messages"), message_cutoff),
+        webhook_bodies=_walk(merchant_id, HANDLED_WEBHOOKS, done.get("webhooks"), webhook_cutoff),
         failed_events=_give_up_failed(merchant_id, now - timedelta(days=policy.failed_event_days)),
-        sent_payloads=_walk(merchant_id, _settled_sends, done.get("sends"), message_cutoff),
+        sent_payloads=_walk(merchant_id, SETTLED_SENDS, done.get("sends"), message_cutoff),
         data_request_exports=_forget_old_exports(merchant_id, webhook_cutoff),
     )
     _finish(merchant_id, swept, message_cutoff, webhook_cutoff)
@@ -130,10 +130,47 @@ def apply_retention(merchant_id: uuid.UUID, now: datetime | None = None) -> Swep
 
 
 Key = tuple[datetime, uuid.UUID]
-Page = Callable[[Session, datetime | None, datetime, Key | None], list[Key]]
 
 
-def _walk(merchant_id: uuid.UUID, page: Page, since: str | None, cutoff: datetime) -> int:
+@dataclass(frozen=True)
+class Blanking:
+    """One kind of row that retention blanks: its table, the column its age is read from,
+    which of its rows it applies to, and the values that blank one (made per page: a sealed
+    body is encrypted afresh)."""
+
+    model: Any
+    at: Any
+    applies: Any
+    values: Callable[[], dict[str, Any]]
+
+
+MESSAGE_TEXTS = Blanking(
+    Message,
+    col(Message.created_at),
+    # A customer's message the agent has not answered yet keeps its text: it is still to read.
+    ~sa.and_(
+        col(Message.direction) == MessageDirection.INBOUND,
+        col(Message.status) == MessageStatus.RECEIVED,
+    ),
+    lambda: {"body": "", "details": {"erased": "retention"}},
+)
+HANDLED_WEBHOOKS = Blanking(
+    ExternalEvent,
+    col(ExternalEvent.received_at),
+    col(ExternalEvent.status).in_(HANDLED),
+    lambda: {"raw_body": sealed_body(ERASED_BODY)},
+)
+# Outbound messages whose fate is settled: their payload (a reply's text, a template's values)
+# goes with the message texts. One still in doubt keeps it for "send again".
+SETTLED_SENDS = Blanking(
+    ScheduledMessage,
+    col(ScheduledMessage.due_at),
+    col(ScheduledMessage.status).in_(SETTLED),
+    lambda: {"payload": {"erased": "retention"}},
+)
+
+
+def _walk(merchant_id: uuid.UUID, blanking: Blanking, since: str | None, cutoff: datetime) -> int:
     """Keyset pages of rows older than `cutoff` (and not older than `since`), each blanked in
     its own transaction."""
     start = datetime.fromisoformat(since) if since else None
@@ -142,81 +179,34 @@ def _walk(merchant_id: uuid.UUID, page: Page, since: str | None, cutoff: datetim
     blanked, after = 0, None
     while True:
         with session_scope(merchant_id) as session:
-            keys = page(session, start, cutoff, after)
+            keys = _blank_page(session, blanking, start, cutoff, after)
         blanked += len(keys)
         if len(keys) < BATCH:
             return blanked
         after = keys[-1]
 
 
-def _messages(
-    session: Session, start: datetime | None, cutoff: datetime, after: Key | None
-) -> list[Key]:
-    # A customer's message the agent has not answered yet keeps its text: it is still to read.
-    awaiting = sa.and_(
-        col(Message.direction) == MessageDirection.INBOUND,
-        col(Message.status) == MessageStatus.RECEIVED,
-    )
-    keys = _page(session, Message, col(Message.created_at), start, cutoff, after, ~awaiting)
-    ids = [row_id for _at, row_id in keys]
-    session.execute(
-        sa.update(Message)
-        .where(col(Message.id).in_(ids))
-        .values(body="", details={"erased": "retention"})
-        .execution_options(synchronize_session=False)
-    )
-    return keys
-
-
-def _handled_events(
-    session: Session, start: datetime | None, cutoff: datetime, after: Key | None
-) -> list[Key]:
-    query_filter = col(ExternalEvent.status).in_(HANDLED)
-    keys = _page(
-        session, ExternalEvent, col(ExternalEvent.received_at), start, cutoff, after, query_filter
-    )
-    session.execute(
-        sa.update(ExternalEvent)
-        .where(col(ExternalEvent.id).in_([row_id for _at, row_id in keys]))
-        .values(raw_body=sealed_body(ERASED_BODY))
-        .execution_options(synchronize_session=False)
-    )
-    return keys
-
-
-def _settled_sends(
-    session: Session, start: datetime | None, cutoff: datetime, after: Key | None
-) -> list[Key]:
-    """Outbound messages whose fate is settled: their payload (a reply's text, a template's
-    values) goes with the message texts. One still in doubt keeps it for "send again"."""
-    settled = col(ScheduledMessage.status).in_(SETTLED)
-    due = col(ScheduledMessage.due_at)
-    keys = _page(session, ScheduledMessage, due, start, cutoff, after, settled)
-    session.execute(
-        sa.update(ScheduledMessage)
-        .where(col(ScheduledMessage.id).in_([row_id for _at, row_id in keys]))
-        .values(payload={"erased": "retention"})
-        .execution_options(synchronize_session=False)
-    )
-    return keys
-
-
-def _page(
+def _blank_page(
     session: Session,
-    model: Any,
-    at: Any,
+    blanking: Blanking,
     start: datetime | None,
     cutoff: datetime,
     after: Key | None,
-    *extra: Any,
 ) -> list[Key]:
-    query = select(at, model.id).where(at < cutoff, *extra)
+    at, row_id = blanking.at, blanking.model.id
+    query = select(at, row_id).where(at < cutoff, blanking.applies)
     if start is not None:
         query = query.where(at >= start)
     if after is not None:
-        query = query.where(sa.tuple_(at, model.id) > sa.tuple_(*after))
-    rows = session.execute(query.order_by(at, model.id).limit(BATCH)).all()
-    return [(row[0], row[1]) for row in rows]
+        query = query.where(sa.tuple_(at, row_id) > sa.tuple_(*after))
+    keys = [(row[0], row[1]) for row in session.execute(query.order_by(at, row_id).limit(BATCH))]
+    session.execute(
+        sa.update(blanking.model)
+        .where(col(row_id).in_([key for _at, key in keys]))
+        .values(**blanking.values())
+        .execution_options(synchronize_session=False)
+    )
+    return keys
 
 
 def _forget_old_exports(merchant_id: uuid.UUID, cutoff: datetime) -> int:
@@ -230,7 +220,7 @@ def _forget_old_exports(merchant_id: uuid.UUID, cutoff: datetime) -> int:
         ).all()
         kept = [entry for entry in entries if entry.details.get("export")]
         for entry in kept:
-            entry.details = {**entry.details, "export": [], "export_erased": True}
+            empty_export(entry)
         return len(kept)
 
 
