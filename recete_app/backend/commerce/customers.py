@@ -147,16 +147,16 @@ def record_consent(
     repeat the same consent in every order update, and each repeat would otherwise be "newer"
     than the customer's STOP. A person's decision is logged and dated even when it confirms the
     current state, so a store event dated before it cannot undo it."""
-    now = datetime.now(UTC)
-    unstamped = consent.recorded_at is None or consent.recorded_at > now
-    at = now if unstamped else min(consent.recorded_at or now, now)
-    first_party = consent.source.startswith(FIRST_PARTY)
-    if not _outranks(session, customer, consent, at, unstamped, first_party):
-        return False
+    now, stamp = datetime.now(UTC), consent.recorded_at
+    unstamped = stamp is None or stamp > now
+    at = now if stamp is None or unstamped else stamp
     changed = customer.consent_state != consent.state
     if not changed and not consent.source.startswith(PERSON):
         return False  # a repeat (a second STOP) says nothing new
-    at = max(at, customer.consent_updated_at or at)
+    known = customer.consent_updated_at
+    if known is not None and not _outranks(session, customer, consent, at, known, unstamped):
+        return False
+    at = max(at, known or at)
     customer.consent_state, customer.consent_updated_at = consent.state, at
     noted = {**(details or {}), **({"unstamped": True} if unstamped else {})}
     session.add(
@@ -178,9 +178,15 @@ def _outranks(
     customer: Customer,
     consent: ConsentInfo,
     at: datetime,
+    known: datetime,
     unstamped: bool,
-    first_party: bool,
 ) -> bool:
+    """Whether this decision beats the one known (dated `known`). The consent log is read
+    only when the dates alone cannot tell: an order import applies consent for every order."""
+    first_party = consent.source.startswith(FIRST_PARTY)
+    store_opt_in = unstamped and not first_party and consent.state == CONSENT_OPTED_IN
+    if at > known and not store_opt_in:
+        return True
     last = session.exec(
         select(ConsentEvent)
         .where(ConsentEvent.customer_id == customer.id)
@@ -189,10 +195,9 @@ def _outranks(
     ).first()
     if last is None:
         return True
-    last_first_party = last.source.startswith(FIRST_PARTY)
-    if unstamped and not first_party and last_first_party and consent.state == CONSENT_OPTED_IN:
+    if store_opt_in and last.source.startswith(FIRST_PARTY):
         return False  # an undated store snapshot never opts back in who decided themselves
-    if customer.consent_updated_at is None or at > customer.consent_updated_at:
+    if at > known:
         return True
     # Older than what is known: only the customer or a person beats a time that was "now"
     # only because the store gave none (or one ahead of our clock).
