@@ -12,9 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from recete_app.backend.accounts.sessions import Principal
-from recete_app.backend.config import get_settings
-from recete_app.backend.errors import RateLimited
-from recete_app.backend.security.rate_limits import default_limits, shared_rate_limiter
 from recete_app.backend.services import customer_privacy
 from recete_app.state.customer_timeline import TimelineEntry, build_timeline
 
@@ -111,16 +108,8 @@ def read_customer(merchant_id: uuid.UUID, customer_id: str) -> OpenCustomer:
 
 
 def export_text(person: Principal, customer_id: str) -> str:
-    """The export (made and audited by the service) as JSON text, within the store's export
-    budget: the REST API's limit and counter (one shared limiter, keyed by the store)."""
-    limit = default_limits(get_settings())["export"]
-    verdict = shared_rate_limiter().hit(limit, str(person.merchant_id))
-    if not verdict.allowed:
-        minutes = max(1, round(verdict.retry_after / 60))
-        raise RateLimited(
-            f"Too many exports this hour: try again in {minutes} minute(s).",
-            retry_after=verdict.retry_after,
-        )
+    """The export (made, audited and counted against the store's hourly budget by the
+    service) as JSON text."""
     document = customer_privacy.export_customer(person, customer_id)
     return json.dumps(document, ensure_ascii=False, indent=2)
 

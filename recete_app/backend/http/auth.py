@@ -46,11 +46,6 @@ def require_principal(request: Request) -> Principal:
     return principal
 
 
-def enforce_limit(request: Request, name: str, key: str) -> None:
-    """One of the app's named limits (`default_limits`) for `key`: RateLimited when spent."""
-    _enforce(request.app.state.rate_limiter, request.app.state.rate_limits[name], key)
-
-
 def _enforce(limiter: RateLimiter, limit: Limit, key: str) -> None:
     verdict = limiter.hit(limit, key)
     if not verdict.allowed:

@@ -22,8 +22,9 @@ from recete_app.backend.commerce.customer_erasure import Erased, erase_customers
 from recete_app.backend.commerce.customer_records import customer_record, profile
 from recete_app.backend.commerce.customers import record_consent
 from recete_app.backend.commerce.events import CONSENT_OPTED_IN, CONSENT_OPTED_OUT, ConsentInfo
+from recete_app.backend.config import get_settings
 from recete_app.backend.db import row_by_id, session_scope
-from recete_app.backend.errors import InvalidInput, NotFound
+from recete_app.backend.errors import InvalidInput, NotFound, RateLimited
 from recete_app.backend.messaging.inbox import mask_phone
 from recete_app.backend.messaging.inbox_search import search_filter
 from recete_app.backend.models import Customer, Order
@@ -31,6 +32,12 @@ from recete_app.backend.paging import After, check_limit, decode_cursor, encode_
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
 from recete_app.backend.security.crypto import blind_index, decrypt_if_readable
 from recete_app.backend.security.fields import PHONE
+from recete_app.backend.security.rate_limits import (
+    Limit,
+    RateLimiter,
+    default_limits,
+    shared_rate_limiter,
+)
 
 MAX_PAGE = 100
 CONSENT_STATES = (CONSENT_OPTED_IN, CONSENT_OPTED_OUT)
@@ -132,15 +139,34 @@ def read_customer(merchant_id: uuid.UUID, customer_id: uuid.UUID | str) -> dict[
         return customer_record(session, _customer(session, customer_id))
 
 
-def export_customer(person: Principal, customer_id: uuid.UUID | str) -> dict[str, Any]:
+Budget = tuple[RateLimiter, Limit]
+
+
+def export_customer(
+    person: Principal, customer_id: uuid.UUID | str, budget: Budget | None = None
+) -> dict[str, Any]:
     """Everything held about the customer, as one document; the export is audited (the audit
-    entry says who exported whom, never what the export held)."""
+    entry says who exported whom, never what the export held). Each decrypts and gathers a
+    whole history, so a store has a budget of them an hour: `budget` is the front door's
+    limiter and limit (the REST API's own), the process's shared one by default."""
+    _spend_export(person.merchant_id, budget)
     with session_scope(person.merchant_id) as session:
         customer = _customer(session, customer_id)
         document = customer_record(session, customer)
         document["exported_at"] = datetime.now(UTC).isoformat()
         audit.record(session, person.actor, "customer.exported", target=str(customer.id))
         return document
+
+
+def _spend_export(merchant_id: uuid.UUID, budget: Budget | None) -> None:
+    limiter, limit = budget or (shared_rate_limiter(), default_limits(get_settings())["export"])
+    verdict = limiter.hit(limit, str(merchant_id))
+    if not verdict.allowed:
+        minutes = max(1, round(verdict.retry_after / 60))
+        raise RateLimited(
+            f"Too many exports this hour: try again in {minutes} minute(s).",
+            retry_after=verdict.retry_after,
+        )
 
 
 def erase_customer(person: Principal, customer_id: uuid.UUID | str) -> Erased:

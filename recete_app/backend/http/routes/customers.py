@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from recete_app.backend.http.auth import AdminCaller, enforce_limit
+from recete_app.backend.http.auth import AdminCaller
 from recete_app.backend.services import customer_privacy
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
@@ -173,8 +173,8 @@ def read_customer(caller: Caller, customer_id: uuid.UUID) -> CustomerRecordView:
 def export_customer(caller: Caller, customer_id: uuid.UUID, request: Request) -> JSONResponse:
     """Everything held about the customer as one JSON document (the right of access), sent as
     a file. Audited; 30 exports an hour per store (429 beyond)."""
-    enforce_limit(request, "export", str(caller.merchant_id))
-    document = customer_privacy.export_customer(caller, customer_id)
+    budget = (request.app.state.rate_limiter, request.app.state.rate_limits["export"])
+    document = customer_privacy.export_customer(caller, customer_id, budget)
     filename = f"customer-{customer_id}.json"
     return JSONResponse(
         ExportView.model_validate(document).model_dump(mode="json"),
