@@ -21,11 +21,12 @@ def _person_and_customer(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def cmd_customer_export(args: argparse.Namespace) -> int:
-    from recete_app.backend.services import customer_privacy
+    from recete_app.backend.services import customer_exports
 
     person, customer_id = _person_and_customer(args)
-    document = customer_privacy.export_customer(person, customer_id)
-    text = json.dumps(document, ensure_ascii=False, indent=2)
+    # Made here whatever its size: no request waits on a terminal (the API queues large ones).
+    outcome = customer_exports.request_export(person, customer_id, in_process=True)
+    text = json.dumps(outcome.document, ensure_ascii=False, indent=2)
     if args.output == "-":
         print(text)
     else:

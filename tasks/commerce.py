@@ -9,6 +9,7 @@ import dramatiq
 from recete_app.backend import queueing
 from recete_app.backend.commerce import catalogue, order_imports
 from recete_app.backend.commerce.shopify import reconcile
+from recete_app.backend.services import customer_exports
 from recete_app.backend.services.webhook_processing import events_to_retry, process_stored_event
 from recete_app.backend.tenants import ids_per_merchant
 
@@ -42,6 +43,18 @@ def resume_order_imports() -> None:
         import_orders_file.send(str(merchant_id), str(import_id))
 
 
+@dramatiq.actor(queue_name="commerce", max_retries=0)
+def make_customer_export(merchant_id: str, export_id: str) -> None:
+    """One that fails is marked failed; a crash mid-way is resumed by `resume_customer_exports`."""
+    customer_exports.make_export(uuid.UUID(merchant_id), uuid.UUID(export_id))
+
+
+@dramatiq.actor(queue_name="maintenance", max_retries=0)
+def resume_customer_exports() -> None:
+    for merchant_id, export_id in ids_per_merchant(customer_exports.exports_to_resume):
+        make_customer_export.send(str(merchant_id), str(export_id))
+
+
 @dramatiq.actor(queue_name="commerce", max_retries=2, min_backoff=60_000)
 def reconcile_shop(merchant_id: str, integration_id: str) -> None:
     reconcile.reconcile_orders(uuid.UUID(merchant_id), uuid.UUID(integration_id))
@@ -60,6 +73,10 @@ queueing.register(
 queueing.register(
     "import_orders_file",
     lambda merchant_id, import_id: import_orders_file.send(merchant_id, import_id),
+)
+queueing.register(
+    "make_customer_export",
+    lambda merchant_id, export_id: make_customer_export.send(merchant_id, export_id),
 )
 queueing.register(
     "process_external_event",

@@ -33,6 +33,7 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("reconcile_shops", 3600, commerce.reconcile_shops),
     PeriodicJob("resume_order_imports", 60, commerce.resume_order_imports),
     PeriodicJob("resume_scrape_jobs", 60, knowledge.resume_scrape_jobs),
+    PeriodicJob("resume_customer_exports", 60, commerce.resume_customer_exports),
     PeriodicJob("rescrape_products", 6 * 3600, knowledge.rescrape_products),
 )
 

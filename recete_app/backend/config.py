@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     rate_limit_ip_per_minute: int = 100
     # Customer exports per store: each decrypts and gathers a whole history.
     rate_limit_exports_per_hour: int = 30
+    # A customer's export with more rows than this (messages, orders and scheduled messages
+    # together) is made by a worker and downloaded when ready, not inside the request.
+    export_inline_max_rows: int = Field(default=2000, ge=0)
     rate_limit_api_key_per_hour: int = 1000
     rate_limit_merchant_per_hour: int = 5000
     # Login attempts per 15 minutes (API and dashboard alike) for one email from one client

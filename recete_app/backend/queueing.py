@@ -21,6 +21,7 @@ JOBS = frozenset(
         "answer_conversation",
         "import_catalogue",
         "import_orders_file",
+        "make_customer_export",
         "process_external_event",
         "scrape_products",
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from recete_app.pages.components.customer_erase import danger_zone
+from recete_app.pages.components.customer_export_list import export_list
 from recete_app.pages.components.customer_parts import (
     CUSTOMER,
     consent_badge,
@@ -81,6 +82,7 @@ def _customer() -> rx.Component:
             rx.vstack(
                 _header(),
                 _profile(),
+                export_list(),
                 timeline(),
                 consent_form(),
                 danger_zone(),

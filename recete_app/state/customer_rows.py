@@ -1,4 +1,4 @@
-"""The Customers page's rows and profile: the customer_privacy service's answers turned into the
+"""The Customers page's rows, profile and exports: the customer services' answers turned into the
 plain values the page shows. Each reader is a plain function that the state runs in a worker
 thread (the services open their own database sessions); nothing here touches the database."""
 
@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from recete_app.backend.accounts.sessions import Principal
-from recete_app.backend.services import customer_privacy
+from recete_app.backend.services import customer_exports, customer_privacy
+from recete_app.backend.services.customer_exports import PreparedExport
 from recete_app.state.customer_timeline import TimelineEntry, build_timeline
 
 PAGE_SIZE = 25
@@ -55,6 +56,7 @@ class RowsPage:
 class OpenCustomer:
     profile: CustomerProfile
     timeline: list[TimelineEntry]
+    exports: list[ExportRow]
 
 
 def consent_label(state: str) -> str:
@@ -102,16 +104,69 @@ def _utc(value: object) -> str:
 
 
 def read_customer(merchant_id: uuid.UUID, customer_id: str) -> OpenCustomer:
-    """The profile and the timeline; `NotFound` if this merchant has no such customer."""
+    """The profile, the timeline and prepared exports; `NotFound` if this merchant has no such
+    customer."""
     record = customer_privacy.read_customer(merchant_id, customer_id)
-    return OpenCustomer(profile_of(record["customer"]), build_timeline(record))
+    exports = read_exports(merchant_id, customer_id)
+    return OpenCustomer(profile_of(record["customer"]), build_timeline(record), exports)
 
 
-def export_text(person: Principal, customer_id: str) -> str:
+@dataclasses.dataclass
+class ExportRow:
+    """A prepared export of the open customer (a large one, made by a worker)."""
+
+    id: str = ""
+    status: str = ""  # queued, running, done, failed
+    label: str = ""
+    requested: str = ""
+    detail: str = ""  # its size and until when it can be downloaded, or why it failed
+
+
+EXPORT_LABELS = {"queued": "Waiting", "running": "Being prepared", "done": "Ready"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportAnswer:
+    """The document's JSON text (a small export, made at once), or "" when it was queued."""
+
+    text: str
+    queued: bool
+
+
+def export_now(person: Principal, customer_id: str) -> ExportAnswer:
     """The export (made, audited and counted against the store's hourly budget by the
-    service) as JSON text."""
-    document = customer_privacy.export_customer(person, customer_id)
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    service): its JSON text, or word that a worker is preparing it."""
+    outcome = customer_exports.request_export(person, customer_id)
+    if outcome.document is None:
+        return ExportAnswer("", queued=True)
+    return ExportAnswer(json.dumps(outcome.document, ensure_ascii=False, indent=2), queued=False)
+
+
+def read_exports(merchant_id: uuid.UUID, customer_id: str) -> list[ExportRow]:
+    return [_export_row(e) for e in customer_exports.list_exports(merchant_id, customer_id)]
+
+
+def _size(size_bytes: int) -> str:
+    if size_bytes < 1_048_576:
+        return f"{max(1, round(size_bytes / 1024))} KB"
+    return f"{size_bytes / 1_048_576:.1f} MB"
+
+
+def _export_row(export: PreparedExport) -> ExportRow:
+    if export.status == "failed":
+        detail = export.error or "It could not be made."
+    elif export.expires_at is not None:
+        until = _utc(export.expires_at.isoformat())
+        detail = f"{_size(export.size_bytes)}, can be downloaded until {until}"
+    else:
+        detail = "It appears here, ready to download, when the worker has made it."
+    return ExportRow(
+        id=str(export.id),
+        status=export.status,
+        label=EXPORT_LABELS.get(export.status, "Failed"),
+        requested=_utc(export.created_at.isoformat()),
+        detail=detail,
+    )
 
 
 def erase_confirmed(typed: str, phone: str) -> bool:

@@ -15,25 +15,33 @@ from typing import Any
 import reflex as rx
 
 from recete_app.backend.accounts.sessions import Principal
+from recete_app.backend.background_jobs import ACTIVE
 from recete_app.backend.errors import RecetError
-from recete_app.backend.services import customer_privacy
+from recete_app.backend.services import customer_exports, customer_privacy
 from recete_app.state import routes
 from recete_app.state.customer_rows import (
     CustomerProfile,
     CustomerRow,
+    ExportRow,
     consent_label,
     consent_problem,
     erase_confirmed,
-    export_text,
+    export_now,
     read_customer,
+    read_exports,
     read_rows,
 )
 from recete_app.state.customer_timeline import TimelineEntry
-from recete_app.state.session import MerchantPage, current_principal
+from recete_app.state.session import MerchantPage, current_principal, principal_of, session_token
 
-__all__ = ["CustomerProfile", "CustomerRow", "CustomersState", "TimelineEntry"]
+__all__ = ["CustomerProfile", "CustomerRow", "CustomersState", "ExportRow", "TimelineEntry"]
 GONE = "That customer no longer exists."
 NOT_CONFIRMED = "To erase this customer, type their phone number (or the word ERASE) exactly."
+QUEUED = (
+    "This customer's history is long, so the export is being prepared in the background. "
+    "It appears under Exports, ready to download, in a moment."
+)
+POLL_SECONDS = 1.5
 
 
 class CustomersState(MerchantPage, rx.State):
@@ -44,6 +52,8 @@ class CustomersState(MerchantPage, rx.State):
     timeline: list[TimelineEntry] = []
     erase_open: bool = False
     erase_typed: str = ""
+    exports: list[ExportRow] = []  # the open customer's prepared (large) exports
+    watching_exports: bool = False
 
     @rx.var
     def erase_ready(self) -> bool:
@@ -68,10 +78,11 @@ class CustomersState(MerchantPage, rx.State):
             self._close()
             return False
         self.selected, self.timeline = opened.profile, opened.timeline
+        self.exports = opened.exports
         return True
 
     def _close(self) -> None:
-        self.selected, self.timeline = CustomerProfile(), []
+        self.selected, self.timeline, self.exports = CustomerProfile(), [], []
         self.erase_open, self.erase_typed = False, ""
 
     async def _person(self) -> Principal | None:
@@ -106,6 +117,8 @@ class CustomersState(MerchantPage, rx.State):
         self.notice = self.error = ""
         if not await self._reopen(person.merchant_id, customer_id):
             self.error = GONE
+        elif any(row.status in ACTIVE for row in self.exports):
+            return CustomersState.watch_exports
         return None
 
     @rx.event
@@ -115,21 +128,69 @@ class CustomersState(MerchantPage, rx.State):
 
     @rx.event
     async def export(self) -> Any:
-        """The JSON document the service makes (and audits), downloaded by the browser."""
+        """The JSON document the service makes (and audits), downloaded by the browser; a large
+        one is prepared by a worker and listed under Exports, watched until it is ready."""
         person = await self._person()
         if person is None:
             return rx.redirect(routes.LOGIN)
         self.notice = self.error = ""
         customer_id = self.selected.id
         try:
-            text = await asyncio.to_thread(export_text, person, customer_id)
+            answer = await asyncio.to_thread(export_now, person, customer_id)
         except RecetError as exc:
             self.error = exc.message
             return None
+        if answer.queued:
+            self.notice = QUEUED
+            self.exports = await asyncio.to_thread(read_exports, person.merchant_id, customer_id)
+            return CustomersState.watch_exports
         self.notice = "Exported. The export is recorded in the audit log."
-        return rx.download(
-            data=text, filename=f"customer-{customer_id}.json", mime_type="application/json"
-        )
+        return _download(customer_id, answer.text)
+
+    @rx.event
+    async def download_export(self, export_id: str) -> Any:
+        """A prepared export's document; each download is audited by the service."""
+        person = await self._person()
+        if person is None:
+            return rx.redirect(routes.LOGIN)
+        self.notice = self.error = ""
+        try:
+            customer_id, text = await asyncio.to_thread(
+                customer_exports.download_export, person, export_id
+            )
+        except RecetError as exc:
+            self.error = exc.message
+            return None
+        return _download(str(customer_id), text)
+
+    @rx.event(background=True)
+    async def watch_exports(self) -> None:
+        """Refresh the open customer's exports while one is being made. The database is read
+        between the `async with self` blocks: inside one, the tab's other events would wait."""
+        async with self:
+            if self.watching_exports:
+                return
+            self.watching_exports = True
+        try:
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                async with self:
+                    token, customer_id = await session_token(self), self.selected.id
+                principal = await principal_of(token)
+                if principal is None or not customer_id:
+                    return
+                try:
+                    rows = await asyncio.to_thread(read_exports, principal.merchant_id, customer_id)
+                except RecetError:  # erased meanwhile
+                    return
+                async with self:
+                    if self.selected.id == customer_id:
+                        self.exports = rows
+                if all(row.status not in ACTIVE for row in rows):
+                    return
+        finally:
+            async with self:
+                self.watching_exports = False
 
     @rx.event
     def open_erase(self) -> None:
@@ -210,3 +271,9 @@ class CustomersState(MerchantPage, rx.State):
             return f"Recorded: {consent_label(asked).lower()}."
         # "Newer wins": a decision stamped later (e.g. the customer's own STOP) still stands.
         return f"Recorded, but a newer decision stands: {self.selected.consent_label.lower()}."
+
+
+def _download(customer_id: str, text: str) -> Any:
+    return rx.download(
+        data=text, filename=f"customer-{customer_id}.json", mime_type="application/json"
+    )

@@ -66,6 +66,8 @@ def app_url(database_url: str) -> Iterator[str]:
         # The Products test's shop is a local server: let the scraper reach exactly that.
         "RECETE_SCRAPE_ALLOWED_NETWORKS": "127.0.0.1/32",
         "RECETE_SCRAPE_POLITENESS_SECONDS": "0",
+        # A customer with a long history (the Customers test's Zeynep) is exported by a worker.
+        "RECETE_EXPORT_INLINE_MAX_ROWS": "20",
     }
     with log_path.open("w") as log:
         server = subprocess.Popen(

@@ -21,7 +21,7 @@ from tests.support import owner_sql
 
 pytestmark = pytest.mark.browser
 
-AYSE, MEHMET = "+905321234567", "+905339876543"
+AYSE, MEHMET, ZEYNEP = "+905321234567", "+905339876543", "+905441112233"
 QUESTION = "How do I use the toner?"
 
 
@@ -133,3 +133,41 @@ def test_a_merchant_finds_a_customer_records_an_opt_out_exports_and_erases_them(
     assert owner_sql("SELECT count(*) FROM customers WHERE id = :c", c=customer_id) == [(0,)]
     orders = "SELECT customer_id FROM orders WHERE name = '#3001' AND merchant_id = :m"
     assert owner_sql(orders, m=merchant_id) == [(None,)]  # kept, anonymous
+
+
+def test_a_long_history_is_exported_in_the_background_and_downloaded_when_ready(
+    app_url: str, page: Any
+) -> None:
+    """Zeynep has 12 orders, each with its journey planned: more rows than the server makes
+    inside a request (RECETE_EXPORT_INLINE_MAX_ROWS is 20 in these tests)."""
+    email = "owner@zeynep-export-e2e.com"
+    sign_up(page, app_url, "Zeynep Bahçe", email)
+    merchant_id = _merchant_id(email)
+    for n in range(12):
+        deliver(
+            merchant_id,
+            datetime.now(UTC) - timedelta(days=1),
+            order=f"50{n:02d}",
+            phone=ZEYNEP,
+            first_name="Zeynep",
+            customer="c-zeynep-e2e",
+        )
+    page.locator("#nav-customers").click()
+    page.locator(".customer-row").first.click()
+    expect(page.locator("#customer-name")).to_have_text("Zeynep")
+
+    page.locator("#customer-export").click()
+    expect(page.locator("#customer-notice")).to_contain_text("being prepared in the background")
+    status = page.locator("#customer-exports .export-status")
+    expect(status).to_have_text("Ready", timeout=30_000)  # the app's worker makes it
+    expect(page.locator(".export-detail")).to_contain_text("can be downloaded until")
+    page.screenshot(path=str(ARTIFACTS / "customers-export-ready.png"), full_page=True)
+    with page.expect_download() as downloading:
+        page.locator(".export-download").click()
+    document = json.loads(Path(downloading.value.path()).read_text(encoding="utf-8"))
+    assert document["customer"]["phone"] == ZEYNEP and len(document["orders"]) == 12
+    downloaded = (
+        "SELECT count(*) FROM audit_log"
+        " WHERE action = 'customer.export_downloaded' AND merchant_id = :m"
+    )
+    assert owner_sql(downloaded, m=merchant_id) == [(1,)]

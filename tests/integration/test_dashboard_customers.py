@@ -15,6 +15,7 @@ import pytest
 
 from recete_app.backend import audit
 from recete_app.backend.accounts.sessions import Principal, authenticate_session, log_in
+from recete_app.backend.services import customer_exports
 from recete_app.backend.services.sandbox import write_as_customer
 from recete_app.state import customer_rows, customers
 from recete_app.state.customers import CustomersState
@@ -177,6 +178,39 @@ def test_an_export_downloads_the_document_and_is_audited(page: CustomersState, a
     assert page.notice == "Exported. The export is recorded in the audit log."
     audited = owner_sql("SELECT target FROM audit_log WHERE action = 'customer.exported'")
     assert audited == [(ayse,)]
+
+
+def test_a_large_export_is_prepared_in_the_background_then_downloaded(
+    page: CustomersState, person: Principal, ayse: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(customer_exports, "get_settings", lambda: _inline_up_to(1))
+    _opened(page, ayse)
+    started = run_handler(CustomersState.export, page)
+    assert started == CustomersState.watch_exports  # refreshes the list until it is ready
+    assert page.notice == customers.QUEUED
+    assert [(row.status, row.label) for row in page.exports] == [("queued", "Waiting")]
+
+    assert customer_exports.make_export(person.merchant_id, uuid.UUID(page.exports[0].id))
+    _opened(page, ayse)
+    [ready] = page.exports
+    assert ready.label == "Ready" and "can be downloaded until" in ready.detail
+    filename, text = _downloaded(run_handler(CustomersState.download_export, page, ready.id))
+    assert filename == f"customer-{ayse}.json" and AYSE in text
+    audited = owner_sql(
+        "SELECT action FROM audit_log WHERE target = :c AND action LIKE 'customer.export%'"
+        " ORDER BY created_at",
+        c=ayse,
+    )
+    assert [a for (a,) in audited] == [
+        "customer.exported",
+        "customer.export_downloaded",
+    ]
+
+
+def _inline_up_to(rows: int) -> Any:
+    from recete_app.backend.config import get_settings
+
+    return get_settings().model_copy(update={"export_inline_max_rows": rows})
 
 
 def test_the_page_works_off_the_event_loop(

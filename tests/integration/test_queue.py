@@ -70,6 +70,7 @@ def test_due_periodic_jobs_are_enqueued_once() -> None:
         "reconcile_shops",
         "resume_order_imports",
         "resume_scrape_jobs",
+        "resume_customer_exports",
         "rescrape_products",
     ]
     assert enqueue_due_jobs() == []

@@ -110,6 +110,7 @@ def test_bodies_past_their_time_are_blanked_and_the_rows_kept(client: TestClient
         "failed_events": 1,
         "sent_payloads": 0,
         "data_request_exports": 0,
+        "customer_exports": 0,
     }
     assert audited == [(counts,)]
 

@@ -14,6 +14,7 @@ from recete_app.backend.http.routes import (
     auth,
     commerce_webhooks,
     conversations,
+    customer_exports,
     customers,
     health,
     integrations,
@@ -68,6 +69,7 @@ def create_api(
     api.include_router(whatsapp.router)
     api.include_router(conversations.router)
     api.include_router(customers.router)
+    api.include_router(customer_exports.router)
     # Added first, so it runs inside the request context (request id, rate limit, body cap).
     api.add_middleware(RefuseNulMiddleware)
     api.add_middleware(

@@ -6,6 +6,7 @@ from recete_app.backend.models.base import JobStatus
 from recete_app.backend.models.commerce import (
     ConsentEvent,
     Customer,
+    CustomerExport,
     DomainEvent,
     ExternalEvent,
     Integration,
@@ -62,6 +63,7 @@ __all__ = [
     "Conversation",
     "ConversationStatus",
     "Customer",
+    "CustomerExport",
     "DomainEvent",
     "ExternalEvent",
     "IdempotencyKey",

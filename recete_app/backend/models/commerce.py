@@ -242,3 +242,32 @@ class OrderImportChunk(SQLModel, table=True):
     seq: int = Field(primary_key=True)
     merchant_id: uuid.UUID = merchant_field()
     data: bytes = Field(sa_type=sa.LargeBinary)
+
+
+class CustomerExport(SQLModel, table=True):
+    """A customer's export too large to make inside a request, made by a worker and kept (the
+    document encrypted) for a few days to be downloaded. Erasing the customer deletes it."""
+
+    __tablename__ = "customer_exports"
+    __table_args__ = (
+        # One export in the making per customer: asking again while it is made returns it.
+        sa.Index(
+            "uq_customer_exports_active",
+            "customer_id",
+            unique=True,
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    customer_id: uuid.UUID = Field(foreign_key="customers.id", ondelete="CASCADE", index=True)
+    actor: str = Field(default="", max_length=255)
+    status: str = Field(default=JobStatus.QUEUED, max_length=20)  # JobStatus
+    document: str | None = None  # AES-256-GCM ciphertext of the JSON (security.fields)
+    size_bytes: int = 0
+    error: str | None = None
+    created_at: datetime = created_field()
+    started_at: datetime | None = timestamp_field()
+    heartbeat_at: datetime | None = timestamp_field()
+    finished_at: datetime | None = timestamp_field()

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
 
-from recete_app.backend.models import Customer, ExternalEvent, Integration
+from recete_app.backend.models import Customer, CustomerExport, ExternalEvent, Integration
 from recete_app.backend.security.crypto import (
     blind_index,
     decrypt_field,
@@ -22,6 +22,7 @@ PHONE = "customers.phone"
 EMAIL = "customers.email"
 INTEGRATION_SECRETS = "integrations.secrets"
 WEBHOOK_BODY = "external_events.raw_body"
+CUSTOMER_EXPORT = "customer_exports.document"
 PHONE_COLUMNS = ("phone_encrypted", "phone_index", "phone_grams")
 PAGE = 1000  # rows re-encrypted per read
 
@@ -58,6 +59,7 @@ ENCRYPTED_COLUMNS = (
     EncryptedColumn(Customer, "email_encrypted", EMAIL),
     EncryptedColumn(Integration, "secrets", INTEGRATION_SECRETS),
     EncryptedColumn(ExternalEvent, "raw_body", WEBHOOK_BODY),
+    EncryptedColumn(CustomerExport, "document", CUSTOMER_EXPORT),
 )
 
 

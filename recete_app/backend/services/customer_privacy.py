@@ -1,6 +1,6 @@
 """A merchant's customers and their rights (KVKK and GDPR alike), one function per action for
-the dashboard, the REST API and the CLI: find customers, read one with their timeline, export
-everything held about them, erase them, and record their consent by hand.
+the dashboard, the REST API and the CLI: find customers, read one with their timeline, erase
+them, and record their consent by hand. Exports are `services/customer_exports`.
 
 Every action is audited with who did it. An export or erasure of a customer who is not this
 merchant's (or no longer exists) is `NotFound` and writes nothing; erasing twice erases once.
@@ -22,9 +22,8 @@ from recete_app.backend.commerce.customer_erasure import Erased, erase_customers
 from recete_app.backend.commerce.customer_records import customer_record, profile
 from recete_app.backend.commerce.customers import record_consent
 from recete_app.backend.commerce.events import CONSENT_OPTED_IN, CONSENT_OPTED_OUT, ConsentInfo
-from recete_app.backend.config import get_settings
 from recete_app.backend.db import row_by_id, session_scope
-from recete_app.backend.errors import InvalidInput, NotFound, RateLimited
+from recete_app.backend.errors import InvalidInput, NotFound
 from recete_app.backend.messaging.inbox import mask_phone
 from recete_app.backend.messaging.inbox_search import search_filter
 from recete_app.backend.models import Customer, Order
@@ -32,12 +31,6 @@ from recete_app.backend.paging import After, check_limit, decode_cursor, encode_
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
 from recete_app.backend.security.crypto import blind_index, decrypt_if_readable
 from recete_app.backend.security.fields import PHONE
-from recete_app.backend.security.rate_limits import (
-    Limit,
-    RateLimiter,
-    default_limits,
-    shared_rate_limiter,
-)
 
 MAX_PAGE = 100
 CONSENT_STATES = (CONSENT_OPTED_IN, CONSENT_OPTED_OUT)
@@ -111,7 +104,8 @@ def _summary(customer: Customer, orders: int) -> CustomerSummary:
     )
 
 
-def _customer(session: Session, customer_id: uuid.UUID | str) -> Customer:
+def customer_of(session: Session, customer_id: uuid.UUID | str) -> Customer:
+    """The merchant's customer with this id; NotFound for anyone else's, or no one's."""
     customer = row_by_id(session, Customer, customer_id)
     if customer is None:
         raise NotFound("No such customer.", code="customer_not_found")
@@ -136,37 +130,7 @@ def customer_by_phone(merchant_id: uuid.UUID, phone: str) -> uuid.UUID:
 def read_customer(merchant_id: uuid.UUID, customer_id: uuid.UUID | str) -> dict[str, Any]:
     """The customer's whole record (as the export has it), with their phone and email."""
     with session_scope(merchant_id) as session:
-        return customer_record(session, _customer(session, customer_id))
-
-
-Budget = tuple[RateLimiter, Limit]
-
-
-def export_customer(
-    person: Principal, customer_id: uuid.UUID | str, budget: Budget | None = None
-) -> dict[str, Any]:
-    """Everything held about the customer, as one document; the export is audited (the audit
-    entry says who exported whom, never what the export held). Each decrypts and gathers a
-    whole history, so a store has a budget of them an hour: `budget` is the front door's
-    limiter and limit (the REST API's own), the process's shared one by default."""
-    _spend_export(person.merchant_id, budget)
-    with session_scope(person.merchant_id) as session:
-        customer = _customer(session, customer_id)
-        document = customer_record(session, customer)
-        document["exported_at"] = datetime.now(UTC).isoformat()
-        audit.record(session, person.actor, "customer.exported", target=str(customer.id))
-        return document
-
-
-def _spend_export(merchant_id: uuid.UUID, budget: Budget | None) -> None:
-    limiter, limit = budget or (shared_rate_limiter(), default_limits(get_settings())["export"])
-    verdict = limiter.hit(limit, str(merchant_id))
-    if not verdict.allowed:
-        minutes = max(1, round(verdict.retry_after / 60))
-        raise RateLimited(
-            f"Too many exports this hour: try again in {minutes} minute(s).",
-            retry_after=verdict.retry_after,
-        )
+        return customer_record(session, customer_of(session, customer_id))
 
 
 def erase_customer(person: Principal, customer_id: uuid.UUID | str) -> Erased:
@@ -174,7 +138,7 @@ def erase_customer(person: Principal, customer_id: uuid.UUID | str) -> Erased:
     messages, conversations, consent log and pending messages go; their orders stay, anonymous.
     """
     with session_scope(person.merchant_id) as session:
-        customer = _customer(session, customer_id)
+        customer = customer_of(session, customer_id)
         target = str(customer.id)
         erased = erase_customers(session, [customer], pending_too=True)
         audit.record(
@@ -195,7 +159,7 @@ def set_consent(
     reason = reason.strip()
     _check_consent(state, reason)
     with session_scope(person.merchant_id) as session:
-        customer = _customer(session, customer_id)
+        customer = customer_of(session, customer_id)
         decision = ConsentInfo(state, "whatsapp", f"merchant:{person.actor}", datetime.now(UTC))
         changed = record_consent(session, customer, decision, {"reason": reason})
         audit.record(

@@ -7,6 +7,8 @@ Each store sets, in its settings, how long Recete keeps:
   what makes a store's retry of an old webhook a duplicate);
 - the bodies of webhooks that never could be handled (90 days): blanked and given up.
 
+Customers' prepared exports are deleted after 7 days whatever the settings.
+
 A daily job (`tasks.maintenance.apply_retention`) sweeps every store in batches of 1,000 rows,
 one transaction each, and writes the counts to the audit log. It walks keyset pages from where
 the previous run stopped (kept in the store's settings), so a day's run reads only a day's rows.
@@ -38,6 +40,7 @@ from recete_app.backend.models import (
     ScheduledMessage,
     ScheduledStatus,
 )
+from recete_app.backend.services import customer_exports
 from recete_app.backend.tenants import all_merchant_ids
 
 BATCH = 1000
@@ -67,6 +70,7 @@ class Swept:
     failed_events: int = 0
     sent_payloads: int = 0  # what an outbound message was made from (a reply's text)
     data_request_exports: int = 0  # Shopify data requests' exports kept in the audit log
+    customer_exports: int = 0  # prepared exports past their 7 days (customer_exports.KEPT_FOR)
 
     @property
     def total(self) -> int:
@@ -76,6 +80,7 @@ class Swept:
             + self.failed_events
             + self.sent_payloads
             + self.data_request_exports
+            + self.customer_exports
         )
 
 
@@ -124,6 +129,7 @@ def apply_retention(merchant_id: uuid.UUID, now: datetime | None = None) -> Swep
         failed_events=_give_up_failed(merchant_id, now - timedelta(days=policy.failed_event_days)),
         sent_payloads=_walk(merchant_id, SETTLED_SENDS, done.get("sends"), message_cutoff),
         data_request_exports=_forget_old_exports(merchant_id, webhook_cutoff),
+        customer_exports=customer_exports.forget_expired(merchant_id, now),
     )
     _finish(merchant_id, swept, message_cutoff, webhook_cutoff)
     return swept

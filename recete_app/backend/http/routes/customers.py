@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from recete_app.backend.http.auth import AdminCaller
-from recete_app.backend.services import customer_privacy
+from recete_app.backend.http.routes.customer_exports import PreparedExportView, prepared_view
+from recete_app.backend.services import customer_exports, customer_privacy
 
 router = APIRouter(prefix="/api/customers", tags=["customers"])
 Caller = AdminCaller
@@ -169,15 +170,32 @@ def read_customer(caller: Caller, customer_id: uuid.UUID) -> CustomerRecordView:
     return CustomerRecordView.model_validate(record)
 
 
-@router.get("/{customer_id}/export", response_model=ExportView)
+@router.get(
+    "/{customer_id}/export",
+    response_model=ExportView,
+    responses={
+        202: {
+            "model": PreparedExportView,
+            "description": "A large export, queued: follow Location until it is ready.",
+        }
+    },
+)
 def export_customer(caller: Caller, customer_id: uuid.UUID, request: Request) -> JSONResponse:
     """Everything held about the customer as one JSON document (the right of access), sent as
-    a file. Audited; 30 exports an hour per store (429 beyond)."""
+    a file. A customer with a long history (more rows than RECETE_EXPORT_INLINE_MAX_ROWS) is
+    exported by a worker instead: the answer is 202 with the queued export, and its
+    `download_url` serves the document once `status` is `done`. Audited; 30 exports an hour
+    per store (429 beyond); asking again while one is being prepared returns that one."""
     budget = (request.app.state.rate_limiter, request.app.state.rate_limits["export"])
-    document = customer_privacy.export_customer(caller, customer_id, budget)
+    outcome = customer_exports.request_export(caller, customer_id, budget)
+    if outcome.queued is not None:
+        view = prepared_view(outcome.queued)
+        return JSONResponse(
+            view.model_dump(mode="json"), status_code=202, headers={"Location": view.url}
+        )
     filename = f"customer-{customer_id}.json"
     return JSONResponse(
-        ExportView.model_validate(document).model_dump(mode="json"),
+        ExportView.model_validate(outcome.document).model_dump(mode="json"),
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
