@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,10 +13,12 @@ from fastapi.testclient import TestClient
 from recete_app.backend import queueing
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
+from recete_app.backend.intake.erasure import ERASED_BODY
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
 from recete_app.backend.knowledge.search import search
 from recete_app.backend.security.crypto import decrypt_field
 from recete_app.backend.security.fields import WEBHOOK_BODY
+from recete_app.backend.services.webhook_processing import process_stored_event
 from tests.integration.commerce_fixtures import (
     SHOP,
     SHOP_SECRET,
@@ -367,6 +370,58 @@ def test_customer_redact_erases_the_person_and_keeps_anonymous_orders(
     assert owner_sql("SELECT action FROM audit_log WHERE action LIKE 'privacy.%'") == [
         ("privacy.customer_redacted",)
     ]
+
+
+def _event_id(topic: str) -> uuid.UUID:
+    return uuid.UUID(
+        str(owner_sql("SELECT id FROM external_events WHERE topic = :t", t=topic)[0][0])
+    )
+
+
+def _body_of(topic: str) -> str:
+    stored = owner_sql("SELECT raw_body FROM external_events WHERE topic = :t", t=topic)
+    return decrypt_field(str(stored[0][0]), WEBHOOK_BODY)
+
+
+def test_a_redact_processed_before_the_persons_pending_order_still_erases_them(
+    client: TestClient, shop: Shop
+) -> None:
+    """Events are applied in the order they arrived, whichever one's queue message came first:
+    the redact's own message, arriving first, used to apply it before the order that names the
+    person (no one to erase yet), and the order then created them."""
+    post_fixture(client, "orders/create", "orders_create.json")
+    post_fixture(client, "customers/redact", "customers_redact.json")
+    process_stored_event(shop.merchant_id, _event_id("customers/redact"))
+    assert owner_sql("SELECT count(*) FROM customers") == [(0,)]
+    assert events() == [("orders/create", "processed"), ("customers/redact", "processed")]
+    assert order_row()["customer_id"] is None
+
+
+def test_a_redact_blanks_its_own_body_and_gives_up_waiting_events_that_name_the_person(
+    client: TestClient, shop: Shop
+) -> None:
+    post_fixture(client, "orders/create", "orders_create.json")
+    process_pending(shop.merchant_id)
+    post_fixture(client, "customers/redact", "customers_redact.json")
+    updated = {**fixture_json("shopify", "orders_create.json"), "note": "gift wrap"}
+    post(client, "orders/updated", json.dumps(updated).encode())  # waiting behind the redact
+    process_pending(shop.merchant_id)
+    assert owner_sql("SELECT count(*) FROM customers") == [(0,)]  # not brought back
+    assert events() == [
+        ("orders/create", "processed"),
+        ("customers/redact", "processed"),
+        ("orders/updated", "ignored"),
+    ]
+    for topic in ("orders/create", "customers/redact", "orders/updated"):
+        assert _body_of(topic) == ERASED_BODY, topic
+
+
+def test_a_redact_that_matches_no_one_is_refused_and_still_blanks_its_body(
+    client: TestClient, shop: Shop
+) -> None:
+    post_fixture(client, "customers/redact", "customers_redact.json")
+    assert process_pending(shop.merchant_id) == ["refused"]
+    assert _body_of("customers/redact") == ERASED_BODY
 
 
 def test_customer_data_request_exports_what_we_hold(client: TestClient, shop: Shop) -> None:

@@ -56,19 +56,17 @@ def erase_customers(
     session: Session,
     customers: Iterable[Customer],
     people: Iterable[Person] = (),
-    *,
-    pending_too: bool = False,
 ) -> Erased:
     """Erase `customers` in the caller's transaction (the caller audits it). `people`: what
     names them in stored bodies, when the caller knows more than the rows (`person_of`).
-    `pending_too`: webhooks naming them that are still to be processed are given up as well
-    (a merchant's erasure: processing them would create the customer again)."""
+    Webhooks naming them that are still to be processed are given up as well: processing them
+    would create the customer again."""
     customers = list(customers)
     named = list(people) or [person_of(customer) for customer in customers]
     for customer in customers:
         session.delete(customer)
     session.flush()
-    bodies = erase_from_events(session, named, pending_too=pending_too)
+    bodies = erase_from_events(session, named)
     ids = {str(customer.id) for customer in customers}
     _forget_exports(session, ids)
     _forget_reasons(session, ids)

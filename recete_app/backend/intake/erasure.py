@@ -61,21 +61,16 @@ def _as_e164(run: str) -> str | None:
         return None
 
 
-def erase_from_events(
-    session: Session, people: Iterable[Person], *, pending_too: bool = False
-) -> int:
+def erase_from_events(session: Session, people: Iterable[Person]) -> int:
     """Blank the merchant's stored bodies that name any of `people`; returns how many. Events
-    still waiting to be processed are left unless `pending_too`: blanking one loses the change
-    it carries, which a store's own redaction (the person is gone there already) must not, but
-    a merchant's erasure must, or processing it would bring the person back."""
+    still waiting to be processed are given up with their bodies (this request's own among
+    them): applied after the erasure, an order update would bring the person back."""
     people = [p for p in people if p.phones or p.emails or p.external_ids]
     if not people:
         return 0
     erased, after = 0, None
     while True:
         query = select(ExternalEvent)
-        if not pending_too:
-            query = query.where(col(ExternalEvent.status) != PENDING)
         if after is not None:
             query = query.where(col(ExternalEvent.id) > after)
         page = session.exec(query.order_by(col(ExternalEvent.id)).limit(PAGE)).all()

@@ -209,19 +209,24 @@ def _process_batch(
 
 def _claim_batch(session: Session, event_id: uuid.UUID) -> Sequence[ExternalEvent]:
     """The event asked for (pending, or failed and due again) and the oldest other pending
-    ones; rows another worker holds are skipped, not waited for."""
+    ones, in the order they arrived; rows another worker holds are skipped, not waited for.
+    The asked one is sure to be claimed, not to go first: a privacy request applied before the
+    order that named the person would find no one to erase, and the order would then add them."""
     asked = (col(ExternalEvent.id) == event_id) & col(ExternalEvent.status).in_((PENDING, FAILED))
     others = (col(ExternalEvent.status) == PENDING) & (col(ExternalEvent.id) != event_id)
-    return session.exec(
+    claimed = session.exec(
         select(ExternalEvent)
         .where(or_(asked, others))
         .order_by((col(ExternalEvent.id) == event_id).desc(), col(ExternalEvent.received_at))
         .limit(BATCH_SIZE)
         .with_for_update(skip_locked=True)
     ).all()
+    return sorted(claimed, key=lambda event: (event.received_at, str(event.id)))
 
 
 def _apply(session: Session, event: ExternalEvent, handlers: dict[str, Handler]) -> None:
+    if event.status == IGNORED:  # given up by an earlier event of the batch (a privacy request)
+        return
     try:
         event.status, event.error = handlers[event.provider](session, event), None
     except Refused as refusal:  # raised before the handler changed anything

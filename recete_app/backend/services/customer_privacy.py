@@ -140,7 +140,7 @@ def erase_customer(person: Principal, customer_id: uuid.UUID | str) -> Erased:
     with session_scope(person.merchant_id) as session:
         customer = customer_of(session, customer_id)
         target = str(customer.id)
-        erased = erase_customers(session, [customer], pending_too=True)
+        erased = erase_customers(session, [customer])
         audit.record(
             session,
             person.actor,

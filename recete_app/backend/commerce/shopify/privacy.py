@@ -16,7 +16,11 @@ from recete_app.backend.commerce.customer_erasure import (
 from recete_app.backend.commerce.customer_records import customer_record
 from recete_app.backend.commerce.customers import e164_or_none
 from recete_app.backend.commerce.parsing import text
-from recete_app.backend.intake.erasure import Person, erase_integration_events
+from recete_app.backend.intake.erasure import (
+    Person,
+    erase_from_events,
+    erase_integration_events,
+)
 from recete_app.backend.intake.events import Refused
 from recete_app.backend.models import (
     Customer,
@@ -61,15 +65,19 @@ def _matching_customers(session: Session, payload: dict[str, Any]) -> list[Custo
     return list(session.exec(select(Customer).where(or_(*matches))).all())
 
 
-def _as_person(customer: Customer, payload: dict[str, Any]) -> Person:
+def _named_in(payload: dict[str, Any]) -> Person:
+    """The person as the request names them."""
     named = _person(payload)
     email = (text(named.get("email")) or "").strip().lower()
-    request = Person(
+    return Person(
         phones=frozenset(p for p in [e164_or_none(text(named.get("phone")), None)] if p),
         emails=frozenset([email]) if "@" in email else frozenset(),
         external_ids=frozenset(i for i in [text(named.get("id"))] if i),
     )
-    return person_of(customer, request)
+
+
+def _as_person(customer: Customer, payload: dict[str, Any]) -> Person:
+    return person_of(customer, _named_in(payload))
 
 
 def export_customer_data(session: Session, payload: dict[str, Any]) -> None:
@@ -90,12 +98,17 @@ def export_customer_data(session: Session, payload: dict[str, Any]) -> None:
 
 def redact_customer(session: Session, integration: Integration, payload: dict[str, Any]) -> None:
     """customers/redact: erase the person (and with them conversations, messages, consent log
-    and scheduled messages) and blank the stored webhook bodies that name them; orders stay as
-    anonymous sales records. Only a customer of this shop is erased."""
+    and scheduled messages) and blank the stored webhook bodies that name them, this one's too;
+    orders stay as anonymous sales records. Only a customer of this shop is erased."""
     customers = _matching_customers(session, payload)
     if not customers:
+        # Nothing to erase, but this request's own body names the person: it goes, with any
+        # waiting event that names them, before the refusal is recorded.
+        erase_from_events(session, [_named_in(payload)])
         raise Refused(f"No customer of {integration.external_id} matches this request.")
     people = [_as_person(customer, payload) for customer in customers]
+    # Events still waiting that name the person (this request's own body among them) are given
+    # up: applied after it, an order update would bring back the person the shop erased.
     erased = erase_customers(session, customers, people)
     audit.record(
         session,
