@@ -163,15 +163,74 @@ def test_large_backlogs_are_swept_in_batches(
     assert set(_inbound_bodies(merchant)) == {""}
 
 
-def test_a_message_the_agent_has_not_answered_yet_keeps_its_text(client: TestClient) -> None:
-    merchant, _ = _store(client, "Lale Kozmetik")
-    _messages(merchant, [501, 500])
+def _unanswered(merchant: uuid.UUID, body: str) -> None:
     owner_sql(
-        "UPDATE messages SET status = 'received' WHERE body = 'message 1' AND merchant_id = :m",
+        "UPDATE messages SET status = 'received' WHERE body = :b AND merchant_id = :m",
+        b=body,
         m=merchant,
     )
+
+
+def test_a_message_the_agent_has_not_answered_yet_keeps_its_text(client: TestClient) -> None:
+    merchant, _ = _store(client, "Lale Kozmetik")
+    _messages(merchant, [501, 403])
+    _unanswered(merchant, "message 1")
     assert retention.apply_retention(merchant, NOW).message_bodies == 1
     assert _inbound_bodies(merchant) == ["", "message 1"]
+
+
+def test_a_message_answered_after_the_sweep_passed_it_is_blanked_at_the_next(
+    client: TestClient,
+) -> None:
+    merchant, _ = _store(client, "Lale Kozmetik")
+    _messages(merchant, [402])
+    _unanswered(merchant, "message 0")
+    assert retention.apply_retention(merchant, NOW).message_bodies == 0
+    owner_sql("UPDATE messages SET status = 'handled' WHERE merchant_id = :m", m=merchant)
+    assert retention.apply_retention(merchant, NOW + timedelta(days=1)).message_bodies == 1
+    assert _inbound_bodies(merchant) == [""]
+
+
+def test_a_message_never_answered_keeps_its_text_only_a_week_past_its_retention(
+    client: TestClient,
+) -> None:
+    merchant, _ = _store(client, "Lale Kozmetik")
+    _messages(merchant, [401])
+    _unanswered(merchant, "message 0")
+    assert retention.apply_retention(merchant, NOW).message_bodies == 0
+    later = NOW + retention.LOOKBACK + timedelta(days=1)
+    assert retention.apply_retention(merchant, later).message_bodies == 1
+
+
+def test_a_message_stored_behind_the_last_sweep_is_blanked_at_the_next(
+    client: TestClient,
+) -> None:
+    """WhatsApp delivers a message late with the time it was written, which can lie behind
+    where the last sweep stopped."""
+    merchant, _ = _store(client, "Lale Kozmetik")
+    retention.apply_retention(merchant, NOW)
+    _messages(merchant, [403])  # arrives after the sweep, dated before its cutoff
+    assert retention.apply_retention(merchant, NOW + timedelta(days=1)).message_bodies == 1
+
+
+def test_a_webhook_handled_after_the_sweep_passed_it_is_blanked_at_the_next(
+    client: TestClient,
+) -> None:
+    merchant, _ = _store(client, "Lale Kozmetik")
+    late = _event(merchant, "pending", 31)
+    assert retention.apply_retention(merchant, NOW).webhook_bodies == 0
+    owner_sql("UPDATE external_events SET status = 'processed' WHERE id = :i", i=late)
+    assert retention.apply_retention(merchant, NOW + timedelta(days=1)).webhook_bodies == 1
+    assert _body(merchant, late) == ("processed", ERASED_BODY)
+
+
+def test_rows_blanked_already_are_not_written_again(client: TestClient) -> None:
+    merchant, _ = _store(client, "Lale Kozmetik")
+    _messages(merchant, [402, 401])
+    _event(merchant, "processed", 32)
+    first = retention.apply_retention(merchant, NOW)
+    assert (first.message_bodies, first.webhook_bodies) == (2, 1)
+    assert retention.apply_retention(merchant, NOW + timedelta(days=1)).total == 0
 
 
 def test_a_sent_replys_text_goes_with_the_messages_but_one_in_doubt_keeps_it(

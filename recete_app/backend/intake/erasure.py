@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -84,8 +85,14 @@ def erase_from_events(session: Session, people: Iterable[Person]) -> int:
         after = page[-1].id
 
 
+def erased_body() -> dict[str, Any]:
+    """The columns of a blanked webhook body (every path that blanks one writes these)."""
+    return {"raw_body": sealed_body(ERASED_BODY), "body_erased_at": datetime.now(UTC)}
+
+
 def erase_body(event: ExternalEvent) -> None:
-    event.raw_body = sealed_body(ERASED_BODY)
+    for column, value in erased_body().items():
+        setattr(event, column, value)
     if event.status in (PENDING, FAILED):  # nothing left to apply or retry
         event.status, event.error = IGNORED, "The body was erased by a privacy request."
         event.processed_at = datetime.now(UTC)
@@ -100,7 +107,7 @@ def erase_integration_events(session: Session, integration_id: uuid.UUID) -> int
         sa.update(table)
         .where(table.c.integration_id == integration_id)
         .values(
-            raw_body=sealed_body(ERASED_BODY),
+            **erased_body(),
             error=sa.case((waiting, "The shop's data was erased."), else_=table.c.error),
             status=sa.case((waiting, IGNORED), else_=table.c.status),
         )

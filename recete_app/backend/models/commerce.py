@@ -75,6 +75,7 @@ class ExternalEvent(SQLModel, table=True):
     error: str | None = None
     received_at: datetime = created_field()
     processed_at: datetime | None = timestamp_field()
+    body_erased_at: datetime | None = timestamp_field()  # blanked (privacy or retention)
 
 
 class Customer(SQLModel, table=True):

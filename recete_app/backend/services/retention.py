@@ -10,8 +10,10 @@ Each store sets, in its settings, how long Recete keeps:
 Customers' prepared exports are deleted after 7 days whatever the settings.
 
 A daily job (`tasks.maintenance.apply_retention`) sweeps every store in batches of 1,000 rows,
-one transaction each, and writes the counts to the audit log. It walks keyset pages from where
-the previous run stopped (kept in the store's settings), so a day's run reads only a day's rows.
+one transaction each, and writes the counts to the audit log. It walks keyset pages from a week
+(LOOKBACK) before where the previous run stopped (kept in the store's settings), skipping rows
+blanked already: a day's run reads eight days' rows and writes only what is due, including rows
+that became erasable after the previous run passed them.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
 from recete_app.backend.commerce.customer_erasure import DATA_REQUEST, empty_export
 from recete_app.backend.db import session_scope
-from recete_app.backend.intake.erasure import ERASED_BODY
-from recete_app.backend.intake.events import FAILED, IGNORED, PROCESSED, REFUSED, sealed_body
+from recete_app.backend.intake.erasure import erased_body
+from recete_app.backend.intake.events import FAILED, IGNORED, PROCESSED, REFUSED
 from recete_app.backend.models import (
     AuditLog,
     ExternalEvent,
@@ -54,6 +57,10 @@ SETTLED = (
     ScheduledStatus.CANCELLED,
 )
 DONE_THROUGH = "retention_done_through"  # merchant.settings: where the last sweep stopped
+# How far behind where the last sweep stopped each sweep looks again, for rows that became
+# erasable after it passed them. Meta retries a webhook for up to 7 days, so a customer's
+# message can arrive that late, dated when it was written.
+LOOKBACK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -141,47 +148,55 @@ Key = tuple[datetime, uuid.UUID]
 @dataclass(frozen=True)
 class Blanking:
     """One kind of row that retention blanks: its table, the column its age is read from,
-    which of its rows it applies to, and the values that blank one (made per page: a sealed
-    body is encrypted afresh)."""
+    which of its rows it applies to (given the cutoff), which are not blanked yet, and the
+    values that blank one (made per page: a sealed body is encrypted afresh)."""
 
     model: Any
     at: Any
-    applies: Any
+    applies: Callable[[datetime], Any]
+    unblanked: Any
     values: Callable[[], dict[str, Any]]
 
 
 MESSAGE_TEXTS = Blanking(
     Message,
     col(Message.created_at),
-    # A customer's message the agent has not answered yet keeps its text: it is still to read.
-    ~sa.and_(
-        col(Message.direction) == MessageDirection.INBOUND,
-        col(Message.status) == MessageStatus.RECEIVED,
+    # A customer's message the agent has not answered yet keeps its text while it is still to
+    # read: up to LOOKBACK past its retention, after which it was never going to be.
+    lambda cutoff: (
+        ~sa.and_(
+            col(Message.direction) == MessageDirection.INBOUND,
+            col(Message.status) == MessageStatus.RECEIVED,
+            col(Message.created_at) >= cutoff - LOOKBACK,
+        )
     ),
+    ~sa.type_coerce(col(Message.details), JSONB).has_key("erased"),
     lambda: {"body": "", "details": {"erased": "retention"}},
 )
 HANDLED_WEBHOOKS = Blanking(
     ExternalEvent,
     col(ExternalEvent.received_at),
-    col(ExternalEvent.status).in_(HANDLED),
-    lambda: {"raw_body": sealed_body(ERASED_BODY)},
+    lambda _cutoff: col(ExternalEvent.status).in_(HANDLED),
+    col(ExternalEvent.body_erased_at).is_(None),
+    erased_body,
 )
 # Outbound messages whose fate is settled: their payload (a reply's text, a template's values)
 # goes with the message texts. One still in doubt keeps it for "send again".
 SETTLED_SENDS = Blanking(
     ScheduledMessage,
     col(ScheduledMessage.due_at),
-    col(ScheduledMessage.status).in_(SETTLED),
+    lambda _cutoff: col(ScheduledMessage.status).in_(SETTLED),
+    ~sa.type_coerce(col(ScheduledMessage.payload), JSONB).has_key("erased"),
     lambda: {"payload": {"erased": "retention"}},
 )
 
 
 def _walk(merchant_id: uuid.UUID, blanking: Blanking, since: str | None, cutoff: datetime) -> int:
-    """Keyset pages of rows older than `cutoff` (and not older than `since`), each blanked in
-    its own transaction."""
-    start = datetime.fromisoformat(since) if since else None
-    if start is not None and start >= cutoff:
-        return 0
+    """Keyset pages of rows older than `cutoff`, each blanked in its own transaction: from
+    LOOKBACK before where the last sweep stopped (`since`), for the rows that became erasable
+    after it passed them (a webhook handled late, a message answered late or delivered late
+    with the time it was written), skipping those blanked already."""
+    start = datetime.fromisoformat(since) - LOOKBACK if since else None
     blanked, after = 0, None
     while True:
         with session_scope(merchant_id) as session:
@@ -200,7 +215,7 @@ def _blank_page(
     after: Key | None,
 ) -> list[Key]:
     at, row_id = blanking.at, blanking.model.id
-    query = select(at, row_id).where(at < cutoff, blanking.applies)
+    query = select(at, row_id).where(at < cutoff, blanking.applies(cutoff), blanking.unblanked)
     if start is not None:
         query = query.where(at >= start)
     if after is not None:
@@ -244,7 +259,7 @@ def _give_up_failed(merchant_id: uuid.UUID, cutoff: datetime) -> int:
                 sa.update(ExternalEvent)
                 .where(col(ExternalEvent.id).in_(list(ids)))
                 .values(
-                    raw_body=sealed_body(ERASED_BODY),
+                    **erased_body(),
                     status=IGNORED,
                     error="Still failing when its retention ended: the body was erased.",
                     processed_at=datetime.now(UTC),
