@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import reflex as rx
+from starlette.types import ASGIApp
 
 from recete_app.backend.http.app import create_api
+from recete_app.backend.http.security_headers import SecuredFastAPI, SecurityHeadersMiddleware
 from recete_app.pages import (
     auth_pages,
     conversations,
@@ -31,7 +33,22 @@ from recete_app.state.simulator import SimulatorState
 
 prepare_process()
 
-app = rx.App(api_transformer=create_api())
+
+class SecuredApp(rx.App):
+    """The Reflex app with the security headers outside even its own outer layer, whose CORS
+    middleware answers preflight requests before our API sees them. The headers move out of
+    the API (`SecuredFastAPI`), which would otherwise add them a second time inside."""
+
+    def __call__(self) -> ASGIApp:
+        api = self.api_transformer
+        headers = api.security_headers if isinstance(api, SecuredFastAPI) else None
+        if isinstance(api, SecuredFastAPI):
+            api.security_headers = None
+        top = super().__call__()
+        return top if headers is None else SecurityHeadersMiddleware(top, headers)
+
+
+app = SecuredApp(api_transformer=create_api())
 app.register_lifespan_task(backend_lifespan)
 
 app.add_page(

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from recete_app.backend.http.security_headers import API_POLICY
 from recete_app.state import routes
 from tests.e2e.conftest import ARTIFACTS, csp_violations
 
@@ -84,3 +85,17 @@ def test_assets_and_the_api_carry_them_too(app_url: str, page: Any) -> None:
         assert headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
         for name, value in HEADERS.items():
             assert headers.get(name) == value, f"{url}: {name}"
+
+
+def test_a_cors_preflight_answered_by_reflexs_outer_layer_carries_them(app_url: str) -> None:
+    """Reflex's own outermost layer answers a preflight (OPTIONS with Access-Control-Request-
+    Method) before any app of ours sees it."""
+    preflight = httpx.options(
+        f"{app_url}/api/customers",
+        headers={"Origin": app_url, "Access-Control-Request-Method": "GET"},
+        timeout=10,
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["content-security-policy"] == API_POLICY
+    for name, value in HEADERS.items():
+        assert preflight.headers.get(name) == value, name

@@ -2,12 +2,12 @@
 dashboard's pages and assets (README "Security").
 
 Where it sits. Reflex mounts its own app (the socket at /_event, /_upload, and with `--env prod`
-the built pages and assets) inside ours, the `api_transformer` (recete_app.py), so our app sees
-every request. `SecuredFastAPI` puts this middleware outside even Starlette's
-ServerErrorMiddleware, so an unexpected 500 carries the headers too. Only Reflex's thin outer
-layer is outside: its CORS middleware answers preflight requests (`OPTIONS` with
-`Access-Control-Request-Method`, a bodiless "OK") itself. In dev, Vite serves the pages on the
-frontend port: no headers of ours there.
+the built pages and assets) inside ours, the `api_transformer`. `SecuredFastAPI` puts this
+middleware outside even Starlette's ServerErrorMiddleware, so an unexpected 500 carries the
+headers too. Served by Reflex, `SecuredApp` (recete_app.py) moves it further out, around
+Reflex's own outer layer, whose CORS middleware answers preflight requests (`OPTIONS` with
+`Access-Control-Request-Method`) itself. In dev, Vite serves the pages on the frontend port:
+no headers of ours there.
 
 Content-Security-Policy. HTML gets the page policy below; everything else (JSON, assets,
 uploads) gets `default-src 'none'; frame-ancestors 'none'` (browsers apply a CSP to documents
