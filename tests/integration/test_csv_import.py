@@ -61,6 +61,15 @@ def test_shopify_export_imports_good_orders_and_reports_bad_rows(merchant_id: uu
     ]
 
 
+def test_the_report_never_repeats_a_phone_number_it_refused(merchant_id: uuid.UUID) -> None:
+    """The report is kept with the import (in plain text, beyond any erasure), so it names the
+    row and column of a bad phone, never the number."""
+    report = run_import(merchant_id, SHOPIFY_EXPORT)
+    [refused] = [p for p in report.problems if p.field == "billing phone"]
+    assert refused.problem == "not a valid phone number (check its digits and country code)"
+    assert "12345" not in str(report.problems)
+
+
 def test_an_order_with_any_rejected_row_is_not_imported_until_the_file_is_fixed(
     merchant_id: uuid.UUID, tmp_path: Path
 ) -> None:

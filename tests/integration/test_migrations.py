@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 
 import sqlalchemy as sa
@@ -119,6 +120,34 @@ def test_upgrading_indexes_the_emails_stored_before(unmigrated_database: str) ->
             conn.execute(sa.text("SELECT id, email_index FROM customers")).all()
         )
     assert rows == {found: email_index("ayse.yilmaz@example.com"), lost: None}
+
+
+def test_upgrading_takes_refused_phone_numbers_out_of_stored_import_reports(
+    unmigrated_database: str,
+) -> None:
+    upgrade_database("0021")
+    merchant_id = uuid.uuid4()
+    problems = [
+        {"row": 6, "field": "billing phone", "problem": "not a valid phone number: '12345'"},
+        {"row": 7, "field": "phone", "problem": """not a valid phone number: "0'532 111" """},
+        {"row": 8, "field": "created at", "problem": "not a date: 'yesterday'"},
+    ]
+    with db.get_engine(owner=True).begin() as conn:
+        old_merchant(conn, merchant_id)
+        conn.execute(
+            sa.text(
+                "INSERT INTO order_imports (id, merchant_id, filename, actor, status, format,"
+                " size_bytes, rows_read, orders_imported, orders_skipped, problem_count,"
+                " problems, created_at) VALUES (:id, :m, 'o.csv', 'a', 'done', 'generic',"
+                " 1, 3, 0, 3, 3, CAST(:p AS jsonb), now())"
+            ),
+            {"id": uuid.uuid4(), "m": merchant_id, "p": json.dumps(problems)},
+        )
+    upgrade_database()
+    with db.get_engine(owner=True).connect() as conn:
+        stored = conn.execute(sa.text("SELECT problems FROM order_imports")).scalar_one()
+    fixed = "not a valid phone number (check its digits and country code)"
+    assert [p["problem"] for p in stored] == [fixed, fixed + " ", "not a date: 'yesterday'"]
 
 
 def test_upgrading_keeps_existing_api_keys_working_and_caps_their_lifetime(

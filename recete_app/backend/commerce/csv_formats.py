@@ -24,6 +24,7 @@ from recete_app.backend.commerce.events import (
 )
 from recete_app.backend.commerce.parsing import decimal, flag, text, timestamp, whole_number
 
+BAD_PHONE = "not a valid phone number (check its digits and country code)"
 Row = dict[str, str]
 Problem = tuple[int, str, str]  # row, column, problem
 
@@ -62,7 +63,8 @@ class _Reader:
     def phone(self, column: str, country: str | None) -> str | None:
         raw = self.text(column)
         if raw and e164_or_none(raw, country) is None:
-            self.problems.append((self.number, column, f"not a valid phone number: {raw!r}"))
+            # Not the number itself: the report is kept in plain text, beyond any erasure.
+            self.problems.append((self.number, column, BAD_PHONE))
             return None
         return raw
 
