@@ -14,6 +14,9 @@ from fastapi.testclient import TestClient
 
 from recete_app.backend.config import get_settings
 from recete_app.backend.http.app import create_api
+from recete_app.backend.intake import erasure
+from recete_app.backend.intake.events import store_event
+from recete_app.backend.services import retention
 from recete_app.backend.services.sandbox import write_as_customer
 from tests.integration.api_helpers import Store, fields_named, key_headers, sign_up
 from tests.integration.journey_fixtures import deliver
@@ -288,3 +291,27 @@ def test_a_webhook_naming_the_customer_still_to_be_processed_cannot_bring_them_b
     assert status == "ignored" and "privacy" in str(error)
     process_stored_event(store.merchant_id, waiting)
     assert owner_sql("SELECT count(*) FROM customers WHERE first_name = 'Ayşe'") == [(0,)]
+
+
+def test_an_erasure_reads_only_the_webhook_bodies_not_blanked_already(
+    client: TestClient, store: Store, ayse: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each stored body is decrypted to look for the person: the ones retention (or an earlier
+    erasure) blanked are skipped, so an erasure reads about a month of webhooks, not all."""
+    for n in range(3):
+        store_event(
+            store.merchant_id,
+            provider="api",
+            external_id=f"old-{n}",
+            topic="order.created",
+            raw_body='{"phone": "+905321234567"}',
+            headers={},
+            status="processed",
+        )
+    owner_sql("UPDATE external_events SET received_at = now() - interval '40 days'")
+    retention.apply_retention(store.merchant_id)
+    read: list[str] = []
+    reading = erasure.event_payload_text
+    monkeypatch.setattr(erasure, "event_payload_text", lambda e: read.append(e.id) or reading(e))
+    assert client.delete(f"/api/customers/{ayse}", headers=store.auth).status_code == 200
+    assert read == []
