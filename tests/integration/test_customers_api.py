@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from recete_app.backend.config import get_settings
 from recete_app.backend.http.app import create_api
 from recete_app.backend.intake import erasure
-from recete_app.backend.intake.events import store_event
+from recete_app.backend.intake.events import event_payload_text, store_event
+from recete_app.backend.models import ExternalEvent
 from recete_app.backend.services import retention
 from recete_app.backend.services.sandbox import write_as_customer
 from tests.integration.api_helpers import Store, fields_named, key_headers, sign_up
@@ -271,7 +272,6 @@ def test_a_customer_whose_phone_no_longer_decrypts_is_still_listed_exported_and_
 def test_a_webhook_naming_the_customer_still_to_be_processed_cannot_bring_them_back(
     client: TestClient, store: Store, ayse: uuid.UUID
 ) -> None:
-    from recete_app.backend.intake.events import store_event
     from recete_app.backend.services.webhook_processing import process_stored_event
 
     waiting = store_event(
@@ -310,8 +310,12 @@ def test_an_erasure_reads_only_the_webhook_bodies_not_blanked_already(
         )
     owner_sql("UPDATE external_events SET received_at = now() - interval '40 days'")
     retention.apply_retention(store.merchant_id)
-    read: list[str] = []
-    reading = erasure.event_payload_text
-    monkeypatch.setattr(erasure, "event_payload_text", lambda e: read.append(e.id) or reading(e))
+    read: list[uuid.UUID] = []
+
+    def reading(event: ExternalEvent) -> str:
+        read.append(event.id)
+        return event_payload_text(event)
+
+    monkeypatch.setattr(erasure, "event_payload_text", reading)
     assert client.delete(f"/api/customers/{ayse}", headers=store.auth).status_code == 200
     assert read == []
