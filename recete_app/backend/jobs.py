@@ -8,8 +8,9 @@ from recete_app.backend.db import session_scope
 
 _CLAIM = sa.text(
     """
-    INSERT INTO job_schedules (name, last_run_at) VALUES (:name, now())
-    ON CONFLICT (name) DO UPDATE SET last_run_at = now()
+    INSERT INTO job_schedules (name, last_run_at, interval_seconds)
+    VALUES (:name, now(), :seconds)
+    ON CONFLICT (name) DO UPDATE SET last_run_at = now(), interval_seconds = :seconds
     WHERE job_schedules.last_run_at IS NULL
        OR job_schedules.last_run_at <= now() - make_interval(secs => :interval)
     RETURNING name
@@ -20,5 +21,7 @@ _CLAIM = sa.text(
 def claim_due_job(name: str, interval_seconds: int) -> bool:
     """True for exactly one caller per interval."""
     with session_scope() as session:
-        row = session.execute(_CLAIM, {"name": name, "interval": interval_seconds}).first()
+        row = session.execute(
+            _CLAIM, {"name": name, "interval": interval_seconds, "seconds": interval_seconds}
+        ).first()
     return row is not None

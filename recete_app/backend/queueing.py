@@ -56,3 +56,24 @@ def enqueue(job: str, **kwargs: str) -> bool:
 def _declared(job: str) -> None:
     if job not in JOBS:
         raise UnknownJob(f"No actor in tasks/ declares the job {job!r}; known: {sorted(JOBS)}.")
+
+
+# How many messages wait in each queue, for the operator's metrics: tasks/broker.py registers the
+# reader for its broker (Redis or in-process), since the backend never imports the queue.
+_depth_reader: Callable[[], dict[str, int]] | None = None
+
+
+def register_depth_reader(reader: Callable[[], dict[str, int]]) -> None:
+    global _depth_reader
+    _depth_reader = reader
+
+
+def queue_depths() -> dict[str, int]:
+    """{queue name: messages waiting}; empty when no broker is known or it cannot be read."""
+    if _depth_reader is None:
+        return {}
+    try:
+        return _depth_reader()
+    except Exception:
+        log.warning("could not read the queues' depths", exc_info=True)
+        return {}

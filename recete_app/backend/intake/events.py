@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import Histogram
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, or_, select
 
@@ -26,6 +27,12 @@ from recete_app.backend.security.fields import WEBHOOK_BODY
 log = logging.getLogger(__name__)
 
 PENDING, PROCESSED, IGNORED, FAILED = "pending", "processed", "ignored", "failed"
+PROCESSING_LAG = Histogram(
+    "recete_webhook_processing_lag_seconds",
+    "From a webhook's arrival to its processing (each attempt), by provider.",
+    ["provider"],
+    buckets=(0.1, 0.5, 1, 2.5, 5, 15, 30, 60, 120, 300, 900, 3600),
+)
 # Signed, but not what its topic says (a body re-sent under another topic) or not acted on
 # (a destructive topic that makes no sense now): kept with the reason, nothing changed.
 REFUSED = "refused"
@@ -233,6 +240,9 @@ def _apply(session: Session, event: ExternalEvent, handlers: dict[str, Handler])
         event.status, event.error = REFUSED, refusal.message[:1000]
     event.attempts += 1
     event.processed_at = datetime.now(UTC)
+    PROCESSING_LAG.labels(event.provider).observe(
+        (event.processed_at - event.received_at).total_seconds()
+    )
 
 
 def _process_one_by_one(

@@ -110,6 +110,7 @@ class JobSchedule(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=100)
     last_run_at: datetime | None = timestamp_field()
+    interval_seconds: int | None = None  # how often it should run (the operator's alert)
 
 
 class IdempotencyKey(SQLModel, table=True):

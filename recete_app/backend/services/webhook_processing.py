@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from prometheus_client import Counter
+
 from recete_app.backend.commerce import api_events
 from recete_app.backend.commerce.shopify import handlers as shopify_handlers
 from recete_app.backend.commerce.woocommerce import handlers as woocommerce_handlers
@@ -23,5 +25,13 @@ def process_stored_event(merchant_id: uuid.UUID, event_id: uuid.UUID) -> str:
     return inbox.process_event(merchant_id, event_id, HANDLERS)
 
 
+SWEPT = Counter(
+    "recete_webhooks_swept_total",
+    "Webhooks the sweep queued again: nobody processed them in time, or they failed.",
+)
+
+
 def events_to_retry() -> list[tuple[uuid.UUID, uuid.UUID]]:
-    return ids_per_merchant(inbox.due_for_retry)
+    due = ids_per_merchant(inbox.due_for_retry)
+    SWEPT.inc(len(due))
+    return due

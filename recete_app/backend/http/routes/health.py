@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from recete_app.backend.health import readiness
 from recete_app.backend.http.responses import error_response
+from recete_app.backend.services.operations_metrics import exposition_registry
 
 router = APIRouter()
 
@@ -32,4 +35,10 @@ def ready() -> Response | dict[str, object]:
 
 @router.get("/metrics")
 def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Every process's metrics and the work's state (services.operations_metrics)."""
+    return Response(generate_latest(_exposition()), media_type=CONTENT_TYPE_LATEST)
+
+
+@functools.cache
+def _exposition() -> CollectorRegistry:
+    return exposition_registry()

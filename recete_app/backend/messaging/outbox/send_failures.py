@@ -7,6 +7,7 @@ import logging
 import random
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client import Counter
 from sqlmodel import Session
 
 from recete_app.backend.messaging.channels import whatsapp_integration
@@ -27,6 +28,12 @@ from recete_app.backend.messaging.whatsapp.errors import (
 from recete_app.backend.models import Customer, IntegrationStatus, ScheduledMessage
 
 log = logging.getLogger(__name__)
+SEND_FAILURES = Counter(
+    "recete_outbox_send_failures_total",
+    "Sends that failed, by what became of the message (retrying, failed, paused, unknown) and "
+    "Meta's error code (`transport` when no answer came back).",
+    ["outcome", "code"],
+)
 
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST = timedelta(seconds=30)
@@ -43,9 +50,21 @@ def settle(row: ScheduledMessage, status: str, reason: str | None) -> None:
 
 def record_failure(session: Session, row: ScheduledMessage, exc: Exception) -> str:
     """The row's send raised `exc`; the row is locked by the caller."""
-    now = datetime.now(UTC)
     if row.status != SENDING:
         return row.status  # reconciled meanwhile
+    outcome = _record_failure(session, row, exc)
+    SEND_FAILURES.labels(outcome, _code(exc)).inc()
+    return outcome
+
+
+def _code(exc: Exception) -> str:
+    if isinstance(exc, WhatsAppApiError):
+        return str(exc.graph_code) if exc.graph_code is not None else str(exc.http_status)
+    return "transport"
+
+
+def _record_failure(session: Session, row: ScheduledMessage, exc: Exception) -> str:
+    now = datetime.now(UTC)
     if isinstance(exc, WhatsAppApiError) and exc.kind == "token_expired":
         _mark_broken(session, str(exc))
         settle(row, PAUSED, str(exc))
