@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     shopify_api_secret: SecretStr | None = None
 
     sentry_dsn: str | None = Field(default=None, validation_alias="SENTRY_DSN")
+    sentry_release: str | None = Field(default=None, validation_alias="SENTRY_RELEASE")
+    # The share of requests and queue messages traced (0: errors only).
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     # `recete worker` serves /metrics on this port (a web process serves it on its own port).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"  # where the worker's /metrics listens: keep it private
