@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from prometheus_client import Gauge
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
@@ -131,7 +132,29 @@ def _create_engine(url: str, *, owner: bool) -> sa.Engine:
     )
     if not owner:
         install_app_role(engine, settings.db_app_role)
+    _count_connections(engine, capacity=2 * size)
     return engine
+
+
+# A connection is checked out of the pool from a transaction's first statement to its end; past
+# the capacity (pool plus overflow) the next one waits.
+CONNECTIONS_IN_USE = Gauge(
+    "recete_db_connections_in_use",
+    "Database connections checked out of this process's pools (summed over live processes).",
+    multiprocess_mode="livesum",
+)
+CONNECTIONS_CAPACITY = Gauge(
+    "recete_db_connections_capacity",
+    "Connections this process's pools may hold at once, overflow included; more wait.",
+    multiprocess_mode="livesum",
+)
+
+
+def _count_connections(engine: sa.Engine, *, capacity: int) -> None:
+    CONNECTIONS_CAPACITY.inc(capacity)
+    event.listen(engine, "checkout", lambda *_args: CONNECTIONS_IN_USE.inc())
+    event.listen(engine, "checkin", lambda *_args: CONNECTIONS_IN_USE.dec())
+    event.listen(engine, "engine_disposed", lambda *_args: CONNECTIONS_CAPACITY.dec(capacity))
 
 
 def install_app_role(engine: sa.Engine, role: str) -> None:

@@ -18,15 +18,18 @@ from pathlib import Path
 import dramatiq
 import httpx
 import pytest
+import sqlalchemy as sa
 from dramatiq.brokers.stub import StubBroker
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from recete_app.backend.config import PROJECT_ROOT, get_settings
+from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
 from recete_app.backend.intake.events import store_event
 from recete_app.backend.services import operations_metrics
+from recete_app.backend.services.sandbox import write_as_customer
 from recete_app.worker import serve_metrics
 from tasks.broker import waiting_in
 from tasks.queue_metrics import QueueMetrics
@@ -222,3 +225,37 @@ def test_every_process_on_a_host_shows_in_one_scrape(database_url: str, tmp_path
     webhook = (("method", "POST"), ("route", "/webhooks/commerce/api"), ("status", "200"))
     assert seen[("recete_http_requests_total", webhook)] == 5
     assert seen[("recete_operations_up", ())] == 1
+
+
+def _total(name: str, **labels: str) -> float:
+    """A metric summed over its series whose labels include `labels`."""
+    return sum(
+        sample.value
+        for family in REGISTRY.collect()
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
+
+
+def test_the_agents_decisions_and_their_time_are_counted() -> None:
+    merchant_id = new_merchant("owner@agent-metrics.com")
+    before = {
+        name: _total(name)
+        for name in ("recete_agent_decisions_total", "recete_agent_reply_seconds_count")
+    }
+    write_as_customer(merchant_id, "+905321234567", "How do I use the toner?")
+    write_as_customer(merchant_id, "+905321234567", "I got a rash after the serum, help")
+    assert _total("recete_agent_decisions_total") == before["recete_agent_decisions_total"] + 2
+    assert _total("recete_agent_reply_seconds_count") == (
+        before["recete_agent_reply_seconds_count"] + 2
+    )
+    assert _total("recete_agent_escalations_total") >= 1  # the reaction goes to a person
+
+
+def test_database_connections_in_use_are_counted_while_a_transaction_holds_one() -> None:
+    idle = _total("recete_db_connections_in_use")
+    with session_scope() as session:
+        session.execute(sa.text("SELECT 1"))
+        assert _total("recete_db_connections_in_use") == idle + 1
+    assert _total("recete_db_connections_in_use") == idle
+    assert _total("recete_db_connections_capacity") >= 2

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from recete_app.backend.scraping.errors import ScrapeError
 from recete_app.backend.scraping.fetching import Fetcher
@@ -622,3 +623,19 @@ def test_an_allowed_local_server_is_fetched_over_a_pinned_socket(
     assert result.text() == "<html>yerel mağaza</html>"
     assert result.url == f"http://shop.test:{port}/page"
     assert seen == [("/robots.txt", f"shop.test:{port}"), ("/page", f"shop.test:{port}")]
+
+
+def test_pages_are_counted_by_outcome(web: FakeWeb, fetcher: Fetcher) -> None:
+    def counted(outcome: str) -> float:
+        return REGISTRY.get_sample_value("recete_scrape_pages_total", {"outcome": outcome}) or 0
+
+    before = {outcome: counted(outcome) for outcome in ("read", "refused", "failed")}
+    web.answers["https://shop.example/p"] = page()
+    fetcher.fetch("https://shop.example/p")
+    refusal(fetcher, "http://127.0.0.1/admin")  # never requested
+    refusal(fetcher, "https://shop.example/missing")  # answered 404
+    assert {outcome: counted(outcome) - before[outcome] for outcome in before} == {
+        "read": 1,
+        "refused": 1,
+        "failed": 1,
+    }

@@ -12,6 +12,7 @@ second reply.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from recete_app.backend.agent.links import read_store_links
 from recete_app.backend.agent.outcomes import record_decision
 from recete_app.backend.agent.pipeline import HUMAN_OWNED, Decision, decide
 from recete_app.backend.agent.responders import Responder, Source
+from recete_app.backend.agent.telemetry import count_decision
 from recete_app.backend.db import session_scope
 from recete_app.backend.journeys.delivery import send_due_now
 from recete_app.backend.knowledge.embeddings import Embedder
@@ -100,6 +102,7 @@ def _next_reading(
 
 def _answer(merchant_id: uuid.UUID, reading: _Reading, responder: Responder) -> Decision:
     inquiry = reading.inquiry
+    started = time.perf_counter()
     decision = decide(inquiry, reading.guess, reading.sources, responder)
     with session_scope(merchant_id) as session:
         recorded = record_decision(session, inquiry, decision)
@@ -107,6 +110,7 @@ def _answer(merchant_id: uuid.UUID, reading: _Reading, responder: Responder) -> 
         # is read in this transaction rather than in one of its own.
         receipt = channel_for(session) if recorded and decision.reply else None
     if recorded:
+        count_decision(decision, time.perf_counter() - started)
         send_due_now(merchant_id, inquiry.customer_id, (TEXT_REPLY,))
         mark_read(receipt, inquiry.provider_message_id)
     return decision

@@ -18,6 +18,7 @@ from types import TracebackType
 from urllib.robotparser import RobotFileParser
 
 import httpx
+from prometheus_client import Counter
 
 from recete_app.backend.http_client import Failure, answered, build_client, unanswered
 from recete_app.backend.scraping.addresses import AddressPolicy, Resolver, system_resolver
@@ -25,6 +26,12 @@ from recete_app.backend.scraping.errors import ScrapeError
 from recete_app.backend.scraping.pages import Page
 
 log = logging.getLogger(__name__)
+PAGES = Counter(
+    "recete_scrape_pages_total",
+    "Product pages the scraper asked for, by outcome: read, refused (never requested: the "
+    "link, its address or robots.txt), failed (requested, no usable page).",
+    ["outcome"],
+)
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/json", "application/ld+json")
 ROBOTS_AGENT = "Recete"
@@ -86,6 +93,15 @@ class Fetcher:
 
     def fetch(self, url: str, *, accept: tuple[str, ...] = PAGE_TYPES) -> Page:
         """The page at url, or a ScrapeError saying why not (see errors.py for the codes)."""
+        try:
+            page = self._fetch(url, accept)
+        except ScrapeError as error:
+            PAGES.labels("refused" if not error.request_sent else "failed").inc()
+            raise
+        PAGES.labels("read").inc()
+        return page
+
+    def _fetch(self, url: str, accept: tuple[str, ...]) -> Page:
         final_url, response = self._follow(parse_url(url), obey_robots=self._respect_robots)
         try:
             _check_status(final_url, response)
