@@ -58,7 +58,7 @@ class Pool:
     async def send(self, request: bytes) -> int:
         """The status code, or 0 when the connection failed (counted, never hidden)."""
         try:
-            connection = self.idle.pop() if self.idle else await Connection.open(self.url)
+            connection = self._reusable() or await Connection.open(self.url)
         except OSError:
             return 0
         try:
@@ -68,6 +68,18 @@ class Pool:
             return 0
         self.idle.append(connection)
         return status
+
+    def _reusable(self) -> Connection | None:
+        """An idle connection the server has not closed. A server closes one that sat idle past
+        its keep-alive timeout (uvicorn: 5 s); a request written to it is never read, which the
+        generator used to count as a request without an answer (as HTTP clients do, it now
+        checks before reusing one)."""
+        while self.idle:
+            connection = self.idle.pop()
+            if not (connection.reader.at_eof() or connection.writer.is_closing()):
+                return connection
+            connection.close()
+        return None
 
     def close(self) -> None:
         for connection in self.idle:
