@@ -28,7 +28,7 @@ from recete_app.backend.config import PROJECT_ROOT, get_settings
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
 from recete_app.backend.intake.events import store_event
-from recete_app.backend.services import operations_metrics
+from recete_app.backend.services import customer_privacy, operations_metrics
 from recete_app.backend.services.sandbox import write_as_customer
 from recete_app.worker import serve_metrics
 from tasks.broker import waiting_in
@@ -259,3 +259,22 @@ def test_database_connections_in_use_are_counted_while_a_transaction_holds_one()
         assert _total("recete_db_connections_in_use") == idle + 1
     assert _total("recete_db_connections_in_use") == idle
     assert _total("recete_db_connections_capacity") >= 2
+
+
+def test_transactions_are_timed_by_the_module_that_opened_them() -> None:
+    use = {"use": __name__}
+    committed = _total("recete_db_transaction_seconds_count", **use, outcome="commit")
+    rolled_back = _total("recete_db_transaction_seconds_count", **use, outcome="rollback")
+    with session_scope() as session:
+        session.execute(sa.text("SELECT 1"))
+    with pytest.raises(ZeroDivisionError), session_scope():
+        1 / 0  # noqa: B018
+    assert _total("recete_db_transaction_seconds_count", **use, outcome="commit") == committed + 1
+    assert (
+        _total("recete_db_transaction_seconds_count", **use, outcome="rollback") == rolled_back + 1
+    )
+    # A backend module is named without the package's prefix.
+    privacy = {"use": "services.customer_privacy", "outcome": "commit"}
+    listed = _total("recete_db_transaction_seconds_count", **privacy)
+    customer_privacy.list_customers(new_merchant("owner@transaction-metrics.com"))
+    assert _total("recete_db_transaction_seconds_count", **privacy) == listed + 1
