@@ -188,6 +188,8 @@ def test_two_web_processes_and_two_workers_share_the_work_and_survive_a_killed_w
             f"web-{n}",
             [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only",
              "--backend-host", "127.0.0.1", "--backend-port", str(port)],
+            # As the units set it: two processes emptying one states directory at start race.
+            REFLEX_STATES_WORKDIR=str(deployment.logs.parent / f"states-{n}"),
         )  # fmt: skip
     for n, port in enumerate(metrics, start=1):
         deployment.start(

@@ -36,8 +36,6 @@ from tasks.queue_metrics import QueueMetrics
 from tests.integration.journey_fixtures import connect_whatsapp, deliver, new_merchant
 from tests.support import owner_sql
 
-NOW = datetime.now(UTC)
-
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
@@ -61,11 +59,13 @@ def client() -> Iterator[TestClient]:
 
 def _store_with_work(email: str, order: str) -> uuid.UUID:
     merchant_id = new_merchant(email)
-    deliver(merchant_id, NOW - timedelta(days=20), order=order, customer=f"c-{order}")
+    delivered = datetime.now(UTC) - timedelta(days=20)
+    deliver(merchant_id, delivered, order=order, customer=f"c-{order}")
     return merchant_id
 
 
 def test_the_work_state_counts_every_merchant(client: TestClient) -> None:
+    now = datetime.now(UTC)  # not at import: the whole suite runs for minutes before this
     first = _store_with_work("owner@first-metrics.com", "7001")
     second = _store_with_work("owner@second-metrics.com", "7002")
     # Each store's journey planned two messages: one is 10 minutes overdue, one in doubt.
@@ -73,7 +73,7 @@ def test_the_work_state_counts_every_merchant(client: TestClient) -> None:
     owner_sql(
         "UPDATE scheduled_messages SET status = 'scheduled', due_at = :t WHERE id IN"
         " (SELECT DISTINCT ON (merchant_id) id FROM scheduled_messages ORDER BY merchant_id, id)",
-        t=NOW - timedelta(minutes=10),
+        t=now - timedelta(minutes=10),
     )
     for merchant_id, status in ((first, "pending"), (second, "failed")):
         store_event(
@@ -90,8 +90,9 @@ def test_the_work_state_counts_every_merchant(client: TestClient) -> None:
     owner_sql("UPDATE integrations SET status = 'broken' WHERE kind = 'whatsapp'")
     owner_sql(
         "INSERT INTO job_schedules (name, last_run_at, interval_seconds)"
-        " VALUES ('apply_retention', :t, 86400)",
-        t=NOW,
+        " VALUES ('apply_retention', :t, 86400) ON CONFLICT (name)"
+        " DO UPDATE SET last_run_at = :t, interval_seconds = 86400",
+        t=now,
     )
 
     seen = _scrape(client)
@@ -105,7 +106,7 @@ def test_the_work_state_counts_every_merchant(client: TestClient) -> None:
     assert seen[("recete_whatsapp_numbers_paused", ())] == 1
     job = (("periodic_job", "apply_retention"),)
     assert seen[("recete_periodic_job_interval_seconds", job)] == 86400
-    assert abs(seen[("recete_periodic_job_last_run_timestamp_seconds", job)] - NOW.timestamp()) < 1
+    assert abs(seen[("recete_periodic_job_last_run_timestamp_seconds", job)] - now.timestamp()) < 1
     labels = {name for (_metric, pairs) in seen for name, _value in pairs}
     assert not labels & {"merchant", "merchant_id", "phone", "customer", "id"}
 
