@@ -38,7 +38,6 @@ LOOKUP_SETTINGS = frozenset(
         "integration_key",
         "integration_id",
         "dispatcher",
-        "operations",  # the operator's metrics: counts across merchants (migration 0023)
         "verify_token_index",
     }
 )

@@ -201,3 +201,28 @@ def test_a_self_scoped_statement_cannot_write_into_another_merchant(
         )
     with session_scope(b, engine=one_connection_engine) as s:
         assert s.execute(sa.text("SELECT title FROM products")).scalars().all() == ["Beta serum"]
+
+
+def test_the_operators_counts_across_merchants_open_no_tenants_rows() -> None:
+    """The metrics read every merchant's counts through `recete_work_state()`, run as the
+    operations role; the application role is no member of it (its policy would show a tenant
+    transaction every merchant's rows) and cannot read as it."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.integration.journey_fixtures import deliver, new_merchant
+
+    first, second = new_merchant("a@isolation-ops.com"), new_merchant("b@isolation-ops.com")
+    deliver(second, datetime.now(UTC) - timedelta(days=1), order="1", customer="c-1")
+    with session_scope(first) as session:
+        seen = {
+            table: session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("scheduled_messages", "external_events", "integrations")
+        }
+        state = session.execute(sa.text("SELECT outbox_in_doubt FROM recete_work_state()"))
+        assert state.scalar_one() == 0
+        operations = f"{get_settings().db_app_role}_operations"
+        member = session.execute(
+            sa.text("SELECT pg_has_role(current_user, :role, 'MEMBER')"), {"role": operations}
+        ).scalar_one()
+    assert seen == {"scheduled_messages": 0, "external_events": 0, "integrations": 0}
+    assert member is False

@@ -9,10 +9,10 @@ sets `PROMETHEUS_MULTIPROC_DIR`: its processes write their metrics to files ther
 
 The state of the work (the outbox's backlog, sends in doubt, webhooks waiting, a number paused,
 each periodic job's last run, messages waiting in each queue) is read live at each scrape: a
-few indexed counts across merchants (`app.operations`, a read-only policy: migration 0023),
-never a row's contents, and never a label with an id, a phone or a merchant. Every process
-reports the same values, so alerts take their `max`. If the database cannot be read the scrape
-still answers, with `recete_operations_up 0`.
+few indexed counts across merchants (`recete_work_state()`, which runs as a read-only role:
+migration 0023), never a row's contents, and never a label with an id, a phone or a merchant.
+Every process reports the same values, so alerts take their `max`. If the database cannot be
+read the scrape still answers, with `recete_operations_up 0`.
 """
 
 from __future__ import annotations
@@ -33,27 +33,8 @@ from recete_app.backend.db import session_scope
 
 log = logging.getLogger(__name__)
 
-_OUTBOX = sa.text(
-    """
-    SELECT
-      (SELECT count(*) FROM scheduled_messages WHERE status = 'scheduled' AND due_at <= now()),
-      (SELECT count(*) FROM scheduled_messages WHERE status IN ('queued', 'sending')),
-      (SELECT count(*) FROM scheduled_messages WHERE status = 'unknown'),
-      (SELECT count(*) FROM scheduled_messages WHERE status = 'paused'),
-      (SELECT extract(epoch FROM now() - min(due_at)) FROM scheduled_messages
-        WHERE status = 'scheduled' AND due_at <= now())
-    """
-)
-_WEBHOOKS = sa.text(
-    """
-    SELECT
-      (SELECT count(*) FROM external_events WHERE status = 'pending'),
-      (SELECT count(*) FROM external_events WHERE status = 'failed'),
-      (SELECT extract(epoch FROM now() - min(received_at)) FROM external_events
-        WHERE status = 'pending'),
-      (SELECT count(*) FROM integrations WHERE kind = 'whatsapp' AND status = 'broken')
-    """
-)
+# Counts and ages only, read as the operations role (migration 0023): never a row.
+_WORK_STATE = sa.text("SELECT * FROM recete_work_state()")
 _PERIODIC = sa.text("SELECT name, last_run_at, interval_seconds FROM job_schedules")
 
 
@@ -79,20 +60,19 @@ class WorkState:
 
 
 def read_work_state() -> WorkState:
-    with session_scope(lookups={"operations": "on"}) as session:
-        due, in_flight, in_doubt, paused, oldest_due = session.execute(_OUTBOX).one()
-        pending, failed, oldest_pending, broken = session.execute(_WEBHOOKS).one()
+    with session_scope() as session:
+        counts = session.execute(_WORK_STATE).mappings().one()
         periodic = [PeriodicRun(*row) for row in session.execute(_PERIODIC).all()]
     return WorkState(
-        outbox_due=due,
-        outbox_in_flight=in_flight,
-        outbox_in_doubt=in_doubt,
-        outbox_paused=paused,
-        outbox_oldest_due_seconds=float(oldest_due or 0),
-        webhooks_pending=pending,
-        webhooks_failed=failed,
-        webhooks_oldest_pending_seconds=float(oldest_pending or 0),
-        numbers_paused=broken,
+        outbox_due=counts["outbox_due"],
+        outbox_in_flight=counts["outbox_in_flight"],
+        outbox_in_doubt=counts["outbox_in_doubt"],
+        outbox_paused=counts["outbox_paused"],
+        outbox_oldest_due_seconds=float(counts["outbox_oldest_due_seconds"] or 0),
+        webhooks_pending=counts["webhooks_pending"],
+        webhooks_failed=counts["webhooks_failed"],
+        webhooks_oldest_pending_seconds=float(counts["webhooks_oldest_pending_seconds"] or 0),
+        numbers_paused=counts["numbers_paused"],
         periodic=periodic,
     )
 
