@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from prometheus_client import Gauge, Histogram
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 from sqlmodel import Session
 
 from recete_app.backend.config import Settings, get_settings
@@ -129,7 +130,12 @@ def _create_engine(url: str, *, owner: bool) -> sa.Engine:
     # hide_parameters: a failed statement's message (and so every log line and traceback that
     # shows it) leaves out its values, which can be a whole webhook body or a customer's phone.
     engine = sa.create_engine(
-        url, pool_pre_ping=True, pool_size=size, max_overflow=size, hide_parameters=True
+        url,
+        poolclass=TimedQueuePool,
+        pool_pre_ping=True,
+        pool_size=size,
+        max_overflow=size,
+        hide_parameters=True,
     )
     if not owner:
         install_app_role(engine, settings.db_app_role)
@@ -149,6 +155,23 @@ CONNECTIONS_CAPACITY = Gauge(
     "Connections this process's pools may hold at once, overflow included; more wait.",
     multiprocess_mode="livesum",
 )
+
+
+CONNECTION_WAIT = Histogram(
+    "recete_db_connection_wait_seconds",
+    "Time to get a usable connection from the pool: checked (pre-ping), opened when none is "
+    "idle, or waited for when the pool and its overflow are all in use.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2, 10),
+)
+
+
+class TimedQueuePool(QueuePool):
+    def connect(self) -> PoolProxiedConnection:
+        started = time.perf_counter()
+        try:
+            return super().connect()
+        finally:
+            CONNECTION_WAIT.observe(time.perf_counter() - started)
 
 
 def _count_connections(engine: sa.Engine, *, capacity: int) -> None:

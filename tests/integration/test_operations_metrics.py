@@ -262,6 +262,13 @@ def test_database_connections_in_use_are_counted_while_a_transaction_holds_one()
     assert _total("recete_db_connections_capacity") >= 2
 
 
+def test_the_wait_for_a_connection_is_timed() -> None:
+    waited = _total("recete_db_connection_wait_seconds_count")
+    with session_scope() as session:
+        session.execute(sa.text("SELECT 1"))
+    assert _total("recete_db_connection_wait_seconds_count") == waited + 1
+
+
 def test_transactions_are_timed_by_the_module_that_opened_them() -> None:
     use = {"use": __name__}
     committed = _total("recete_db_transaction_seconds_count", **use, outcome="commit")
