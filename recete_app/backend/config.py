@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # `recete worker` serves /metrics on this port (a web process serves it on its own port).
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"  # where the worker's /metrics listens: keep it private
+    # The work-state metrics per merchant (a `merchant` label, its id): for a few stores only.
+    metrics_merchant_label: bool = False
     log_format: Literal["json", "console"] | None = None
     log_level: str = "INFO"
 

@@ -286,3 +286,28 @@ def test_transactions_are_timed_by_the_module_that_opened_them() -> None:
     listed = _total("recete_db_transaction_seconds_count", **privacy)
     customer_privacy.list_customers(new_merchant("owner@transaction-metrics.com"))
     assert _total("recete_db_transaction_seconds_count", **privacy) == listed + 1
+
+
+def test_a_small_deployment_may_see_the_work_state_per_merchant(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _store_with_work("owner@first-labelled.com", "7101")
+    second = _store_with_work("owner@second-labelled.com", "7102")
+    idle = new_merchant("owner@idle-labelled.com")
+    owner_sql("UPDATE scheduled_messages SET status = 'unknown' WHERE merchant_id = :m", m=first)
+    owner_sql(
+        "UPDATE scheduled_messages SET due_at = now() - interval '2 minutes'"
+        " WHERE merchant_id = :m",
+        m=second,
+    )
+    labelled = get_settings().model_copy(update={"metrics_merchant_label": True})
+    monkeypatch.setattr(operations_metrics, "get_settings", lambda: labelled)
+    seen = _scrape(client)
+    doubt = {
+        dict(pairs)["merchant"]: value
+        for (name, pairs), value in seen.items()
+        if name == "recete_outbox_in_doubt"
+    }
+    assert doubt == {str(first): 2, str(second): 0}  # the idle store has no series
+    assert seen[("recete_outbox_due", (("merchant", str(second)),))] == 2
+    assert str(idle) not in {dict(pairs).get("merchant") for (_name, pairs) in seen}

@@ -22,6 +22,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
@@ -29,12 +30,14 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from recete_app.backend import queueing
+from recete_app.backend.config import get_settings
 from recete_app.backend.db import session_scope
 
 log = logging.getLogger(__name__)
 
-# Counts and ages only, read as the operations role (migration 0023): never a row.
+# Counts and ages only, read as the operations role (migrations 0023, 0024): never a row.
 _WORK_STATE = sa.text("SELECT * FROM recete_work_state()")
+_BY_MERCHANT = sa.text("SELECT * FROM recete_work_state_by_merchant() ORDER BY merchant_id")
 _PERIODIC = sa.text("SELECT name, last_run_at, interval_seconds FROM job_schedules")
 
 
@@ -63,18 +66,21 @@ def read_work_state() -> WorkState:
     with session_scope() as session:
         counts = session.execute(_WORK_STATE).mappings().one()
         periodic = [PeriodicRun(*row) for row in session.execute(_PERIODIC).all()]
-    return WorkState(
-        outbox_due=counts["outbox_due"],
-        outbox_in_flight=counts["outbox_in_flight"],
-        outbox_in_doubt=counts["outbox_in_doubt"],
-        outbox_paused=counts["outbox_paused"],
-        outbox_oldest_due_seconds=float(counts["outbox_oldest_due_seconds"] or 0),
-        webhooks_pending=counts["webhooks_pending"],
-        webhooks_failed=counts["webhooks_failed"],
-        webhooks_oldest_pending_seconds=float(counts["webhooks_oldest_pending_seconds"] or 0),
-        numbers_paused=counts["numbers_paused"],
-        periodic=periodic,
-    )
+    return WorkState(**_counts(counts), periodic=periodic)
+
+
+def read_work_state_by_merchant() -> dict[str, WorkState]:
+    """{merchant id: its state}, for the merchants with work waiting (the opt-in label)."""
+    with session_scope() as session:
+        rows = session.execute(_BY_MERCHANT).mappings().all()
+    return {str(row["merchant_id"]): WorkState(**_counts(row)) for row in rows}
+
+
+def _counts(row: Any) -> dict[str, Any]:
+    return {
+        attribute: float(row[attribute] or 0) if attribute.endswith("_seconds") else row[attribute]
+        for attribute, _name, _help in GAUGES
+    }
 
 
 GAUGES = (
@@ -126,10 +132,21 @@ class WorkStateCollector(Collector):
             return
         up.add_metric([], 1)
         yield up
-        for attribute, name, help_text in GAUGES:
-            yield GaugeMetricFamily(name, help_text, value=getattr(state, attribute))
+        if get_settings().metrics_merchant_label:
+            yield from _per_merchant(read_work_state_by_merchant())
+        else:
+            for attribute, name, help_text in GAUGES:
+                yield GaugeMetricFamily(name, help_text, value=getattr(state, attribute))
         yield from _periodic(state.periodic)
         yield _queues(queueing.queue_depths())
+
+
+def _per_merchant(states: dict[str, WorkState]) -> Iterator[GaugeMetricFamily]:
+    for attribute, name, help_text in GAUGES:
+        family = GaugeMetricFamily(name, help_text, labels=["merchant"])
+        for merchant, state in states.items():
+            family.add_metric([merchant], getattr(state, attribute))
+        yield family
 
 
 def _periodic(runs: list[PeriodicRun]) -> Iterator[GaugeMetricFamily]:
