@@ -6,7 +6,7 @@ import reflex as rx
 from starlette.types import ASGIApp
 
 from recete_app.backend.http.app import create_api
-from recete_app.backend.http.security_headers import SecuredFastAPI, SecurityHeadersMiddleware
+from recete_app.backend.http.security_headers import SecurityHeadersMiddleware
 from recete_app.pages import (
     auth_pages,
     conversations,
@@ -34,21 +34,21 @@ from recete_app.state.simulator import SimulatorState
 prepare_process()
 
 
+api = create_api()
+# The headers go around Reflex's own outer layer instead, whose CORS middleware answers preflight
+# requests before our API sees them; inside the API they would be added a second time.
+headers, api.security_headers = api.security_headers, None
+
+
 class SecuredApp(rx.App):
-    """The Reflex app with the security headers outside even its own outer layer, whose CORS
-    middleware answers preflight requests before our API sees them. The headers move out of
-    the API (`SecuredFastAPI`), which would otherwise add them a second time inside."""
+    """The Reflex app with the security headers outside everything (any number of calls)."""
 
     def __call__(self) -> ASGIApp:
-        api = self.api_transformer
-        headers = api.security_headers if isinstance(api, SecuredFastAPI) else None
-        if isinstance(api, SecuredFastAPI):
-            api.security_headers = None
         top = super().__call__()
         return top if headers is None else SecurityHeadersMiddleware(top, headers)
 
 
-app = SecuredApp(api_transformer=create_api())
+app = SecuredApp(api_transformer=api)
 app.register_lifespan_task(backend_lifespan)
 
 app.add_page(

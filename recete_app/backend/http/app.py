@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI
 
 from recete_app.backend.config import Settings, get_settings
 from recete_app.backend.http.errors import install_error_handlers
@@ -36,7 +35,7 @@ from recete_app.backend.security.rate_limits import (
 
 def create_api(
     settings: Settings | None = None, outbound_transport: httpx.BaseTransport | None = None
-) -> FastAPI:
+) -> SecuredFastAPI:
     """The API; with explicit `settings` (tests) it gets limiters of its own, and with an
     `outbound_transport` its calls to providers go there (tests: httpx.MockTransport)."""
     limiter = build_rate_limiter(settings) if settings else shared_rate_limiter()
