@@ -43,7 +43,7 @@ def resume_order_imports() -> None:
         import_orders_file.send(str(merchant_id), str(import_id))
 
 
-@dramatiq.actor(queue_name="commerce", max_retries=0)
+@dramatiq.actor(queue_name="commerce", max_retries=0, time_limit=3600 * 1000)
 def make_customer_export(merchant_id: str, export_id: str) -> None:
     """One that fails is marked failed; a crash mid-way is resumed by `resume_customer_exports`."""
     customer_exports.make_export(uuid.UUID(merchant_id), uuid.UUID(export_id))

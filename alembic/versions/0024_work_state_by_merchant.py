@@ -2,8 +2,8 @@
 
 With RECETE_METRICS_MERCHANT_LABEL on, the work-state metrics carry a `merchant` label (its id),
 one series per merchant with work waiting; a deployment of a few stores can then see whose
-backlog it is. Off by default: with many merchants the series would multiply. The same role and
-pattern as `recete_work_state()` (migration 0023): counts and ages only, never a row.
+backlog it is. Off by default: with many merchants the series would multiply. The same pattern
+as `recete_work_state()` (migration 0023): counts and ages only, never a row.
 
 Revision ID: 0024
 Revises: 0023
@@ -27,7 +27,8 @@ CREATE FUNCTION recete_work_state_by_merchant() RETURNS TABLE (
     webhooks_failed bigint, webhooks_oldest_pending_seconds double precision,
     numbers_paused bigint
 )
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp SET app.operations = 'on' AS $$
   WITH outbox AS (
     SELECT merchant_id,
       count(*) FILTER (WHERE status = 'scheduled') AS due,
@@ -69,9 +70,6 @@ def _quoted(name: str) -> str:
 def upgrade() -> None:
     app = get_settings().db_app_role
     op.execute(BY_MERCHANT)
-    op.execute(
-        f"ALTER FUNCTION recete_work_state_by_merchant() OWNER TO {_quoted(f'{app}_operations')}"
-    )
     op.execute("REVOKE ALL ON FUNCTION recete_work_state_by_merchant() FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION recete_work_state_by_merchant() TO {_quoted(app)}")
 

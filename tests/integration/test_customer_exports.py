@@ -264,3 +264,29 @@ def test_an_export_that_cannot_be_made_is_marked_failed_not_retried_forever(
     with session_scope(store.merchant_id) as session:
         assert customer_exports.exports_to_resume(session) == []
     assert _queued(client, store, ayse)["id"] != queued["id"]  # a new one may be asked for
+
+
+def test_the_cli_makes_its_own_export_while_another_is_queued(
+    client: TestClient, store: Store, ayse: uuid.UUID, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _queued(client, store, ayse)
+    assert main(["customer", "export", "--merchant", OWNER, "--phone", AYSE]) == 0
+    assert '"recete.customer_export.v1"' in capsys.readouterr().out  # not "null"
+
+
+class TimeLimit(BaseException):
+    """As Dramatiq's time limit is raised: not an Exception."""
+
+
+def test_an_export_stopped_by_the_queues_time_limit_is_marked_failed(
+    client: TestClient, store: Store, ayse: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queued = _queued(client, store, ayse)
+
+    def too_long(*_args: object) -> dict[str, object]:
+        raise TimeLimit()
+
+    monkeypatch.setattr(customer_exports, "customer_record", too_long)
+    with pytest.raises(TimeLimit):
+        customer_exports.make_export(store.merchant_id, uuid.UUID(queued["id"]))
+    assert client.get(queued["url"], headers=store.auth).json()["status"] == "failed"

@@ -311,3 +311,16 @@ def test_a_small_deployment_may_see_the_work_state_per_merchant(
     assert doubt == {str(first): 2, str(second): 0}  # the idle store has no series
     assert seen[("recete_outbox_due", (("merchant", str(second)),))] == 2
     assert str(idle) not in {dict(pairs).get("merchant") for (_name, pairs) in seen}
+
+
+def test_a_per_merchant_read_that_fails_is_up_0_not_a_500(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    labelled = get_settings().model_copy(update={"metrics_merchant_label": True})
+    monkeypatch.setattr(operations_metrics, "get_settings", lambda: labelled)
+
+    def unreachable() -> dict[str, operations_metrics.WorkState]:
+        raise ConnectionError("the database is down")
+
+    monkeypatch.setattr(operations_metrics, "read_work_state_by_merchant", unreachable)
+    assert _scrape(client)[("recete_operations_up", ())] == 0

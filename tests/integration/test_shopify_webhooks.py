@@ -14,6 +14,7 @@ from recete_app.backend import queueing
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
 from recete_app.backend.intake.erasure import ERASED_BODY
+from recete_app.backend.intake.events import store_event
 from recete_app.backend.knowledge.embeddings import LocalEmbedder
 from recete_app.backend.knowledge.search import search
 from recete_app.backend.security.crypto import decrypt_field
@@ -530,3 +531,24 @@ def test_a_disconnected_shop_signed_with_the_app_secret_sends_no_more_orders(
     kept = post(client, "customers/redact", redact, secret="app-wide-secret")
     assert kept.status_code == 200, kept.text
     get_settings.cache_clear()
+
+
+def test_a_redact_that_matches_no_one_leaves_another_channels_events_alone(
+    client: TestClient, shop: Shop
+) -> None:
+    """The person the request names is, here, only a customer of the merchant's own API
+    channel: their waiting event is theirs to process, not the shop's to give up."""
+    waiting = store_event(
+        shop.merchant_id,
+        provider="api",
+        external_id="evt-other-channel",
+        topic="order.created",
+        raw_body='{"customer": {"phone": "+905321112233"}}',
+        headers={},
+    )
+    post_fixture(client, "customers/redact", "customers_redact.json")
+    redact = _event_id("customers/redact")
+    assert process_stored_event(shop.merchant_id, redact) in ("refused", "processed")
+    stored = owner_sql("SELECT status, raw_body FROM external_events WHERE id = :i", i=waiting)
+    assert stored[0][0] in ("pending", "processed", "failed")  # not given up
+    assert decrypt_field(str(stored[0][1]), WEBHOOK_BODY) != ERASED_BODY

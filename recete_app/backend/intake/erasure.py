@@ -62,10 +62,13 @@ def _as_e164(run: str) -> str | None:
         return None
 
 
-def erase_from_events(session: Session, people: Iterable[Person]) -> int:
-    """Blank the merchant's stored bodies that name any of `people`; returns how many. Events
-    still waiting to be processed are given up with their bodies (this request's own among
-    them): applied after the erasure, an order update would bring the person back."""
+def erase_from_events(
+    session: Session, people: Iterable[Person], *, integration_id: uuid.UUID | None = None
+) -> int:
+    """Blank the merchant's stored bodies (or one integration's) that name any of `people`;
+    returns how many. Events still waiting to be processed are given up with their bodies (this
+    request's own among them): applied after the erasure, an order update would bring the
+    person back."""
     people = [p for p in people if p.phones or p.emails or p.external_ids]
     if not people:
         return 0
@@ -73,6 +76,8 @@ def erase_from_events(session: Session, people: Iterable[Person]) -> int:
     while True:
         # A body blanked already (by retention, after a month) names no one: not read again.
         query = select(ExternalEvent).where(col(ExternalEvent.body_erased_at).is_(None))
+        if integration_id is not None:
+            query = query.where(col(ExternalEvent.integration_id) == integration_id)
         if after is not None:
             query = query.where(col(ExternalEvent.id) > after)
         page = session.exec(query.order_by(col(ExternalEvent.id)).limit(PAGE)).all()

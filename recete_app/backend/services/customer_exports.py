@@ -86,7 +86,7 @@ def request_export(
     (the REST API's own), the process's shared one by default."""
     with session_scope(person.merchant_id) as session:
         customer = customer_of(session, customer_id)
-        waiting = _in_the_making(session, customer.id)
+        waiting = None if in_process else _in_the_making(session, customer.id)
         if waiting is not None:
             return ExportOutcome(queued=_prepared(waiting))
         _spend(person.merchant_id, budget)
@@ -113,10 +113,10 @@ def _queue(
     try:
         with session.begin_nested():
             session.add(queued)
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError as exc:
         existing = _in_the_making(session, customer_id)
-        if existing is None:
-            raise
+        if existing is None:  # the customer was erased meanwhile (the foreign key)
+            raise NotFound("No such customer.", code="customer_not_found") from exc
         return existing, False
     return queued, True
 
@@ -131,9 +131,12 @@ def make_export(merchant_id: uuid.UUID, export_id: uuid.UUID) -> str | None:
             return None
     try:
         return _fill(merchant_id, export_id)
-    except Exception as exc:
-        # Recorded so the merchant sees it failed, rather than the sweep retrying it forever.
-        _mark_failed(merchant_id, export_id, f"The export could not be made: {exc}")
+    except (KeyboardInterrupt, SystemExit):
+        raise  # the worker is stopping: the sweep resumes the export
+    except BaseException as exc:
+        # Recorded so the merchant sees it failed, rather than the sweep retrying it forever
+        # (a queue's time limit is raised as a BaseException, not an Exception).
+        _mark_failed(merchant_id, export_id, f"The export could not be made: {exc!r}")
         raise
 
 

@@ -123,8 +123,10 @@ class WorkStateCollector(Collector):
         up = GaugeMetricFamily(
             "recete_operations_up", "1 when the work's state could be read from the database."
         )
-        try:
+        try:  # everything read before anything is yielded: a failure is `up 0`, not a 500
             state = read_work_state()
+            labelled = get_settings().metrics_merchant_label
+            per_merchant = read_work_state_by_merchant() if labelled else None
         except Exception:
             log.exception("could not read the work's state for /metrics")
             up.add_metric([], 0)
@@ -132,8 +134,8 @@ class WorkStateCollector(Collector):
             return
         up.add_metric([], 1)
         yield up
-        if get_settings().metrics_merchant_label:
-            yield from _per_merchant(read_work_state_by_merchant())
+        if per_merchant is not None:
+            yield from _per_merchant(per_merchant)
         else:
             for attribute, name, help_text in GAUGES:
                 yield GaugeMetricFamily(name, help_text, value=getattr(state, attribute))

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, exists, or_, select
 from recete_app.backend import audit
 from recete_app.backend.commerce.customer_erasure import (
     DATA_REQUEST,
+    MIN_EXTERNAL_ID,
     erase_customers,
     person_of,
 )
@@ -69,10 +70,12 @@ def _named_in(payload: dict[str, Any]) -> Person:
     """The person as the request names them."""
     named = _person(payload)
     email = (text(named.get("email")) or "").strip().lower()
+    store_id = text(named.get("id"))
     return Person(
         phones=frozenset(p for p in [e164_or_none(text(named.get("phone")), None)] if p),
         emails=frozenset([email]) if "@" in email else frozenset(),
-        external_ids=frozenset(i for i in [text(named.get("id"))] if i),
+        # Shorter ids would match unrelated numbers in other bodies.
+        external_ids=frozenset([store_id] if store_id and len(store_id) >= MIN_EXTERNAL_ID else []),
     )
 
 
@@ -102,9 +105,10 @@ def redact_customer(session: Session, integration: Integration, payload: dict[st
     orders stay as anonymous sales records. Only a customer of this shop is erased."""
     customers = _matching_customers(session, payload)
     if not customers:
-        # Nothing to erase, but this request's own body names the person: it goes, with any
-        # waiting event that names them, before the refusal is recorded.
-        erase_from_events(session, [_named_in(payload)])
+        # Nothing of this shop's to erase, but the request's own body names the person: it goes,
+        # with this shop's other bodies naming them, before the refusal is recorded. Another
+        # channel's customer of the same name is not the shop's to touch.
+        erase_from_events(session, [_named_in(payload)], integration_id=integration.id)
         raise Refused(f"No customer of {integration.external_id} matches this request.")
     people = [_as_person(customer, payload) for customer in customers]
     # Events still waiting that name the person (this request's own body among them) are given
