@@ -9,7 +9,7 @@ sets `PROMETHEUS_MULTIPROC_DIR`: its processes write their metrics to files ther
 
 The state of the work (the outbox's backlog, sends in doubt, webhooks waiting, a number paused,
 each periodic job's last run, messages waiting in each queue) is read live at each scrape: a
-few indexed counts across merchants (`recete_work_state()`, which runs as a read-only role:
+few indexed counts across merchants (`recete_work_state()`, run as the schema owner:
 migration 0023), never a row's contents, and never a label with an id, a phone or a merchant.
 Every process reports the same values, so alerts take their `max`. If the database cannot be
 read the scrape still answers, with `recete_operations_up 0`.
@@ -35,7 +35,7 @@ from recete_app.backend.db import session_scope
 
 log = logging.getLogger(__name__)
 
-# Counts and ages only, read as the operations role (migrations 0023, 0024): never a row.
+# Counts and ages only (migrations 0023, 0024): never a row.
 _WORK_STATE = sa.text("SELECT * FROM recete_work_state()")
 _BY_MERCHANT = sa.text("SELECT * FROM recete_work_state_by_merchant() ORDER BY merchant_id")
 _PERIODIC = sa.text("SELECT name, last_run_at, interval_seconds FROM job_schedules")
