@@ -70,12 +70,16 @@ _CLAIM = sa.text(
             FOR UPDATE SKIP LOCKED
         ) AS rows
         LIMIT least(:batch, (SELECT n FROM room))
+    ), claimed AS (
+        UPDATE scheduled_messages AS s
+        SET status = 'queued', claims = s.claims + 1,
+            lease_until = now() + make_interval(secs => :lease), updated_at = now()
+        FROM due WHERE s.id = due.id
+        RETURNING s.merchant_id, s.id, s.claims, s.due_at
     )
-    UPDATE scheduled_messages AS s
-    SET status = 'queued', claims = s.claims + 1,
-        lease_until = now() + make_interval(secs => :lease), updated_at = now()
-    FROM due WHERE s.id = due.id
-    RETURNING s.merchant_id, s.id, s.claims
+    -- An UPDATE returns its rows in no promised order: a customer's day-14 message could be
+    -- handed over before their day-3 one (a test saw it once). Claims go out in due order.
+    SELECT merchant_id, id, claims FROM claimed ORDER BY due_at, id
     """
 )
 
