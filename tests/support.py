@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import uuid
 from pathlib import Path
 from typing import Any
@@ -56,3 +57,10 @@ def shopify_headers(
         "X-Shopify-Triggered-At": "2026-11-02T11:31:09.812Z",
         "X-Shopify-API-Version": "2026-10",
     }
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

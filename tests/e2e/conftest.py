@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from recete_app.backend.config import PROJECT_ROOT
+from tests.support import free_port
 
 CHROMIUM = os.environ.get("RECETE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -45,18 +45,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason="; ".join(missing)))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 # Package scope: the app runs the dispatcher and the agent on the shared test database, so it
 # must stop before the integration tests, or it sends their due rows (their inbox reply test
 # saw its reply already claimed by this app's dispatcher).
 @pytest.fixture(scope="package")
 def app_url(database_url: str) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "e2e-server.log"
     env = {

@@ -5,7 +5,6 @@ status (the routes' own models, and the one error shape for any 4xx)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,16 +22,11 @@ from recete_app.backend.accounts.scopes import ADMIN, ORDERS_WRITE
 from recete_app.backend.accounts.signup import sign_up
 from recete_app.backend.config import Settings, get_settings
 from recete_app.backend.http.app import create_api
+from tests.support import free_port
 
 # Enough to reach past the first refusal of each body and parameter, small enough that the
 # whole document runs in about a minute on two cores.
 EXAMPLES_PER_OPERATION = 25
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _unlimited(base: Settings) -> Settings:
@@ -62,7 +56,7 @@ def shopify_app() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def running_api(database_url: str, shopify_app: None) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_api(_unlimited(get_settings())),
         host="127.0.0.1",

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ import sqlalchemy as sa
 
 from recete_app.backend.config import PROJECT_ROOT
 from recete_app.backend.embedded_db import ensure_database
-from tests.support import fixture_json
+from tests.support import fixture_json, free_port
 
 REDIS_URL = os.environ.get("RECETE_TEST_REDIS_URL")
 pytestmark = [
@@ -37,12 +36,6 @@ pytestmark = [
 ]
 ORDERS = 30
 PASSWORD = "correct horse battery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _until(check: Callable[[], bool], seconds: float, what: str) -> None:
@@ -74,7 +67,7 @@ def tcp_postgres(tmp_path: Path) -> Iterator[str]:
         shutil.chown(data, user)
     options: dict[str, Any] = {"user": user} if user else {}
     pgexec("initdb", ("-D", str(data), "-U", "postgres", "--auth=trust"), bin_path, **options)
-    port = _free_port()
+    port = free_port()
     server = f"-h 127.0.0.1 -p {port} -k {data}"
     log = str(data / "server.log")
     pgexec("pg_ctl", ("-w", "-o", server, "-l", log, "-D", str(data), "start"), bin_path, **options)
@@ -181,8 +174,8 @@ def _customers(web: str, token: str) -> int:
 def test_two_web_processes_and_two_workers_share_the_work_and_survive_a_killed_worker(
     deployment: Deployment, tcp_postgres: str
 ) -> None:
-    webs = [_free_port(), _free_port()]
-    metrics = [_free_port(), _free_port()]
+    webs = [free_port(), free_port()]
+    metrics = [free_port(), free_port()]
     for n, port in enumerate(webs, start=1):
         deployment.start(
             f"web-{n}",

@@ -5,7 +5,6 @@ prometheus_client's multiprocess mode. No label carries an id, a phone or a merc
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -34,7 +33,7 @@ from recete_app.worker import serve_metrics
 from tasks.broker import waiting_in
 from tasks.queue_metrics import QueueMetrics
 from tests.integration.journey_fixtures import connect_whatsapp, deliver, new_merchant
-from tests.support import owner_sql
+from tests.support import free_port, owner_sql
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -162,16 +161,10 @@ def test_queue_metrics_count_each_actors_outcomes_and_retries() -> None:
     assert waiting_in(queues)["metrics_test"] == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_a_worker_serves_the_same_metrics_on_its_own_port(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     monkeypatch.setenv("RECETE_METRICS_PORT", str(port))
     get_settings.cache_clear()
     try:

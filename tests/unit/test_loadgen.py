@@ -5,7 +5,6 @@ as a request without an answer (bench.webhooks once counted 4 of 2,400 as status
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 import uvicorn
 
 from bench.loadgen import Pool, raw_request
+from tests.support import free_port
 
 
 async def _ok(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -30,9 +30,7 @@ async def _ok(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 @pytest.fixture()
 def server() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(_ok, port=port, timeout_keep_alive=1, log_level="warning")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
