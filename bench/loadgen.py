@@ -10,10 +10,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 
-def raw_request(url: str, body: bytes, headers: dict[str, str]) -> bytes:
+def raw_request(url: str, body: bytes, headers: dict[str, str], method: str = "POST") -> bytes:
     parts = urlsplit(url)
     lines = [
-        f"POST {parts.path} HTTP/1.1",
+        f"{method} {parts.path} HTTP/1.1",
         f"Host: {parts.netloc}",
         f"Content-Length: {len(body)}",
         *(f"{name}: {value}" for name, value in headers.items()),

@@ -1,5 +1,6 @@
-"""The two servers the webhook benchmark compares, each run by uvicorn in its own process:
-Recete's API as mounted in the Reflex backend, and a bare Starlette route doing one INSERT."""
+"""The servers the benchmarks compare, each run by uvicorn in its own process: Recete's API as
+mounted in the Reflex backend, and bare Starlette routes doing the least the same work needs:
+one INSERT (webhooks), one indexed SELECT and a redirect (tracked links)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 import tasks  # noqa: F401  (as in the Reflex backend: enqueueing goes to the broker)
@@ -28,4 +29,23 @@ async def ingest(request: Request) -> JSONResponse:
     return JSONResponse({"status": "accepted"})
 
 
-bare_app = Starlette(routes=[Route("/ingest", ingest, methods=["POST"])])
+def _target(token: str) -> str | None:
+    with db.get_engine(owner=True).connect() as conn:
+        return conn.execute(
+            sa.text("SELECT target FROM tracked_links WHERE token = :t"), {"t": token}
+        ).scalar()
+
+
+async def redirect(request: Request) -> Response:
+    target = await run_in_threadpool(_target, request.path_params["token"])
+    if target is None:
+        return Response(status_code=404)
+    return RedirectResponse(target, status_code=302)
+
+
+bare_app = Starlette(
+    routes=[
+        Route("/ingest", ingest, methods=["POST"]),
+        Route("/go/{token}", redirect, methods=["GET"]),
+    ]
+)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import dramatiq
 
 from recete_app.backend.jobs import claim_due_job
-from tasks import commerce, knowledge, maintenance
+from tasks import analytics, commerce, knowledge, maintenance
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("resume_scrape_jobs", 60, knowledge.resume_scrape_jobs),
     PeriodicJob("resume_customer_exports", 60, commerce.resume_customer_exports),
     PeriodicJob("rescrape_products", 6 * 3600, knowledge.rescrape_products),
+    PeriodicJob("roll_up_analytics", 60, analytics.roll_up_analytics),
 )
 
 

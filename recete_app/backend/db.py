@@ -38,6 +38,7 @@ LOOKUP_SETTINGS = frozenset(
     {
         "login_email",
         "api_key_hash",
+        "link_token",
         "tenant_directory",
         "integration_key",
         "integration_id",

@@ -32,6 +32,19 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def calling_code(wa_id: str | None) -> str | None:
+    """The country calling code of a WhatsApp id ('905321234567' -> '90'); None when it does
+    not parse. What WhatsApp's price of a message depends on, with its category."""
+    digits = "".join(ch for ch in wa_id or "" if ch.isdigit())
+    if not digits:
+        return None
+    try:
+        code = phonenumbers.parse("+" + digits, None).country_code
+    except phonenumbers.NumberParseException:
+        return None
+    return str(code) if code else None
+
+
 # --- the customer's timezone ---------------------------------------------------------------
 
 

@@ -72,6 +72,7 @@ def test_due_periodic_jobs_are_enqueued_once() -> None:
         "resume_scrape_jobs",
         "resume_customer_exports",
         "rescrape_products",
+        "roll_up_analytics",
     ]
     assert enqueue_due_jobs() == []
     broker.flush_all()

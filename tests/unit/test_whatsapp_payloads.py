@@ -10,6 +10,7 @@ from recete_app.backend.messaging.whatsapp.payloads import (
     InboundMessage,
     InvalidWebhookPayload,
     MediaInfo,
+    Pricing,
     StatusError,
     StatusUpdate,
     WebhookBatch,
@@ -138,7 +139,10 @@ def test_document_keeps_its_filename() -> None:
     assert message.text == ""
 
 
-def test_statuses_keep_order_callback_data_and_recipient() -> None:
+UTILITY = Pricing(billable=True, category="utility", pricing_type="regular", model="PMP")
+
+
+def test_statuses_keep_order_callback_data_and_recipient_and_pricing() -> None:
     assert parse_webhook(fixture("statuses_sent_delivered_read.json")) == WebhookBatch(
         statuses=(
             StatusUpdate(
@@ -149,6 +153,7 @@ def test_statuses_keep_order_callback_data_and_recipient() -> None:
                 recipient_id=AYSE,
                 callback_data="msg:0b7c6a5e-3f2d-4e1a-9c8b-7a6f5e4d3c2b",
                 errors=(),
+                pricing=UTILITY,
             ),
             StatusUpdate(
                 phone_number_id=PHONE_ID,
@@ -158,6 +163,7 @@ def test_statuses_keep_order_callback_data_and_recipient() -> None:
                 recipient_id=AYSE,
                 callback_data="msg:0b7c6a5e-3f2d-4e1a-9c8b-7a6f5e4d3c2b",
                 errors=(),
+                pricing=UTILITY,
             ),
             StatusUpdate(
                 phone_number_id=PHONE_ID,

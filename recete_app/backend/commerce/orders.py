@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, delete, select
 
+from recete_app.backend.analytics.attribution import attribute_order, windows_for
 from recete_app.backend.commerce.customers import upsert_customer
 from recete_app.backend.commerce.events import CSV_ITEM_PREFIX, LineItem, OrderEvent, Refund
 from recete_app.backend.db import current_merchant_id
@@ -62,6 +63,7 @@ def transit_days(session: Session) -> int:
 def apply_order_event(session: Session, event: OrderEvent) -> AppliedOrder:
     order, fresh = _locked_order(session, event)
     before = (order.delivered_at, order.cancelled_at, order.refunded_at)
+    known = order.customer_id is not None and order.placed_at is not None
     newer = _is_newer(event, order)
     if event.is_snapshot:
         _apply_snapshot(session, order, event, fill_only=not newer, fresh=fresh)
@@ -77,6 +79,8 @@ def apply_order_event(session: Session, event: OrderEvent) -> AppliedOrder:
     if session.is_modified(order):
         order.updated_at = datetime.now(UTC)
     emitted = _emit(session, order, before)
+    if not known and order.customer_id is not None and order.placed_at is not None:
+        attribute_order(session, order, windows_for(session))
     return AppliedOrder(order.id, emitted)
 
 

@@ -18,6 +18,7 @@ from recete_app.backend.http.routes import (
     health,
     integrations,
     journeys,
+    links,
     merchants,
     order_imports,
     products,
@@ -69,6 +70,7 @@ def create_api(
     api.include_router(conversations.router)
     api.include_router(customers.router)
     api.include_router(customer_exports.router)
+    api.include_router(links.router)
     # Added first, so it runs inside the request context (request id, rate limit, body cap).
     api.add_middleware(RefuseNulMiddleware)
     api.add_middleware(

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from recete_app.backend.analytics.events import STEP_KEY, step_label
+from recete_app.backend.analytics.links import tracked_url
 from recete_app.backend.journeys.settings import step_templates
 from recete_app.backend.journeys.step_batch import StepBatch
 from recete_app.backend.messaging.channels import Outgoing
@@ -99,7 +101,8 @@ def _journey_step(
     later = None if manual else _not_now(batch, customer, row, window)
     if later is not None:
         return later
-    decision = render_step(batch, customer, phone, order, step)
+    # Analytics follow the journey's own sends, not a preview or a template a person chose.
+    decision = render_step(batch, customer, phone, order, step, None if manual else row)
     if isinstance(decision, Ready):
         batch.note_sending(customer.id, row.id)
     return decision
@@ -122,16 +125,25 @@ def _not_now(
 
 
 def render_step(
-    batch: StepBatch, customer: Customer, phone: str, order: Order, step: JourneyStep
+    batch: StepBatch,
+    customer: Customer,
+    phone: str,
+    order: Order,
+    step: JourneyStep,
+    send: ScheduledMessage | None = None,
 ) -> Decision:
-    """The step's template in the customer's language, filled for this order."""
+    """The step's template in the customer's language, filled for this order. For a journey
+    `send`, its link is tracked and the step is named for analytics."""
     merchant = batch.merchant()
     language = customer.language or merchant.default_language
     templates = step_templates(step)
     spec = templates.get(language) or templates.get("en") or next(iter(templates.values()), None)
     if spec is None:
         return Stop(FAILED, "The journey step has no template.")
+    label = step_label(step.offset_days, step.purpose)
     values = _values(batch, customer, order, step, spec)
+    if send is not None and "link" in values and "link" in spec.variables:
+        values["link"] = tracked_url(batch.session, send.id, label, batch.now, values["link"])
     try:
         rendered = render(spec, values)
     except MissingTemplateValue as exc:
@@ -147,6 +159,8 @@ def render_step(
         "parameters": list(rendered.parameters),
         "step": step.position,
     }
+    if send is not None:
+        details[STEP_KEY] = label
     return Ready(Outgoing(to=phone, text=rendered.text, template=template), "template", details)
 
 

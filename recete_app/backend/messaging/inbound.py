@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
+from recete_app.backend.analytics.events import record_follow_up
 from recete_app.backend.commerce.customers import customer_for_phone, record_consent
 from recete_app.backend.commerce.events import CONSENT_OPTED_IN, CONSENT_OPTED_OUT, ConsentInfo
 from recete_app.backend.db import current_merchant_id
@@ -24,6 +25,7 @@ from recete_app.backend.messaging.opt_out import (
 from recete_app.backend.messaging.outbox.schedule import cancel_pending, schedule_reply
 from recete_app.backend.messaging.whatsapp.payloads import InboundMessage
 from recete_app.backend.models import (
+    AnalyticsEventName,
     Conversation,
     Customer,
     Message,
@@ -33,6 +35,7 @@ from recete_app.backend.models import (
 from recete_app.backend.phones import InvalidPhoneError, normalize_phone
 
 OPTED_OUT, OPTED_IN, STORED = "opt_out", "opt_in", "stored"
+REPLIED, OPTED_OUT_FACT = AnalyticsEventName.REPLIED, AnalyticsEventName.OPTED_OUT
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,11 @@ def receive(session: Session, inbound: InboundMessage) -> Received | None:
     if conversation.window_expires_at is None or conversation.window_expires_at < opens_until:
         conversation.window_expires_at = opens_until
     conversation.last_message_at = max(conversation.last_message_at or stored_at, stored_at)
-    action = _consent_change(session, customer, inbound)
+    action = _consent_change(session, customer, inbound, stored_at)
+    # A reply to the journey's recent messages (an opt-out is counted as one, below), as of
+    # when it is kept (WhatsApp's whole seconds put a quick reply before the message it answers).
+    if action != OPTED_OUT:
+        record_follow_up(session, REPLIED, customer.id, stored_at, every=True)
     if action != STORED:
         session.execute(
             sa.update(Message)
@@ -122,7 +129,9 @@ def _body(inbound: InboundMessage) -> str:
     return f"{note} {inbound.text}".strip() if inbound.text else note
 
 
-def _consent_change(session: Session, customer: Customer, inbound: InboundMessage) -> str:
+def _consent_change(
+    session: Session, customer: Customer, inbound: InboundMessage, stored_at: datetime
+) -> str:
     if inbound.kind not in ("text", "button"):
         return STORED
     if is_opt_out(inbound.text):
@@ -136,6 +145,7 @@ def _consent_change(session: Session, customer: Customer, inbound: InboundMessag
         return action  # already in that state: confirmed once before, not again
     if state == CONSENT_OPTED_OUT:
         cancel_pending(session, "The customer opted out.", customer_id=customer.id)
+        record_follow_up(session, OPTED_OUT_FACT, customer.id, stored_at, every=False)
         confirmation = opt_out_confirmation(customer.language)
     else:
         confirmation = opt_in_confirmation(customer.language)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from recete_app.backend.analytics.events import fact_about, record_facts
 from recete_app.backend.messaging.outbox.recording import record_delivery
 from recete_app.backend.messaging.outbox.review import LEFT_AS_IS, SENT_AGAIN
 from recete_app.backend.messaging.outbox.schedule import (
@@ -27,9 +28,18 @@ from recete_app.backend.messaging.outbox.schedule import (
 )
 from recete_app.backend.messaging.outbox.sending import CALLBACK_PREFIX
 from recete_app.backend.messaging.whatsapp.payloads import NumberError, StatusError, StatusUpdate
-from recete_app.backend.models import Integration, Message, MessageStatus, ScheduledMessage
+from recete_app.backend.models import (
+    AnalyticsEventName,
+    Integration,
+    Message,
+    MessageStatus,
+    ScheduledMessage,
+)
+from recete_app.backend.phones import calling_code
 
 log = logging.getLogger(__name__)
+DELIVERED_FACT, READ_FACT = AnalyticsEventName.DELIVERED, AnalyticsEventName.READ
+FAILED_FACT = AnalyticsEventName.FAILED
 
 # How far each report says a message got; "pending" (not a stored status) moves nothing.
 RANK = {
@@ -49,14 +59,53 @@ def apply_status(session: Session, update: StatusUpdate) -> str:
         message = _reconciled(session, update)
     if message is None:
         return "unknown_message"  # sent outside Recete, or long gone
+    _note_pricing(session, message, update)
     if update.status == MessageStatus.FAILED:
         return _failed(session, message, update)
     if RANK.get(update.status, -1) > RANK.get(message.status, 0):
+        _record_progress(session, message, update)
         message.status = update.status
         message.status_updated_at = update.timestamp
         message.error = None  # a delivery report outranks an earlier failure report
         return "updated"
     return "unchanged"
+
+
+def _record_progress(session: Session, message: Message, update: StatusUpdate) -> None:
+    """Delivered and read facts for a journey send; a read that came first is a delivery too."""
+    status, at = update.status, update.timestamp
+    if status not in (MessageStatus.DELIVERED, MessageStatus.READ):
+        return
+    reached = [DELIVERED_FACT] + ([READ_FACT] if status == MessageStatus.READ else [])
+    facts = [
+        fact
+        for name in reached
+        for fact in fact_about(name, message.details, message.created_at, occurred_at=at)
+    ]
+    record_facts(session, facts)
+
+
+def _note_pricing(session: Session, message: Message, update: StatusUpdate) -> None:
+    """WhatsApp's pricing of the message, kept from the first report that carries it."""
+    pricing = update.pricing
+    if pricing is None or message.pricing_category is not None:
+        return
+    message.billable = pricing.billable
+    message.pricing_category = pricing.category
+    message.pricing_type = pricing.pricing_type
+    message.calling_code = calling_code(update.recipient_id)
+    facts = fact_about(
+        AnalyticsEventName.PRICED,
+        message.details,
+        message.created_at,
+        {
+            "billable": bool(pricing.billable),
+            "category": pricing.category,
+            "type": pricing.pricing_type,
+            "calling_code": message.calling_code,
+        },
+    )
+    record_facts(session, facts)
 
 
 def _scheduled_row(session: Session, callback_data: str | None) -> ScheduledMessage | None:
@@ -101,12 +150,21 @@ def _failed(session: Session, message: Message, update: StatusUpdate) -> str:
     message.error = reason[:1000]
     message.status_updated_at = update.timestamp
     message.details = {**message.details, "error_codes": [e.code for e in update.errors]}
+    facts = fact_about(FAILED_FACT, message.details, message.created_at, _why(update))
+    record_facts(session, facts)
     row = session.exec(
         select(ScheduledMessage).where(ScheduledMessage.message_id == message.id)
     ).first()
     if row is not None:
         row.status, row.last_error = FAILED, reason[:1000]
     return "failed"
+
+
+def _why(update: StatusUpdate) -> dict[str, str]:
+    first = update.errors[0] if update.errors else None
+    if first is None:
+        return {}
+    return {"code": str(first.code) if first.code is not None else "none", "title": first.title}
 
 
 def describe_errors(errors: tuple[StatusError, ...]) -> str:

@@ -24,9 +24,11 @@ from recete_app.backend.models.knowledge import (
 )
 from recete_app.backend.models.messaging import (
     AnalyticsEvent,
+    AnalyticsEventName,
     Conversation,
     ConversationStatus,
     Journey,
+    JourneyDay,
     JourneyStep,
     LlmCall,
     Message,
@@ -34,6 +36,7 @@ from recete_app.backend.models.messaging import (
     MessageStatus,
     ScheduledMessage,
     ScheduledStatus,
+    TrackedLink,
 )
 from recete_app.backend.models.tenancy import (
     Account,
@@ -56,6 +59,7 @@ __all__ = [
     "TENANT_TABLES",
     "Account",
     "AnalyticsEvent",
+    "AnalyticsEventName",
     "ApiKey",
     "AuditLog",
     "AuthSession",
@@ -72,6 +76,7 @@ __all__ = [
     "JobSchedule",
     "JobStatus",
     "Journey",
+    "JourneyDay",
     "JourneyStep",
     "KnowledgeChunk",
     "LlmCall",
@@ -88,5 +93,6 @@ __all__ = [
     "ScheduledMessage",
     "ScheduledStatus",
     "ScrapeJob",
+    "TrackedLink",
     "metadata",
 ]

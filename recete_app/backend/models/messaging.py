@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -110,6 +110,13 @@ class Message(SQLModel, table=True):
     error: str | None = None
     created_at: datetime = created_field()
     status_updated_at: datetime | None = timestamp_field()
+    # WhatsApp's pricing of an outbound message, from its status reports: whether it is
+    # charged, its category (marketing, utility, service ...) and the recipient's country
+    # calling code, which with the category picks the rate.
+    billable: bool | None = None
+    pricing_category: str | None = Field(default=None, max_length=40)
+    pricing_type: str | None = Field(default=None, max_length=40)
+    calling_code: str | None = Field(default=None, max_length=4)
 
 
 class Journey(SQLModel, table=True):
@@ -225,14 +232,97 @@ class LlmCall(SQLModel, table=True):
     created_at: datetime = created_field()
 
 
+class AnalyticsEventName(StrEnum):
+    """What happened to a journey send (the event's subject): each happens once per send."""
+
+    SENT = "sent"  # WhatsApp accepted it
+    DELIVERED = "delivered"  # reached the phone (a read implies it)
+    READ = "read"
+    FAILED = "failed"  # refused at sending for good, or reported failed after it left
+    PRICED = "priced"  # WhatsApp's pricing for it: billable, category, calling code
+    REPLIED = "replied"  # the customer wrote within 72 hours of it
+    CLICKED = "clicked"  # its link's first click by a person
+    OPTED_OUT = "opted_out"  # the customer opted out within 72 hours of it
+    # An order placed after reading it or clicking its link, inside the attribution window.
+    # Its subject is the order (one attribution per order); the send is in its properties.
+    ATTRIBUTED = "attributed"
+
+
 class AnalyticsEvent(SQLModel, table=True):
+    """The analytics queue: a fact about a journey send, written in the transaction that records
+    the fact, rolled up into `journey_days` by a worker (`analytics/rollup.py`)."""
+
     __tablename__ = "analytics_events"
     __table_args__ = (
-        sa.Index("ix_analytics_events_name_time", "merchant_id", "name", "occurred_at"),
+        # Once per send: a repeated report, a retried webhook or a second click adds nothing.
+        sa.UniqueConstraint("subject_id", "name", name="uq_analytics_events_subject_name"),
+        # A day's rollup reads its sends' events by send time.
+        sa.Index("ix_analytics_events_subject_time", "merchant_id", "subject_at"),
+        sa.Index(
+            "ix_analytics_events_pending",
+            "merchant_id",
+            postgresql_where=sa.text("rolled_up_at IS NULL"),
+        ),
     )
 
     id: uuid.UUID = id_field()
     merchant_id: uuid.UUID = merchant_field(indexed=False)
-    name: str = Field(max_length=100)
+    name: str = Field(max_length=20)  # AnalyticsEventName
+    # The journey send it is about (scheduled_messages.id; kept when the row is gone), or for
+    # `attributed` the order.
+    subject_id: uuid.UUID
+    step: str = Field(max_length=80)  # the journey step's label, e.g. day3_usage_tips
+    # When the send went out (or was refused): the day it counts on, however late the event.
+    subject_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     properties: dict[str, Any] = json_field()
     occurred_at: datetime = created_field()
+    rolled_up_at: datetime | None = timestamp_field()
+
+
+class JourneyDay(SQLModel, table=True):
+    """A day's sends of one journey step (the merchant's timezone), rolled up from the events of
+    the sends made that day. Rebuilt whole from those events, so rolling up again changes
+    nothing."""
+
+    __tablename__ = "journey_days"
+
+    merchant_id: uuid.UUID = Field(foreign_key="merchants.id", ondelete="CASCADE", primary_key=True)
+    day: date = Field(primary_key=True)
+    step: str = Field(max_length=80, primary_key=True)
+    sent: int = 0
+    delivered: int = 0
+    read: int = 0
+    replied: int = 0
+    clicked: int = 0
+    failed: int = 0
+    opted_out: int = 0
+    billable: int = 0
+    # Estimated from the rate card (analytics/pricing.py), in its currency (USD).
+    cost_estimate: Decimal = Field(default=Decimal(0), max_digits=14, decimal_places=6)
+    failures: dict[str, Any] = json_field()  # Meta error code -> sends failed with it
+    attributed_orders: int = 0
+    attributed_revenue: dict[str, Any] = json_field()  # currency -> total, as a decimal string
+    rolled_up_at: datetime = created_field()
+
+
+class TrackedLink(SQLModel, table=True):
+    """A journey message's link, sent as `/r/{token}`: the click is counted, then redirected to
+    the store. The token is random: nothing about the customer is in the URL."""
+
+    __tablename__ = "tracked_links"
+    __table_args__ = (
+        sa.UniqueConstraint("token", name="uq_tracked_links_token"),
+        sa.UniqueConstraint("subject_id", "target", name="uq_tracked_links_subject_target"),
+    )
+
+    id: uuid.UUID = id_field()
+    merchant_id: uuid.UUID = merchant_field()
+    token: str = Field(max_length=64)
+    subject_id: uuid.UUID  # the journey send (scheduled_messages.id)
+    step: str = Field(max_length=80)  # utm_campaign
+    subject_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    target: str = Field(max_length=2000)
+    clicks: int = 0
+    first_clicked_at: datetime | None = timestamp_field()
+    last_clicked_at: datetime | None = timestamp_field()
+    created_at: datetime = created_field()

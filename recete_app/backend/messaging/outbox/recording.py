@@ -18,17 +18,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from recete_app.backend.analytics.events import fact_about, record_facts
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.messaging.outbox.schedule import SENT
 from recete_app.backend.models import (
+    AnalyticsEventName,
     Conversation,
     ConversationStatus,
     Customer,
     Message,
     MessageDirection,
+    MessageStatus,
     ScheduledMessage,
 )
 
+SENT_FACT, DELIVERED_FACT = AnalyticsEventName.SENT, AnalyticsEventName.DELIVERED
 _MESSAGES = Message.__table__  # type: ignore[attr-defined]
 _CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
 
@@ -59,6 +63,7 @@ def record_deliveries(
     ]
     if values:
         session.execute(sa.insert(_MESSAGES), values)
+        _record_sent(session, values, status, now)
         session.execute(
             sa.update(_CONVERSATIONS)
             .where(_CONVERSATIONS.c.id.in_({v["conversation_id"] for v in values}))
@@ -70,6 +75,17 @@ def record_deliveries(
             row.status, row.message_id, row.sent_at = SENT, ids[pid], now
             row.lease_until, row.last_error, row.updated_at = None, None, now
     session.flush()
+
+
+def _record_sent(
+    session: Session, values: list[dict[str, Any]], status: str, now: datetime
+) -> None:
+    """The journey's facts about the sends just recorded: sent, and delivered when the channel
+    delivers at once (the sandbox)."""
+    names = [SENT_FACT] + ([DELIVERED_FACT] if status == MessageStatus.DELIVERED else [])
+    record_facts(
+        session, [f for v in values for name in names for f in fact_about(name, v["details"], now)]
+    )
 
 
 def _messages_by_provider_id(session: Session, provider_ids: list[str]) -> dict[str, uuid.UUID]:

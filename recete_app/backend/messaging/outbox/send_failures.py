@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import Counter
 from sqlmodel import Session
 
+from recete_app.backend.analytics.events import fact_about, record_facts
 from recete_app.backend.messaging.channels import whatsapp_integration
 from recete_app.backend.messaging.conversations import SERVICE_WINDOW, open_conversation
 from recete_app.backend.messaging.outbox.schedule import (
@@ -25,7 +26,12 @@ from recete_app.backend.messaging.whatsapp.errors import (
     WhatsAppError,
     WhatsAppTransportError,
 )
-from recete_app.backend.models import Customer, IntegrationStatus, ScheduledMessage
+from recete_app.backend.models import (
+    AnalyticsEventName,
+    Customer,
+    IntegrationStatus,
+    ScheduledMessage,
+)
 
 log = logging.getLogger(__name__)
 SEND_FAILURES = Counter(
@@ -35,6 +41,7 @@ SEND_FAILURES = Counter(
     ["outcome", "code"],
 )
 
+FAILED_FACT = AnalyticsEventName.FAILED
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
@@ -54,6 +61,11 @@ def record_failure(session: Session, row: ScheduledMessage, exc: Exception) -> s
         return row.status  # reconciled meanwhile
     outcome = _record_failure(session, row, exc)
     SEND_FAILURES.labels(outcome, _code(exc)).inc()
+    if outcome == FAILED:
+        # Refused for good before it left: the day it was tried is the day it counts on.
+        details = {**(row.payload.get("details") or {}), "scheduled_message_id": str(row.id)}
+        why = {"code": _code(exc), "title": str(exc)[:200]}
+        record_facts(session, fact_about(FAILED_FACT, details, datetime.now(UTC), why))
     return outcome
 
 

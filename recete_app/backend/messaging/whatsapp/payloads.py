@@ -26,6 +26,16 @@ class StatusError:
 
 
 @dataclass(frozen=True)
+class Pricing:
+    """What a status report says a message costs: charged or not, and in which category."""
+
+    billable: bool | None
+    category: str | None  # marketing | utility | authentication | service | ...
+    pricing_type: str | None  # regular | free_customer_service | free_entry_point
+    model: str | None  # PMP (per message) since 2025-07-01; CBP before
+
+
+@dataclass(frozen=True)
 class StatusUpdate:
     phone_number_id: str
     message_id: str
@@ -34,6 +44,7 @@ class StatusUpdate:
     recipient_id: str | None
     callback_data: str | None  # biz_opaque_callback_data echoed back
     errors: tuple[StatusError, ...]
+    pricing: Pricing | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +155,20 @@ def _status(phone_number_id: str, raw: Any) -> StatusUpdate | None:
         recipient_id=_text(raw.get("recipient_id")),
         callback_data=_text(raw.get("biz_opaque_callback_data")),
         errors=tuple(_status_error(_dict(e)) for e in _list(raw.get("errors")) if _dict(e)),
+        pricing=_pricing(raw.get("pricing")),
+    )
+
+
+def _pricing(raw: Any) -> Pricing | None:
+    if not isinstance(raw, dict) or not raw:
+        return None
+    billable = raw.get("billable")
+    category = _text(raw.get("category"))
+    return Pricing(
+        billable=billable if isinstance(billable, bool) else None,
+        category=category.lower()[:40] if category else None,
+        pricing_type=(_text(raw.get("type")) or "")[:40] or None,
+        model=_text(raw.get("pricing_model")),
     )
 
 

@@ -1,0 +1,112 @@
+"""Orders attributed to the journey message that brought them.
+
+A reorder is attributed when the customer placed it after a journey message went out to them,
+within the window after they read it (1 day by default) or clicked its link (5 days by
+default); the store can change both (`attribution_read_days`, `attribution_click_days` in its
+settings). When several messages qualify, the last one touched wins. The attribution is an
+`attributed` fact whose subject is the order (so an order is attributed once), counted on the
+day its message went out, with the record a person can check: which send, which rule, when it
+was touched, the window used, and the order's total and currency at the time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from recete_app.backend.analytics.events import SendFact, record_facts
+from recete_app.backend.db import current_merchant_id
+from recete_app.backend.models import AnalyticsEvent, AnalyticsEventName, Merchant, Order
+
+CLICK_DAYS, READ_DAYS = 5, 1
+ATTRIBUTED = AnalyticsEventName.ATTRIBUTED
+
+
+@dataclass(frozen=True)
+class Windows:
+    click_days: int = CLICK_DAYS
+    read_days: int = READ_DAYS
+
+
+def windows_for(session: Session) -> Windows:
+    """The store's windows (its settings), read once per session."""
+    cached = session.info.get("attribution_windows")
+    if isinstance(cached, Windows):
+        return cached
+    merchant_id = current_merchant_id(session)
+    settings = session.exec(select(Merchant.settings).where(Merchant.id == merchant_id)).one()
+    windows = session.info["attribution_windows"] = windows_of(settings)
+    return windows
+
+
+def windows_of(settings: Mapping[str, Any]) -> Windows:
+    def days(name: str, default: int) -> int:
+        value = settings.get(name)
+        return value if isinstance(value, int) and 0 <= value <= 90 else default
+
+    return Windows(
+        days("attribution_click_days", CLICK_DAYS), days("attribution_read_days", READ_DAYS)
+    )
+
+
+# The customer's last touch (a read, a person's click) on a journey send that went out before
+# the order, inside its rule's window.
+_LAST_TOUCH = sa.text(
+    """
+    SELECT e.subject_id, e.step, e.subject_at, e.name, e.occurred_at
+    FROM scheduled_messages s
+    JOIN analytics_events e ON e.subject_id = s.id AND e.name IN ('read', 'clicked')
+    WHERE s.customer_id = :customer AND s.kind = 'journey_step' AND s.sent_at < :placed
+      AND e.occurred_at <= :placed
+      AND ((e.name = 'clicked' AND e.occurred_at >= :placed - make_interval(days => :click))
+        OR (e.name = 'read' AND e.occurred_at >= :placed - make_interval(days => :read)))
+    ORDER BY e.occurred_at DESC, e.name
+    LIMIT 1
+    """
+)
+
+
+def attribute_order(session: Session, order: Order, windows: Windows) -> bool:
+    """Attribute `order` to the journey send that brought it, if one did; whether it was (an
+    order already attributed keeps its first attribution)."""
+    if order.customer_id is None or order.placed_at is None:
+        return False
+    touch = session.execute(
+        _LAST_TOUCH,
+        {
+            "customer": order.customer_id,
+            "placed": order.placed_at,
+            "click": windows.click_days,
+            "read": windows.read_days,
+        },
+    ).first()
+    if touch is None:
+        return False
+    rule = "click" if touch.name == AnalyticsEventName.CLICKED else "read"
+    record = {
+        "order_id": str(order.id),
+        "send_id": str(touch.subject_id),
+        "rule": rule,
+        "touched_at": touch.occurred_at.isoformat(),
+        "window_days": windows.click_days if rule == "click" else windows.read_days,
+        "currency": order.currency or "",
+        "amount": str(order.total_price or 0),
+    }
+    fact = SendFact(ATTRIBUTED, order.id, touch.step, touch.subject_at, record)
+    record_facts(session, [fact])
+    return True
+
+
+def attribution_of(session: Session, order: Order) -> dict[str, Any] | None:
+    """The order's attribution record: the send, the rule, when it was touched, the window."""
+    event = session.exec(
+        select(AnalyticsEvent).where(
+            AnalyticsEvent.subject_id == order.id, AnalyticsEvent.name == ATTRIBUTED
+        )
+    ).first()
+    if event is None:
+        return None
+    return {**event.properties, "step": event.step, "sent_at": event.subject_at.isoformat()}

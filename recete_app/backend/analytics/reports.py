@@ -1,0 +1,198 @@
+"""The journey figures of a date range, read from the daily rollup (`journey_days`).
+
+One function per table: the page's cards, its charts, its tables, the API and the CSV export
+all read through these, so they cannot disagree. Dates are days in the store's timezone, both
+ends included. Every rate has its formula in `FORMULAS`, shown next to the number."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from recete_app.backend.db import current_merchant_id
+from recete_app.backend.errors import InvalidInput
+from recete_app.backend.models import JourneyDay, Merchant
+
+MAX_DAYS = 400
+COUNTS = ("sent", "delivered", "read", "replied", "clicked", "failed", "opted_out", "billable")
+FORMULAS = {
+    "sent": "journey messages WhatsApp accepted, on the day they went out",
+    "delivered": "sent messages that reached the phone (a read counts as delivered)",
+    "read": "delivered messages the customer opened",
+    "replied": "messages the customer wrote back to within 72 hours (an opt-out is not a reply)",
+    "clicked": "messages whose link a person opened (link-preview fetchers are not counted)",
+    "failed": "messages refused for good or reported failed, and never delivered",
+    "opted_out": "customers who opted out within 72 hours, counted against the latest step",
+    "delivered_rate": "delivered ÷ sent",
+    "read_rate": "read ÷ delivered",
+    "reply_rate": "replied ÷ delivered",
+    "click_rate": "clicked ÷ delivered",
+    "cost_estimate": "billable messages × the rate card's price for their category and the "
+    "customer's country calling code (estimated, USD)",
+    "attributed_orders": "orders placed within 1 day of reading, or 5 days of clicking, a "
+    "journey message (the last one touched wins), counted on the day the message went out",
+    "attributed_revenue": "the attributed orders' totals, per currency",
+}
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date  # included
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> DateRange:
+        """The same number of days just before it: what a change is measured against."""
+        return DateRange(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+
+def date_range(start: str | date | None, end: str | date | None) -> DateRange:
+    """A checked range; a bad one is InvalidInput naming the field (`from`, `to`)."""
+    parsed = {"from": _day(start, "from"), "to": _day(end, "to")}
+    first, last = parsed["from"], parsed["to"]
+    if first > last:
+        _refuse("from", "must not be after to")
+    if (last - first).days + 1 > MAX_DAYS:
+        _refuse("to", f"a range is at most {MAX_DAYS} days")
+    return DateRange(first, last)
+
+
+def _day(value: str | date | None, name: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        _refuse(name, "a date as YYYY-MM-DD")
+    raise AssertionError  # unreachable: _refuse raises
+
+
+def _refuse(name: str, message: str) -> None:
+    raise InvalidInput(f"{name}: {message}", details=[{"field": name, "message": message}])
+
+
+@dataclass
+class Figures:
+    """Journey figures summed over some days (one step's, one day's, or all of them)."""
+
+    sent: int = 0
+    delivered: int = 0
+    read: int = 0
+    replied: int = 0
+    clicked: int = 0
+    failed: int = 0
+    opted_out: int = 0
+    billable: int = 0
+    cost_estimate: Decimal = Decimal(0)
+    attributed_orders: int = 0
+    attributed_revenue: dict[str, Decimal] = field(default_factory=dict)
+    failures: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, day: JourneyDay) -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(day, name))
+        self.cost_estimate += Decimal(day.cost_estimate)
+        self.attributed_orders += day.attributed_orders
+        for currency, total in day.attributed_revenue.items():
+            self.attributed_revenue[currency] = self.attributed_revenue.get(
+                currency, Decimal(0)
+            ) + Decimal(str(total))
+        for code, failure in day.failures.items():
+            entry = self.failures.setdefault(code, {"count": 0, "title": failure.get("title")})
+            entry["count"] += int(failure.get("count", 0))
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        return {
+            "delivered_rate": _ratio(self.delivered, self.sent),
+            "read_rate": _ratio(self.read, self.delivered),
+            "reply_rate": _ratio(self.replied, self.delivered),
+            "click_rate": _ratio(self.clicked, self.delivered),
+        }
+
+    def as_row(self) -> dict[str, Any]:
+        row: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        row.update(self.rates)
+        return row
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _days(session: Session, span: DateRange) -> list[JourneyDay]:
+    return list(
+        session.exec(
+            select(JourneyDay)
+            .where(
+                JourneyDay.merchant_id == current_merchant_id(session),
+                col(JourneyDay.day) >= span.start,
+                col(JourneyDay.day) <= span.end,
+            )
+            .order_by(col(JourneyDay.day), col(JourneyDay.step))
+        ).all()
+    )
+
+
+def _summed(days: Iterable[JourneyDay]) -> Figures:
+    total = Figures()
+    for day in days:
+        total.add(day)
+    return total
+
+
+def totals(session: Session, span: DateRange) -> Figures:
+    """All steps together over the range: the summary cards."""
+    return _summed(_days(session, span))
+
+
+def by_step(session: Session, span: DateRange) -> dict[str, Figures]:
+    """Each journey step over the range: the funnel and its table."""
+    grouped: dict[str, list[JourneyDay]] = defaultdict(list)
+    for day in _days(session, span):
+        grouped[day.step].append(day)
+    return {step: _summed(days) for step, days in sorted(grouped.items(), key=_step_order)}
+
+
+def by_day(session: Session, span: DateRange) -> list[tuple[date, Figures]]:
+    """Each day of the range (days without sends included, as zeros): the time series."""
+    grouped: dict[date, list[JourneyDay]] = defaultdict(list)
+    for day in _days(session, span):
+        grouped[day.day].append(day)
+    return [
+        (span.start + timedelta(days=n), _summed(grouped.get(span.start + timedelta(days=n), [])))
+        for n in range(span.days)
+    ]
+
+
+def _step_order(item: tuple[str, Any]) -> tuple[int, str]:
+    """day3_usage_tips before day14_check_in: by the step's day, then its name."""
+    step = item[0]
+    number = step.removeprefix("day").split("_", 1)[0]
+    return (int(number) if number.isdigit() else 10**6, step)
+
+
+def store_timezone(session: Session) -> str:
+    zone = session.exec(
+        select(Merchant.timezone).where(Merchant.id == current_merchant_id(session))
+    ).first()
+    return zone or "UTC"
+
+
+def last_rollup(session: Session) -> Any:
+    """When the figures were last rolled up (None before the first rollup)."""
+    return session.execute(
+        sa.select(sa.func.max(col(JourneyDay.rolled_up_at))).where(
+            col(JourneyDay.merchant_id) == current_merchant_id(session)
+        )
+    ).scalar()
