@@ -44,14 +44,15 @@ FACTS = (
 SEED = """
 INSERT INTO analytics_events (id, merchant_id, name, subject_id, step, subject_at,
     properties, occurred_at)
-SELECT gen_random_uuid(), :m, :name, s.subject, s.step, s.at,
-    CASE WHEN :name = 'priced' THEN jsonb_build_object('billable', true, 'category',
-        CASE WHEN s.step LIKE 'day3%' THEN 'utility' ELSE 'marketing' END,
+SELECT gen_random_uuid(), :m, CAST(:name AS varchar), s.subject, s.step, s.at,
+    CASE WHEN CAST(:name AS varchar) = 'priced' THEN jsonb_build_object('billable', true,
+        'category', CASE WHEN s.step LIKE 'day3%' THEN 'utility' ELSE 'marketing' END,
         'calling_code', CASE WHEN s.n % 5 = 0 THEN '44' ELSE '90' END)
-         WHEN :name = 'failed' THEN '{"code": "131026", "title": "Message undeliverable"}'
-         ELSE '{}' END,
+         WHEN CAST(:name AS varchar) = 'failed'
+             THEN '{"code": "131026", "title": "Message undeliverable"}'::jsonb
+         ELSE '{}'::jsonb END,
     s.at
-FROM bench_sends s WHERE (s.n % 1000) < :share * 1000
+FROM bench_sends s WHERE (s.n % 1000) < CAST(:share AS float) * 1000
 """
 BASELINE = """
 SELECT (subject_at AT TIME ZONE 'Europe/Istanbul')::date, step,

@@ -8,6 +8,7 @@ from starlette.types import ASGIApp
 from recete_app.backend.http.app import create_api
 from recete_app.backend.http.security_headers import SecurityHeadersMiddleware
 from recete_app.pages import (
+    analytics,
     auth_pages,
     conversations,
     customers,
@@ -19,6 +20,7 @@ from recete_app.pages import (
 )
 from recete_app.runtime import backend_lifespan, prepare_process
 from recete_app.state import routes
+from recete_app.state.analytics import AnalyticsState
 from recete_app.state.auth import AuthState
 from recete_app.state.conversations import ConversationsState
 from recete_app.state.customers import CustomersState
@@ -66,13 +68,18 @@ app.add_page(
 
 _DASHBOARD = (
     (dashboard.overview, routes.HOME, "Overview"),
-    (dashboard.analytics, routes.ANALYTICS, "Analytics"),
     (dashboard.onboarding, routes.ONBOARDING, "Onboarding"),
 )
 for component, route, title in _DASHBOARD:
     app.add_page(
         component, route=route, title=f"{title} · Recete", on_load=AuthState.require_session
     )
+app.add_page(
+    analytics.analytics_page,
+    route=routes.ANALYTICS,
+    title="Analytics · Recete",
+    on_load=[AuthState.require_session, AnalyticsState.load],
+)
 app.add_page(
     conversations.conversations_page,
     route=routes.CONVERSATIONS,

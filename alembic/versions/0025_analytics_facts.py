@@ -124,7 +124,7 @@ def _events() -> None:
     op.create_index(
         "ix_analytics_events_pending",
         "analytics_events",
-        ["merchant_id"],
+        ["merchant_id", "subject_at"],
         postgresql_where=sa.text("rolled_up_at IS NULL"),
     )
 

@@ -35,15 +35,6 @@ def overview() -> rx.Component:
     )
 
 
-@dashboard_page("Analytics", routes.ANALYTICS)
-def analytics() -> rx.Component:
-    return empty_state(
-        "chart-column",
-        "No data yet",
-        "Messages sent, replies, reorders and escalations show here once journeys are running.",
-    )
-
-
 @dashboard_page("Onboarding", routes.ONBOARDING)
 def onboarding() -> rx.Component:
     steps = [

@@ -133,8 +133,8 @@ def expected(
         for currency, amount in send["orders"]:
             day["attributed_orders"] += 1
             revenue = day["attributed_revenue"]
-            key = currency or "XXX"
-            revenue[key] = str(Decimal(revenue.get(key, "0")) + Decimal(amount))
+            code = currency or "XXX"
+            revenue[code] = str(Decimal(revenue.get(code, "0")) + Decimal(amount))
     return dict(figures)
 
 

@@ -6,6 +6,9 @@ ends included. Every rate has its formula in `FORMULAS`, shown next to the numbe
 
 from __future__ import annotations
 
+import csv
+import io
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -16,7 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from recete_app.backend.db import current_merchant_id
+from recete_app.backend.analytics.attribution import windows_for
+from recete_app.backend.analytics.pricing import default_card
+from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import InvalidInput
 from recete_app.backend.models import JourneyDay, Merchant
 
@@ -61,9 +66,9 @@ def date_range(start: str | date | None, end: str | date | None) -> DateRange:
     parsed = {"from": _day(start, "from"), "to": _day(end, "to")}
     first, last = parsed["from"], parsed["to"]
     if first > last:
-        _refuse("from", "must not be after to")
+        refuse("from", "must not be after to")
     if (last - first).days + 1 > MAX_DAYS:
-        _refuse("to", f"a range is at most {MAX_DAYS} days")
+        refuse("to", f"a range is at most {MAX_DAYS} days")
     return DateRange(first, last)
 
 
@@ -73,11 +78,12 @@ def _day(value: str | date | None, name: str) -> date:
     try:
         return date.fromisoformat(value or "")
     except ValueError:
-        _refuse(name, "a date as YYYY-MM-DD")
+        refuse(name, "a date as YYYY-MM-DD")
     raise AssertionError  # unreachable: _refuse raises
 
 
-def _refuse(name: str, message: str) -> None:
+def refuse(name: str, message: str) -> None:
+    """Refuse a query: InvalidInput naming the field."""
     raise InvalidInput(f"{name}: {message}", details=[{"field": name, "message": message}])
 
 
@@ -196,3 +202,69 @@ def last_rollup(session: Session) -> Any:
             col(JourneyDay.merchant_id) == current_merchant_id(session)
         )
     ).scalar()
+
+
+@dataclass(frozen=True)
+class JourneyReport:
+    """Everything the Analytics page, the API and the CSV export show for a range."""
+
+    span: DateRange
+    timezone: str
+    totals: Figures
+    previous: Figures  # the same number of days just before
+    steps: dict[str, Figures]
+    daily: list[tuple[date, Figures]]
+    rolled_up_at: Any
+    click_days: int
+    read_days: int
+    rate_card: str  # its name and date
+
+
+def journey_report(merchant_id: uuid.UUID, span: DateRange) -> JourneyReport:
+    with session_scope(merchant_id) as session:
+        windows = windows_for(session)
+        card = default_card()
+        return JourneyReport(
+            span=span,
+            timezone=store_timezone(session),
+            totals=totals(session, span),
+            previous=totals(session, span.previous()),
+            steps=by_step(session, span),
+            daily=by_day(session, span),
+            rolled_up_at=last_rollup(session),
+            click_days=windows.click_days,
+            read_days=windows.read_days,
+            rate_card=f"{card.name}, effective {card.effective}",
+        )
+
+
+TABLES = ("journeys", "daily")
+RATES = ("delivered_rate", "read_rate", "reply_rate", "click_rate")
+# The figures a day has as one number (the daily series' metrics).
+NUMBERS = (*COUNTS, *RATES, "cost_estimate", "attributed_orders")
+_CSV_COLUMNS = (*NUMBERS, "attributed_revenue")
+
+
+def csv_text(report: JourneyReport, table: str) -> str:
+    """A table of the report as CSV: the rows the page's table shows, from the same figures."""
+    if table not in TABLES:
+        refuse("table", f"one of {', '.join(TABLES)}")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    key = "step" if table == "journeys" else "day"
+    writer.writerow([key, *_CSV_COLUMNS])
+    rows: list[tuple[str, Figures]] = (
+        list(report.steps.items())
+        if table == "journeys"
+        else [(day.isoformat(), figures) for day, figures in report.daily]
+    )
+    for name, figures in rows:
+        row = figures.as_row()
+        writer.writerow([name, *(_cell(row[column]) for column in _CSV_COLUMNS)])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict):
+        return " ".join(f"{currency} {total}" for currency, total in sorted(value.items()))
+    return "" if value is None else str(value)

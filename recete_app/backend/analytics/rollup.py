@@ -1,8 +1,9 @@
 """The analytics queue rolled up into `journey_days`: per merchant, per day (the merchant's
 timezone) and per journey step.
 
-A batch claims pending events, then rebuilds every day those events count on from *all* that
-day's events, not by adding the batch to the old figures. Rolling up again therefore gives the
+A batch claims pending events, the earliest sends first (so that a batch touches a few days, not
+a backlog's every day), then rebuilds every day those events count on from *all* that day's
+events, not by adding the batch to the old figures. Rolling up again therefore gives the
 same numbers, a crash between claim and commit loses nothing (both roll back), and a late event
 (a read three days on) rebuilds the day its message was sent, where it counts. One rollup per
 merchant runs at a time (an advisory lock), so two workers cannot interleave a day's rebuild.
@@ -32,6 +33,7 @@ _CLAIM = sa.text(
         WHERE id IN (
             SELECT id FROM analytics_events
             WHERE merchant_id = :m AND rolled_up_at IS NULL
+            ORDER BY subject_at
             LIMIT :limit FOR UPDATE SKIP LOCKED
         )
         RETURNING subject_at

@@ -9,6 +9,7 @@ from recete_app.backend.http.errors import install_error_handlers
 from recete_app.backend.http.middleware import RequestContextMiddleware
 from recete_app.backend.http.openapi import ERROR_RESPONSES
 from recete_app.backend.http.routes import (
+    analytics,
     api_keys,
     auth,
     commerce_webhooks,
@@ -71,6 +72,7 @@ def create_api(
     api.include_router(customers.router)
     api.include_router(customer_exports.router)
     api.include_router(links.router)
+    api.include_router(analytics.router)
     # Added first, so it runs inside the request context (request id, rate limit, body cap).
     api.add_middleware(RefuseNulMiddleware)
     api.add_middleware(

@@ -258,9 +258,11 @@ class AnalyticsEvent(SQLModel, table=True):
         sa.UniqueConstraint("subject_id", "name", name="uq_analytics_events_subject_name"),
         # A day's rollup reads its sends' events by send time.
         sa.Index("ix_analytics_events_subject_time", "merchant_id", "subject_at"),
+        # The rollup's queue, by send time: a batch takes the earliest sends' events.
         sa.Index(
             "ix_analytics_events_pending",
             "merchant_id",
+            "subject_at",
             postgresql_where=sa.text("rolled_up_at IS NULL"),
         ),
     )
