@@ -21,12 +21,14 @@ from recete_app.pages import (
 from recete_app.runtime import backend_lifespan, prepare_process
 from recete_app.state import routes
 from recete_app.state.analytics import AnalyticsState
+from recete_app.state.attribution import AttributionState
 from recete_app.state.auth import AuthState
 from recete_app.state.conversations import ConversationsState
 from recete_app.state.customers import CustomersState
 from recete_app.state.integrations import IntegrationsState
 from recete_app.state.journeys import JourneysState
 from recete_app.state.order_imports import OrderImportState
+from recete_app.state.overview import OverviewState
 from recete_app.state.products import ProductsState
 from recete_app.state.retention import RetentionState
 from recete_app.state.scrape_jobs import ScrapeJobState
@@ -66,14 +68,18 @@ app.add_page(
     on_load=AuthState.redirect_if_signed_in,
 )
 
-_DASHBOARD = (
-    (dashboard.overview, routes.HOME, "Overview"),
-    (dashboard.onboarding, routes.ONBOARDING, "Onboarding"),
+app.add_page(
+    dashboard.overview,
+    route=routes.HOME,
+    title="Overview · Recete",
+    on_load=[AuthState.require_session, OverviewState.load],
 )
-for component, route, title in _DASHBOARD:
-    app.add_page(
-        component, route=route, title=f"{title} · Recete", on_load=AuthState.require_session
-    )
+app.add_page(
+    dashboard.onboarding,
+    route=routes.ONBOARDING,
+    title="Onboarding · Recete",
+    on_load=AuthState.require_session,
+)
 app.add_page(
     analytics.analytics_page,
     route=routes.ANALYTICS,
@@ -113,6 +119,7 @@ app.add_page(
         JourneysState.load,
         SendsInDoubtState.load,
         RetentionState.load,
+        AttributionState.load,
     ],
 )
 app.add_page(

@@ -80,7 +80,8 @@ def _range_bar() -> rx.Component:
     )
 
 
-def _card(card: Any) -> rx.Component:  # a dict-valued Var from foreach
+def figure_card(card: Any) -> rx.Component:  # a dict-valued Var from foreach
+    """A figure, its previous period and how it is computed."""
     return rx.card(
         rx.vstack(
             rx.text(card["label"], size="2", color_scheme="gray"),
@@ -207,7 +208,10 @@ def analytics_page() -> rx.Component:
             AnalyticsState.has_sends,
             rx.vstack(
                 rx.flex(
-                    rx.foreach(AnalyticsState.cards, _card), wrap="wrap", gap="3", width="100%"
+                    rx.foreach(AnalyticsState.cards, figure_card),
+                    wrap="wrap",
+                    gap="3",
+                    width="100%",
                 ),
                 _steps_table(),
                 _chart(),

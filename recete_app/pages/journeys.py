@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from recete_app.pages.components.attribution_form import attribution_form
 from recete_app.pages.components.integration_parts import section
 from recete_app.pages.components.journey_parts import field, step_card
 from recete_app.pages.components.retention_form import retention_form
@@ -260,6 +261,7 @@ def settings_page() -> rx.Component:
         store_card(),
         journey_form(),
         retention_form(),
+        attribution_form(),
         rx.heading("Journey steps", size="4"),
         rx.foreach(JourneysState.steps, step_card),
         sends_in_doubt(),

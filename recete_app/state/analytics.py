@@ -46,7 +46,10 @@ def shown(value: Any, kind: str) -> str:
     return f"{value:,}"
 
 
-def _cards(report: reports.JourneyReport) -> list[dict[str, str]]:
+def cards_of(
+    report: reports.JourneyReport, keys: tuple[str, ...] | None = None
+) -> list[dict[str, str]]:
+    """The cards (all, or those named), each with its previous period and its formula."""
     now, before = report.totals.as_row(), report.previous.as_row()
     return [
         {
@@ -57,6 +60,7 @@ def _cards(report: reports.JourneyReport) -> list[dict[str, str]]:
             "formula": reports.FORMULAS[key],
         }
         for key, label, kind in CARDS
+        if keys is None or key in keys
     ]
 
 
@@ -96,9 +100,9 @@ def _failures(report: reports.JourneyReport) -> list[dict[str, str]]:
     ]
 
 
-def _store_today(merchant_id: uuid.UUID) -> tuple[date, str]:
+def store_today(merchant_id: uuid.UUID) -> date:
     zone = store_settings.read_settings(merchant_id).timezone
-    return datetime.now(ZoneInfo(zone)).date(), zone
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 class AnalyticsState(MerchantPage, rx.State):
@@ -116,7 +120,7 @@ class AnalyticsState(MerchantPage, rx.State):
 
     async def _reread(self, merchant_id: uuid.UUID) -> None:
         if self.preset != "custom" or not self.start:
-            today, _zone = await asyncio.to_thread(_store_today, merchant_id)
+            today = await asyncio.to_thread(store_today, merchant_id)
             days = int(self.preset if self.preset in PRESETS else "30")
             self.start, self.end = (today - timedelta(days=days - 1)).isoformat(), today.isoformat()
         span = reports.date_range(self.start, self.end)
@@ -127,7 +131,7 @@ class AnalyticsState(MerchantPage, rx.State):
         previous = report.span.previous()
         self.timezone = report.timezone
         self.compared = f"compared with {previous.start:%b %d} – {previous.end:%b %d, %Y}"
-        self.cards = _cards(report)
+        self.cards = cards_of(report)
         self.steps = _step_rows(report)
         self.series = _series(report)
         self.failures = _failures(report)

@@ -62,6 +62,20 @@ def _entry(kind: str, at: object, title: str, detail: str, tone: str) -> Timelin
     return TimelineEntry(kind, title, detail, when, moment.isoformat(), tone)
 
 
+def _attribution(order: Mapping[str, Any]) -> str:
+    """Which journey message brought the order, by which rule, inside which window."""
+    record = order.get("attribution")
+    if not isinstance(record, Mapping):
+        return ""
+    how = "its link was clicked" if record.get("rule") == "click" else "it was read"
+    touched = _moment(record.get("touched_at"))
+    when = f" {touched.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if touched else ""
+    return (
+        f"brought by the {record.get('step')} message: {how}{when}, "
+        f"within the {record.get('window_days')}-day window"
+    )
+
+
 def _order_entries(order: Mapping[str, Any]) -> Iterator[TimelineEntry | None]:
     name = order.get("name") or order.get("store_order_id") or "An order"
     items = ", ".join(
@@ -69,7 +83,7 @@ def _order_entries(order: Mapping[str, Any]) -> Iterator[TimelineEntry | None]:
         for i in order.get("items") or []
     )
     total = f"{order['total']} {order.get('currency') or ''}".strip() if order.get("total") else ""
-    placed = " · ".join(part for part in (items, total) if part)
+    placed = " · ".join(part for part in (items, total, _attribution(order)) if part)
     yield _entry("order", order.get("placed_at"), f"Order {name} placed", placed, "violet")
     yield _entry("order", order.get("delivered_at"), f"Order {name} delivered", items, "violet")
     yield _entry("order", order.get("cancelled_at"), f"Order {name} cancelled", "", "gray")

@@ -17,9 +17,27 @@ from recete_app.state.session import MerchantPage, current_principal
 FIELDS = ("retention_message_days", "retention_webhook_days", "retention_failed_event_days")
 
 
-def _days(form: dict[str, Any], name: str) -> int | None:
+def whole_days(form: dict[str, Any], name: str) -> int | None:
     raw = str(form.get(name, "")).strip()
     return int(raw) if raw.isdigit() else None
+
+
+async def save_settings(
+    page: MerchantPage, change: store_settings.SettingsChange, what: str
+) -> Any:
+    """Save a settings form's change as the signed-in person: the saved settings, or an event
+    (to the login page) and None with the page's error set to what was wrong."""
+    principal = await current_principal(page)
+    if principal is None:
+        return rx.redirect(routes.LOGIN)
+    page.notice = page.error = ""
+    try:
+        return await asyncio.to_thread(store_settings.update_settings, principal, change)
+    except RecetError as exc:
+        problems = exc.details if isinstance(exc.details, list) else []
+        said = "; ".join(str(p.get("message", "")) for p in problems) or exc.message
+        page.error = f"{what} not saved: {said}."
+        return None
 
 
 class RetentionState(MerchantPage, rx.State):
@@ -38,26 +56,18 @@ class RetentionState(MerchantPage, rx.State):
 
     @rx.event
     async def save(self, form: dict[str, Any]) -> Any:
-        principal = await current_principal(self)
-        if principal is None:
-            return rx.redirect(routes.LOGIN)
-        self.notice = self.error = ""
-        messages, webhooks, failed = (_days(form, name) for name in FIELDS)
+        messages, webhooks, failed = (whole_days(form, name) for name in FIELDS)
         if messages is None or webhooks is None or failed is None:
-            self.error = "Retention: each period is a whole number of days."
+            self.notice, self.error = "", "Retention: each period is a whole number of days."
             return None
         change = store_settings.SettingsChange(
             retention_message_days=messages,
             retention_webhook_days=webhooks,
             retention_failed_event_days=failed,
         )
-        try:
-            saved = await asyncio.to_thread(store_settings.update_settings, principal, change)
-        except RecetError as exc:
-            problems = exc.details if isinstance(exc.details, list) else []
-            said = "; ".join(str(p.get("message", "")) for p in problems) or exc.message
-            self.error = f"Retention not saved: {said}."
+        saved = await save_settings(self, change, "Retention")
+        if isinstance(saved, store_settings.StoreSettings):
+            self._show(saved)
+            self.notice = "Retention saved: the daily sweep applies it."
             return None
-        self._show(saved)
-        self.notice = "Retention saved: the daily sweep applies it."
-        return None
+        return saved

@@ -20,7 +20,7 @@ PAGES = [
     ("conversations", "/conversations", "No conversations yet — connect your store"),
     ("products", "/products", "No products yet"),
     ("integrations", "/integrations", "No integrations connected"),
-    ("analytics", "/analytics", "No data yet"),
+    ("analytics", "/analytics", "No journey messages in this range"),
     ("settings", "/settings", "Signed in as"),
     ("onboarding", "/onboarding", "Connect your store"),
     ("overview", "/", "Welcome, "),

@@ -1,10 +1,12 @@
-"""The Analytics page as a merchant uses it: the seeded store's figures on the cards and in the
-per-step table, a shorter range changing them, and the CSV download matching the table."""
+"""The Analytics page and the Overview as a merchant uses them: the seeded store's figures on the
+cards and in the per-step table, a shorter range changing them, the CSV download matching the
+table; the Overview's last week and what needs the merchant now."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,9 +19,11 @@ from recete_app.backend.analytics.events import SendFact, record_facts
 from recete_app.backend.analytics.rollup import roll_up
 from recete_app.backend.db import session_scope
 from recete_app.backend.models import AnalyticsEventName as Name
+from recete_app.backend.services.sandbox import write_as_customer
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_customers_page import _merchant_id
 from tests.e2e.test_integrations_page import sign_up
+from tests.support import owner_sql
 
 pytestmark = pytest.mark.browser
 EMAIL = "owner@nilufer-analytics.example"
@@ -130,3 +134,26 @@ def test_a_custom_range_ending_before_it_starts_says_so(app_url: str, page: Any)
     page.locator("input[name=to]").fill("2026-11-01")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#analytics-error")).to_contain_text("must not be after to")
+
+
+def test_the_overview_shows_the_last_week_and_what_needs_the_merchant(
+    app_url: str, page: Any
+) -> None:
+    email = "owner@menekse-overview.example"
+    sign_up(page, app_url, "Menekşe Kozmetik", email)
+    expect(page.locator("#needs-nothing")).to_be_visible()
+    merchant_id = _merchant_id(email)
+    _seed(merchant_id)
+    write_as_customer(merchant_id, "+905321110009", "My skin is burning after the serum")
+    owner_sql(
+        "UPDATE conversations SET status = 'needs_human', urgent = true, escalated_at = now()"
+        " WHERE merchant_id = :m",
+        m=merchant_id,
+    )
+    page.reload()
+    expect(page.locator("#last-week #card-sent .card-value")).to_have_text("4")
+    expect(page.locator("#last-week #card-sent")).to_contain_text("previous 7 days: 0")
+    expect(page.locator("#needs-urgent")).to_contain_text("1 urgent conversation(s)")
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    page.locator("#needs-urgent").click()
+    expect(page).to_have_url(re.compile(r"/conversations/?$"))

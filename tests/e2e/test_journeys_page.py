@@ -237,3 +237,34 @@ def test_merchant_shortens_data_retention_and_it_is_kept(app_url: str, page: Any
     expect(page.locator("#retention-message-days")).to_have_value("180")
     page.locator("#retention-message-days").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "settings-retention.png"))
+
+
+def test_merchant_changes_the_attribution_windows_and_a_bad_one_is_refused(
+    app_url: str, page: Any
+) -> None:
+    email = "owner@lale-attribution-e2e.com"
+    sign_up(page, app_url, "Lale Kozmetik", email)
+    merchant_id = _merchant_id(email)
+    page.locator("#nav-settings").click()
+    expect(page.locator("#attribution-read-days")).to_have_value("1")
+    expect(page.locator("#attribution-click-days")).to_have_value("5")
+
+    # Past the 30 days the form allows, the browser refuses it before it is sent.
+    page.locator("#attribution-click-days").fill("45")
+    page.locator("#save-attribution").click()
+    assert page.locator("#attribution-click-days").evaluate("e => e.validity.rangeOverflow")
+    expect(page.locator("#attribution-notice")).to_have_count(0)
+    page.locator("#attribution-click-days").fill("7")
+    page.locator("#attribution-read-days").fill("2")
+    page.locator("#save-attribution").click()
+    expect(page.locator("#attribution-notice")).to_contain_text("Attribution saved")
+    stored = owner_sql(
+        "SELECT settings->>'attribution_read_days', settings->>'attribution_click_days'"
+        " FROM merchants WHERE id = :m",
+        m=merchant_id,
+    )
+    assert stored == [("2", "7")]
+    page.reload()
+    expect(page.locator("#attribution-click-days")).to_have_value("7")
+    page.locator("#attribution-click-days").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "settings-attribution.png"))

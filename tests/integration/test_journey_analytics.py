@@ -24,7 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from recete_app.backend.analytics.attribution import attribution_of
+from recete_app.backend.analytics.attribution import attributions_of
 from recete_app.backend.analytics.pricing import parse_card
 from recete_app.backend.analytics.rollup import roll_up
 from recete_app.backend.commerce.events import CustomerInfo, LineItem, OrderEvent
@@ -205,7 +205,9 @@ def test_a_hand_built_store_rolls_up_to_the_figures_counted_by_hand(
     reorder(merchant_id, "Deniz", "+905321110004", now + timedelta(days=3), "30.00", "EUR")
     reorder(merchant_id, "Burak", "+905321110002", now + timedelta(hours=1), "99.00", "TRY")
     with session_scope(merchant_id) as session:
-        records = {o.name: attribution_of(session, o) for o in session.exec(select(Order)).all()}
+        orders = session.exec(select(Order)).all()
+        found = attributions_of(session, [o.id for o in orders])
+        records = {o.name: found.get(o.id) for o in orders}
     assert {name for name, record in records.items() if record} == {"#R-Ayşe", "#R-Deniz"}
     ayse_record, deniz_record = records["#R-Ayşe"], records["#R-Deniz"]
     assert ayse_record is not None and deniz_record is not None

@@ -3,16 +3,23 @@ journey page's own functions, checked whole (every bad field named, nothing chan
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
+from recete_app.backend.analytics.attribution import Windows, windows_of
+from recete_app.backend.analytics.events import SendFact, record_facts
+from recete_app.backend.analytics.rollup import roll_up
 from recete_app.backend.commerce.orders import transit_days
 from recete_app.backend.db import session_scope
 from recete_app.backend.http.app import create_api
 from recete_app.backend.journeys.settings import journey_for
+from recete_app.backend.models import AnalyticsEventName, JourneyDay, Merchant
 from tests.integration.api_helpers import Store, fields_named, key_headers, sign_up
 from tests.support import owner_sql
 
@@ -43,6 +50,8 @@ def test_a_new_store_reads_its_defaults(client: TestClient, store: Store) -> Non
         "retention_message_days": 400,
         "retention_webhook_days": 30,
         "retention_failed_event_days": 90,
+        "attribution_read_days": 1,
+        "attribution_click_days": 5,
     }
 
 
@@ -59,6 +68,8 @@ def test_a_change_is_what_the_journeys_page_and_the_orders_use(
         "retention_message_days": 365,
         "retention_webhook_days": 14,
         "retention_failed_event_days": 60,
+        "attribution_read_days": 2,
+        "attribution_click_days": 7,
     }
     response = client.patch(ME, json=change, headers=store.auth)
     assert response.status_code == 200, response.text
@@ -67,6 +78,7 @@ def test_a_change_is_what_the_journeys_page_and_the_orders_use(
     with session_scope(store.merchant_id) as session:
         journey = journey_for(session)
         assert transit_days(session) == 5
+        assert windows_of(session.get_one(Merchant, store.merchant_id).settings) == Windows(7, 2)
         assert (journey.window_start.isoformat(), journey.window_end.isoformat()) == (
             "10:30:00",
             "19:00:00",
@@ -102,6 +114,8 @@ def test_fields_left_out_stay_as_they_are(client: TestClient, store: Store) -> N
         ({"language": "xx"}, "language"),
         ({"name": "   "}, "name"),
         ({"name": "x" * 201}, "name"),
+        ({"attribution_read_days": 0}, "attribution_read_days"),
+        ({"attribution_click_days": 31}, "attribution_click_days"),
     ],
 )
 def test_a_bad_field_is_named_and_changes_nothing(
@@ -156,3 +170,23 @@ def test_the_openapi_document_has_the_settings_schema_with_examples(client: Test
     assert {"get", "patch"} <= set(spec["paths"][ME])
     patch = spec["components"]["schemas"]["SettingsPatch"]["properties"]
     assert patch["timezone"]["examples"] == ["Europe/Istanbul"]
+
+
+def test_a_new_timezone_counts_the_analytics_days_again_in_it(
+    client: TestClient, store: Store
+) -> None:
+    # 22:30 UTC on Nov 30 is Dec 1 in Istanbul: the day moves with the timezone.
+    at = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)
+    with session_scope(store.merchant_id) as session:
+        fact = SendFact(AnalyticsEventName.SENT, uuid.uuid4(), "day3_usage_tips", at)
+        record_facts(session, [fact])
+    roll_up(store.merchant_id)
+    assert _days(store.merchant_id) == [(date(2026, 11, 30), 1)]
+    client.patch(ME, json={"timezone": "Europe/Istanbul"}, headers=store.auth)
+    roll_up(store.merchant_id)
+    assert _days(store.merchant_id) == [(date(2026, 12, 1), 1)]
+
+
+def _days(merchant_id: uuid.UUID) -> list[tuple[date, int]]:
+    with session_scope(merchant_id) as session:
+        return [(d.day, d.sent) for d in session.exec(select(JourneyDay)).all()]

@@ -171,3 +171,25 @@ def test_a_consent_form_needs_a_state_and_a_reason() -> None:
     assert consent_problem("opted_out", "  ").startswith("Give a reason")
     assert consent_problem("opted_out", "x" * 501).startswith("Keep the reason under 500")
     assert consent_problem("opted_in", "asked in the shop") == ""
+
+
+def test_an_attributed_order_says_which_journey_message_brought_it_and_how() -> None:
+    attributed = {
+        "orders": [
+            {
+                **RECORD["orders"][0],
+                "name": "#1002",
+                "attribution": {
+                    "step": "day14_check_in",
+                    "rule": "click",
+                    "touched_at": "2026-03-17T09:12:00+00:00",
+                    "window_days": 5,
+                },
+            }
+        ]
+    }
+    entries = {e.title: e for e in build_timeline(attributed)}
+    assert entries["Order #1002 placed"].detail == (
+        "Gül Suyu Tonik × 2 · 450.00 TRY · brought by the day14_check_in message: its link "
+        "was clicked 2026-03-17 09:12 UTC, within the 5-day window"
+    )

@@ -10,18 +10,20 @@ was touched, the window used, and the order's total and currency at the time."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from recete_app.backend.analytics.events import SendFact, record_facts
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.models import AnalyticsEvent, AnalyticsEventName, Merchant, Order
 
 CLICK_DAYS, READ_DAYS = 5, 1
+MAX_WINDOW_DAYS = 30
 ATTRIBUTED = AnalyticsEventName.ATTRIBUTED
 
 
@@ -45,7 +47,7 @@ def windows_for(session: Session) -> Windows:
 def windows_of(settings: Mapping[str, Any]) -> Windows:
     def days(name: str, default: int) -> int:
         value = settings.get(name)
-        return value if isinstance(value, int) and 0 <= value <= 90 else default
+        return value if isinstance(value, int) and 1 <= value <= MAX_WINDOW_DAYS else default
 
     return Windows(
         days("attribution_click_days", CLICK_DAYS), days("attribution_read_days", READ_DAYS)
@@ -100,13 +102,17 @@ def attribute_order(session: Session, order: Order, windows: Windows) -> bool:
     return True
 
 
-def attribution_of(session: Session, order: Order) -> dict[str, Any] | None:
-    """The order's attribution record: the send, the rule, when it was touched, the window."""
-    event = session.exec(
+def attributions_of(
+    session: Session, order_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Each attributed order's record: the send, the step and when it went out, the rule, when
+    it was touched, the window."""
+    events = session.exec(
         select(AnalyticsEvent).where(
-            AnalyticsEvent.subject_id == order.id, AnalyticsEvent.name == ATTRIBUTED
+            col(AnalyticsEvent.subject_id).in_(order_ids), AnalyticsEvent.name == ATTRIBUTED
         )
-    ).first()
-    if event is None:
-        return None
-    return {**event.properties, "step": event.step, "sent_at": event.subject_at.isoformat()}
+    ).all()
+    return {
+        e.subject_id: {**e.properties, "step": e.step, "sent_at": e.subject_at.isoformat()}
+        for e in events
+    }

@@ -41,8 +41,8 @@ FORMULAS = {
     "click_rate": "clicked ÷ delivered",
     "cost_estimate": "billable messages × the rate card's price for their category and the "
     "customer's country calling code (estimated, USD)",
-    "attributed_orders": "orders placed within 1 day of reading, or 5 days of clicking, a "
-    "journey message (the last one touched wins), counted on the day the message went out",
+    "attributed_orders": "orders placed within the attribution window after reading a journey "
+    "message or clicking its link (the last one touched wins), counted on the day it went out",
     "attributed_revenue": "the attributed orders' totals, per currency",
 }
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from recete_app.backend.analytics.pricing import RateCard, default_card
-from recete_app.backend.db import session_scope
+from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.models import Merchant
 from recete_app.backend.tenants import all_merchant_ids
 
@@ -165,6 +165,17 @@ def rebuild_days(
             "categories": [category for _code, category, _price in rates],
             "prices": [price for _code, _category, price in rates],
         },
+    )
+
+
+def start_over(session: Session) -> None:
+    """Forget the store's daily figures and queue all its facts again (its timezone changed,
+    so its days did): the next rollup counts every day afresh."""
+    merchant_id = current_merchant_id(session)
+    session.execute(sa.text("DELETE FROM journey_days WHERE merchant_id = :m"), {"m": merchant_id})
+    session.execute(
+        sa.text("UPDATE analytics_events SET rolled_up_at = NULL WHERE merchant_id = :m"),
+        {"m": merchant_id},
     )
 
 

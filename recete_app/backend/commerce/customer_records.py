@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from recete_app.backend.analytics.attribution import attributions_of
 from recete_app.backend.models import (
     AuditLog,
     ConsentEvent,
@@ -89,6 +90,7 @@ def _orders(session: Session, customer_id: uuid.UUID) -> list[dict[str, Any]]:
     items = session.exec(
         select(OrderItem).where(col(OrderItem.order_id).in_([o.id for o in orders]))
     ).all()
+    attributed = attributions_of(session, [o.id for o in orders])
     by_order: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for item in items:
         by_order.setdefault(item.order_id, []).append(
@@ -107,6 +109,8 @@ def _orders(session: Session, customer_id: uuid.UUID) -> list[dict[str, Any]]:
             "total": str(o.total_price) if o.total_price is not None else None,
             "currency": o.currency,
             "items": by_order.get(o.id, []),
+            # The journey message it was attributed to, if any (analytics/attribution.py).
+            "attribution": attributed.get(o.id),
         }
         for o in orders
     ]

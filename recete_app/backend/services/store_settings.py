@@ -1,5 +1,6 @@
 """The store's settings as one object, for the REST API (GET/PATCH /api/merchants/me): name,
-timezone, language, typical transit days and the sending window. The transit days and the
+timezone, language, typical transit days, the sending window, retention and the attribution
+windows. The transit days and the
 window are the journey page's settings, changed through the same functions
 (`journeys.settings`); a change is checked whole first, so a bad field changes nothing and
 every bad field is named."""
@@ -15,6 +16,7 @@ from sqlmodel import Session
 
 from recete_app.backend import audit
 from recete_app.backend.accounts.sessions import Principal
+from recete_app.backend.analytics import attribution, rollup
 from recete_app.backend.commerce.orders import transit_days
 from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.errors import InvalidInput
@@ -23,6 +25,7 @@ from recete_app.backend.models import Merchant
 from recete_app.backend.services import retention
 
 LANGUAGES = ("en", "tr")
+ATTRIBUTION_FIELDS = ("attribution_read_days", "attribution_click_days")
 MAX_NAME = 200
 
 
@@ -39,6 +42,9 @@ class StoreSettings:
     retention_message_days: int
     retention_webhook_days: int
     retention_failed_event_days: int
+    # An order is attributed to a journey message read, or clicked, this many days before.
+    attribution_read_days: int
+    attribution_click_days: int
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class SettingsChange:
     retention_message_days: int | None = None
     retention_webhook_days: int | None = None
     retention_failed_event_days: int | None = None
+    attribution_read_days: int | None = None
+    attribution_click_days: int | None = None
 
 
 def read_settings(merchant_id: uuid.UUID) -> StoreSettings:
@@ -65,6 +73,7 @@ def _current(session: Session) -> StoreSettings:
     merchant = session.get_one(Merchant, current_merchant_id(session))
     journey = journey_settings.journey_for(session)
     policy = retention.policy_of(merchant)
+    windows = attribution.windows_of(merchant.settings)
     return StoreSettings(
         name=merchant.name,
         timezone=merchant.timezone,
@@ -75,6 +84,8 @@ def _current(session: Session) -> StoreSettings:
         retention_message_days=policy.message_days,
         retention_webhook_days=policy.webhook_days,
         retention_failed_event_days=policy.failed_event_days,
+        attribution_read_days=windows.read_days,
+        attribution_click_days=windows.click_days,
     )
 
 
@@ -94,10 +105,12 @@ def update_settings(person: Principal, change: SettingsChange) -> StoreSettings:
         merchant = session.get_one(Merchant, person.merchant_id)
         if change.name is not None:
             merchant.name = change.name.strip()
-        if change.timezone is not None:
+        if change.timezone is not None and change.timezone != merchant.timezone:
             merchant.timezone = change.timezone
+            rollup.start_over(session)  # the days are the store's days: count them again
         if change.language is not None:
             merchant.default_language = change.language
+        _store_windows(merchant, change)
         policy = _policy(change, before)
         if policy != retention.policy_of(merchant):
             retention.store_policy(merchant, policy)
@@ -126,6 +139,16 @@ def update_settings(person: Principal, change: SettingsChange) -> StoreSettings:
         return _current(session)
 
 
+def _store_windows(merchant: Merchant, change: SettingsChange) -> None:
+    """New attribution windows apply to orders from now on; an order attributed before keeps
+    the window it was attributed with (its record says which)."""
+    windows = {
+        name: value for name in ATTRIBUTION_FIELDS if (value := getattr(change, name)) is not None
+    }
+    if windows:
+        merchant.settings = {**merchant.settings, **windows}
+
+
 def _check(change: SettingsChange, before: StoreSettings) -> None:
     problems: list[dict[str, str]] = []
 
@@ -140,6 +163,10 @@ def _check(change: SettingsChange, before: StoreSettings) -> None:
         bad("language", f"one of {', '.join(LANGUAGES)}")
     if change.transit_days is not None:
         problems += journey_settings.transit_problems(change.transit_days)
+    for name in ATTRIBUTION_FIELDS:
+        value = getattr(change, name)
+        if value is not None and not 1 <= value <= attribution.MAX_WINDOW_DAYS:
+            bad(name, f"1 to {attribution.MAX_WINDOW_DAYS} days")
     problems += retention.policy_problems(_policy(change, before))
     if change.window_start is not None or change.window_end is not None:
         start, end = _window(change, before)

@@ -25,6 +25,8 @@ class StoreSettingsView(BaseModel):
     retention_message_days: int  # message bodies are blanked after this many days (400)
     retention_webhook_days: int  # handled webhooks' raw bodies (30)
     retention_failed_event_days: int  # webhooks that never could be handled (90)
+    attribution_read_days: int  # an order within this many days of a read is attributed (1)
+    attribution_click_days: int  # ... or of a click on the message's link (5)
 
 
 class SettingsPatch(BaseModel):
@@ -39,6 +41,8 @@ class SettingsPatch(BaseModel):
     retention_message_days: int | None = Field(default=None, ge=1, le=3650, examples=[400])
     retention_webhook_days: int | None = Field(default=None, ge=1, le=3650, examples=[30])
     retention_failed_event_days: int | None = Field(default=None, ge=1, le=3650, examples=[90])
+    attribution_read_days: int | None = Field(default=None, ge=1, le=30, examples=[1])
+    attribution_click_days: int | None = Field(default=None, ge=1, le=30, examples=[5])
 
 
 def _view(current: store_settings.StoreSettings) -> StoreSettingsView:
@@ -52,6 +56,8 @@ def _view(current: store_settings.StoreSettings) -> StoreSettingsView:
         retention_message_days=current.retention_message_days,
         retention_webhook_days=current.retention_webhook_days,
         retention_failed_event_days=current.retention_failed_event_days,
+        attribution_read_days=current.attribution_read_days,
+        attribution_click_days=current.attribution_click_days,
     )
 
 
