@@ -42,9 +42,9 @@ FACTS = (
     ("opted_out", 0.01),
 )
 SEED = """
-INSERT INTO analytics_events (id, merchant_id, name, subject_id, step, subject_at,
+INSERT INTO analytics_events (merchant_id, name, subject_id, step, subject_at,
     properties, occurred_at)
-SELECT gen_random_uuid(), :m, CAST(:name AS varchar), s.subject, s.step, s.at,
+SELECT :m, CAST(:name AS varchar), s.subject, s.step, s.at,
     CASE WHEN CAST(:name AS varchar) = 'priced' THEN jsonb_build_object('billable', true,
         'category', CASE WHEN s.step LIKE 'day3%' THEN 'utility' ELSE 'marketing' END,
         'calling_code', CASE WHEN s.n % 5 = 0 THEN '44' ELSE '90' END)

@@ -2,7 +2,8 @@
 
 `analytics_events` (created in 0001, never written until now) becomes the analytics queue:
 one row per fact about a journey send (sent, delivered, read, failed, priced, replied,
-clicked, opted out), unique per send and fact, with the send's time as the day it counts on.
+clicked, opted out, attributed), keyed by send and fact, with the send's time as the day it
+counts on.
 `journey_days` holds the daily rollup per journey step. `tracked_links` are the journey links
 sent as `/r/{token}`; a click finds its link through the `link_lookup` policy, which shows a row
 only to a transaction that already knows its token (as `key_lookup` does for API keys).
@@ -115,9 +116,11 @@ def _events() -> None:
         "analytics_events",
         sa.Column("rolled_up_at", sa.DateTime(timezone=True), nullable=True),
     )
-    op.create_unique_constraint(
-        "uq_analytics_events_subject_name", "analytics_events", ["subject_id", "name"]
-    )
+    # A fact happens once per send: (send, fact) is the key; the surrogate id goes (one index
+    # less to write for every message sent).
+    op.drop_constraint("analytics_events_pkey", "analytics_events")
+    op.drop_column("analytics_events", "id")
+    op.create_primary_key("analytics_events_pkey", "analytics_events", ["subject_id", "name"])
     op.create_index(
         "ix_analytics_events_subject_time", "analytics_events", ["merchant_id", "subject_at"]
     )
@@ -136,8 +139,10 @@ def downgrade() -> None:
     op.drop_table("journey_days")
     op.drop_index("ix_analytics_events_pending", table_name="analytics_events")
     op.drop_index("ix_analytics_events_subject_time", table_name="analytics_events")
-    op.drop_constraint("uq_analytics_events_subject_name", "analytics_events")
     op.execute("DELETE FROM analytics_events")
+    op.drop_constraint("analytics_events_pkey", "analytics_events")
+    op.add_column("analytics_events", sa.Column("id", sa.Uuid(), nullable=False))
+    op.create_primary_key("analytics_events_pkey", "analytics_events", ["id"])
     for column in ("rolled_up_at", "subject_at", "step", "subject_id"):
         op.drop_column("analytics_events", column)
     op.alter_column("analytics_events", "name", type_=sa.String(length=100))

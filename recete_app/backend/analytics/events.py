@@ -21,6 +21,7 @@ from recete_app.backend.models import AnalyticsEvent, AnalyticsEventName, Schedu
 # A reply, or an opt-out, this soon after a journey message counts against it.
 FOLLOW_UP_WINDOW = timedelta(hours=72)
 _EVENTS = AnalyticsEvent.__table__  # type: ignore[attr-defined]
+_RECORD = insert(_EVENTS).on_conflict_do_nothing(index_elements=["subject_id", "name"])
 _JOURNEY_STEP = "journey_step"  # ScheduledMessage.kind of a journey send
 STEP_KEY = "journey_step"  # the step's label in a send's details
 
@@ -45,7 +46,6 @@ def record_facts(session: Session, facts: Iterable[SendFact]) -> None:
     merchant_id, now = current_merchant_id(session), datetime.now(UTC)
     values = [
         {
-            "id": uuid.uuid4(),
             "merchant_id": merchant_id,
             "name": str(fact.name),
             "subject_id": fact.subject_id,
@@ -53,15 +53,14 @@ def record_facts(session: Session, facts: Iterable[SendFact]) -> None:
             "subject_at": fact.subject_at,
             "properties": dict(fact.properties),
             "occurred_at": fact.occurred_at or now,
+            "rolled_up_at": None,
         }
         for fact in facts
     ]
     if values:
-        session.execute(
-            insert(_EVENTS)
-            .values(values)
-            .on_conflict_do_nothing(constraint="uq_analytics_events_subject_name")
-        )
+        # One statement compiled once, its rows sent together (the send path records a wave's
+        # facts at a time: building a statement with the rows inlined cost ~0.5 ms a message).
+        session.execute(_RECORD, values)
 
 
 Send = tuple[uuid.UUID, str, datetime]  # subject, step, when it went out

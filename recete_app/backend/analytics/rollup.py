@@ -29,14 +29,15 @@ _LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtextextended('analytics-rollup
 _CLAIM = sa.text(
     """
     WITH claimed AS (
-        UPDATE analytics_events SET rolled_up_at = now()
-        WHERE id IN (
-            SELECT id FROM analytics_events
+        UPDATE analytics_events AS e SET rolled_up_at = now()
+        FROM (
+            SELECT subject_id, name FROM analytics_events
             WHERE merchant_id = :m AND rolled_up_at IS NULL
             ORDER BY subject_at
             LIMIT :limit FOR UPDATE SKIP LOCKED
-        )
-        RETURNING subject_at
+        ) AS pending
+        WHERE e.subject_id = pending.subject_id AND e.name = pending.name
+        RETURNING e.subject_at
     )
     SELECT (subject_at AT TIME ZONE :tz)::date AS day, count(*) AS events
     FROM claimed GROUP BY 1
