@@ -153,7 +153,7 @@ def _chart() -> rx.Component:
                     name=label,
                     stroke=rx.color(color, 9),
                     stroke_width=2,
-                    type_="monotone",
+                    type_="linear",
                     is_animation_active=False,
                 )
                 for key, label, color in (
@@ -191,6 +191,31 @@ def _failures() -> rx.Component:
     )
 
 
+def _agent_panel() -> rx.Component:
+    return rx.vstack(
+        rx.heading("The agent", size="3"),
+        rx.flex(rx.foreach(AnalyticsState.agent, figure_card), wrap="wrap", gap="3", width="100%"),
+        rx.hstack(
+            rx.vstack(
+                rx.text("Escalations by reason", weight="medium", size="2"),
+                rx.foreach(AnalyticsState.reasons, lambda r: rx.text(r, size="2")),
+                rx.cond(AnalyticsState.reasons.length() == 0, rx.text("None.", size="2")),
+                id="escalation-reasons",
+            ),
+            rx.vstack(
+                rx.text("Adverse reactions", weight="medium", size="2"),
+                rx.foreach(AnalyticsState.adverse, lambda a: rx.text(a, size="2")),
+                rx.cond(AnalyticsState.adverse.length() == 0, rx.text("None.", size="2")),
+                id="adverse-reactions",
+            ),
+            spacing="9",
+            align="start",
+        ),
+        width="100%",
+        id="agent-panel",
+    )
+
+
 @dashboard_page("Analytics", routes.ANALYTICS)
 def analytics_page() -> rx.Component:
     return rx.vstack(
@@ -216,7 +241,6 @@ def analytics_page() -> rx.Component:
                 _steps_table(),
                 _chart(),
                 _failures(),
-                rx.text(AnalyticsState.footnote, size="1", color_scheme="gray", id="footnote"),
                 spacing="5",
                 width="100%",
             ),
@@ -227,6 +251,8 @@ def analytics_page() -> rx.Component:
                 "journeys are running. Try a longer range.",
             ),
         ),
-        spacing="4",
+        _agent_panel(),
+        rx.text(AnalyticsState.footnote, size="1", color_scheme="gray", id="footnote"),
+        spacing="5",
         width="100%",
     )

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from recete_app.backend.analytics import reports
+from recete_app.backend.analytics.agent_report import agent_figures
 from recete_app.backend.errors import RecetError
 from recete_app.backend.services import store_settings
 from recete_app.state import routes
+from recete_app.state.agent_rows import agent_cards, agent_lists
 from recete_app.state.session import MerchantPage, current_principal
 
 PRESETS = ("7", "30", "90")
@@ -117,6 +119,9 @@ class AnalyticsState(MerchantPage, rx.State):
     failures: list[dict[str, str]] = []
     has_sends: bool = False
     footnote: str = ""
+    agent: list[dict[str, str]] = []
+    reasons: list[str] = []
+    adverse: list[str] = []
 
     async def _reread(self, merchant_id: uuid.UUID) -> None:
         if self.preset != "custom" or not self.start:
@@ -125,7 +130,12 @@ class AnalyticsState(MerchantPage, rx.State):
             self.start, self.end = (today - timedelta(days=days - 1)).isoformat(), today.isoformat()
         span = reports.date_range(self.start, self.end)
         report = await asyncio.to_thread(reports.journey_report, merchant_id, span)
+        figures = await asyncio.to_thread(
+            agent_figures, merchant_id, span.start, span.end, report.timezone
+        )
         self._show(report)
+        self.agent = agent_cards(figures)
+        self.reasons, self.adverse = agent_lists(figures)
 
     def _show(self, report: reports.JourneyReport) -> None:
         previous = report.span.previous()

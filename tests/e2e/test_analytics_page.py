@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from recete_app.backend.analytics.agent_facts import AGENT_STEP
 from recete_app.backend.analytics.events import SendFact, record_facts
 from recete_app.backend.analytics.rollup import roll_up
 from recete_app.backend.db import session_scope
@@ -70,6 +71,13 @@ def _seed(merchant_id: uuid.UUID) -> None:
     earlier = datetime.now(UTC) - timedelta(days=20)
     for _ in range(2):
         _send(merchant_id, tips, earlier, Name.SENT, Name.DELIVERED)
+    agent = [
+        SendFact(Name.ANSWERED, uuid.uuid4(), AGENT_STEP, recent),
+        SendFact(Name.ANSWERED, uuid.uuid4(), AGENT_STEP, recent),
+        SendFact(Name.ESCALATED, uuid.uuid4(), AGENT_STEP, recent, {"reason": "complaint"}),
+    ]
+    with session_scope(merchant_id) as session:
+        record_facts(session, agent)
     roll_up(merchant_id)
 
 
@@ -102,6 +110,9 @@ def test_the_page_shows_the_stores_figures_and_the_csv_matches_the_table(
     expect(_row(page, "day14_check_in").locator("td").nth(9)).to_have_text("450.00 TRY")
     expect(page.locator("#failures")).to_contain_text("131026")
     expect(page.locator("#daily-chart .recharts-line")).to_have_count(4)
+    expect(page.locator("#card-answered .card-value")).to_have_text("2")
+    expect(page.locator("#card-escalations .card-value")).to_have_text("1")
+    expect(page.locator("#escalation-reasons")).to_contain_text("complaint: 1")
     page.screenshot(path=str(ARTIFACTS / "analytics-30-days.png"), full_page=True)
 
     with page.expect_download() as downloading:

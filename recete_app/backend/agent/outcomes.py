@@ -12,8 +12,9 @@ from sqlmodel import Session
 
 from recete_app.backend import audit
 from recete_app.backend.agent.context import Inquiry
-from recete_app.backend.agent.pipeline import ESCALATE, HUMAN_OWNED, Decision
+from recete_app.backend.agent.pipeline import ANSWER, ESCALATE, HUMAN_OWNED, Decision
 from recete_app.backend.agent.responders import Source, Usage
+from recete_app.backend.analytics.agent_facts import record_answer, record_escalation
 from recete_app.backend.db import current_merchant_id
 from recete_app.backend.messaging.outbox.schedule import cancel_pending, schedule_reply
 from recete_app.backend.models import (
@@ -40,11 +41,11 @@ def record_decision(session: Session, inquiry: Inquiry, decision: Decision) -> b
     conversation = session.get_one(Conversation, inquiry.conversation_id, with_for_update=True)
     customer = session.get_one(Customer, inquiry.customer_id)
     conversation.language = customer.language = decision.language
-    if decision.action == ESCALATE:
-        _escalate(conversation, decision)
+    escalated = decision.action == ESCALATE and _escalate(conversation, decision)
     if decision.urgent:
         conversation.urgent = True
         pause_proactive(session, customer, ADVERSE_PAUSE)
+    _record_facts(session, message, conversation, decision, escalated)
     if decision.reply:
         schedule_reply(
             session,
@@ -90,12 +91,30 @@ def pause_proactive(session: Session, customer: Customer, reason: str) -> None:
     cancel_pending(session, reason, customer_id=customer.id)
 
 
-def _escalate(conversation: Conversation, decision: Decision) -> None:
+def _escalate(conversation: Conversation, decision: Decision) -> bool:
+    """Whether this escalated it (one a person already has is not escalated again)."""
     if conversation.status in HUMAN_OWNED:
-        return
+        return False
     conversation.status = ConversationStatus.NEEDS_HUMAN
     conversation.escalation_reason = decision.reason[:40]
     conversation.escalated_at = datetime.now(UTC)
+    return True
+
+
+def _record_facts(
+    session: Session,
+    message: Message,
+    conversation: Conversation,
+    decision: Decision,
+    escalated: bool,
+) -> None:
+    """The analytics facts of the decision: answered, or its draft stopped by a guardrail, and
+    the escalation."""
+    if escalated:
+        record_escalation(session, conversation, decision.reason[:40])
+    blocked = [flag.rule for flag in decision.flags] if decision.action != ANSWER else []
+    if decision.action == ANSWER or blocked:
+        record_answer(session, message.id, message.created_at, blocked_by=blocked)
 
 
 def _record_usage(session: Session, inquiry: Inquiry, decision: Decision, usage: Usage) -> None:

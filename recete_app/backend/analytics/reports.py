@@ -195,6 +195,11 @@ def store_timezone(session: Session) -> str:
     return zone or "UTC"
 
 
+def store_timezone_of(merchant_id: uuid.UUID) -> str:
+    with session_scope(merchant_id) as session:
+        return store_timezone(session)
+
+
 def last_rollup(session: Session) -> Any:
     """When the figures were last rolled up (None before the first rollup)."""
     return session.execute(

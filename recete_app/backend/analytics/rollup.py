@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from recete_app.backend.analytics.agent_facts import AGENT_STEP
 from recete_app.backend.analytics.pricing import RateCard, default_card
 from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.models import Merchant
@@ -50,6 +51,7 @@ _REBUILD = sa.text(
         SELECT (subject_at AT TIME ZONE :tz)::date AS day, step, subject_id, name, properties
         FROM analytics_events
         WHERE merchant_id = :m AND subject_at >= :lo AND subject_at < :hi
+            AND step <> :agent  -- the agent's facts are read directly (agent_report)
     ), chosen AS (
         SELECT * FROM days WHERE day = ANY(:days)
     ), rates AS (
@@ -159,6 +161,7 @@ def rebuild_days(
         {
             "m": merchant_id,
             "tz": zone,
+            "agent": AGENT_STEP,
             "days": list(days),
             "lo": lo,
             "hi": hi,

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from recete_app.backend import audit
+from recete_app.backend.analytics.agent_facts import record_person_reply
 from recete_app.backend.errors import Conflict, InvalidInput, NotFound
 from recete_app.backend.messaging.conversations import window_open
 from recete_app.backend.messaging.inbox_rules import (
@@ -190,8 +191,8 @@ def resume_proactive(
 def _owned_by_person(
     session: Session, conversation_id: uuid.UUID, account_id: uuid.UUID | None, actor: str
 ) -> Conversation:
-    """The conversation a person may write in: one a person holds, or one waiting for a person
-    (taken over on the spot)."""
+    """The conversation a person may write in (the caller writes in it): one a person holds, or
+    one waiting for a person (taken over on the spot)."""
     conversation = _conversation(session, conversation_id)
     if not can_reply(conversation.status):
         _refuse_if_closed(conversation)
@@ -200,6 +201,8 @@ def _owned_by_person(
         )
     if conversation.status == ConversationStatus.NEEDS_HUMAN:
         take_over(session, conversation.id, account_id, actor=actor)
+    # A person writes now: the escalation's first reply (a later one adds nothing).
+    record_person_reply(session, conversation, datetime.now(UTC))
     return conversation
 
 

@@ -233,7 +233,8 @@ class LlmCall(SQLModel, table=True):
 
 
 class AnalyticsEventName(StrEnum):
-    """What happened to a journey send (the event's subject): each happens once per send."""
+    """What happened to a journey send, or in a conversation with the agent (the event's
+    subject): each happens once per subject."""
 
     SENT = "sent"  # WhatsApp accepted it
     DELIVERED = "delivered"  # reached the phone (a read implies it)
@@ -246,6 +247,11 @@ class AnalyticsEventName(StrEnum):
     # An order placed after reading it or clicking its link, inside the attribution window.
     # Its subject is the order (one attribution per order); the send is in its properties.
     ATTRIBUTED = "attributed"
+    # The agent's, each about one customer message or one escalation (step "agent"):
+    ANSWERED = "answered"  # the AI answered the customer's message
+    GUARDRAIL_BLOCKED = "guardrail_blocked"  # a guardrail stopped the draft reply
+    ESCALATED = "escalated"  # a person was needed (reason, urgent)
+    PERSON_REPLIED = "person_replied"  # a person's first reply after an escalation (waited)
 
 
 class AnalyticsEvent(SQLModel, table=True):

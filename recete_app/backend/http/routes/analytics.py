@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from recete_app.backend.analytics import reports
+from recete_app.backend.analytics import agent_report, reports
 from recete_app.backend.http.auth import AdminCaller
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
@@ -128,6 +128,33 @@ def journeys(caller: Caller, start: From, end: To) -> JourneysView:
 
 
 METRICS = reports.NUMBERS
+
+
+class AgentView(BaseModel):
+    range: RangeView
+    timezone: str
+    answered: int = Field(examples=[240])  # customers' messages the AI answered
+    guardrail_blocks: int = Field(examples=[3])  # drafts a guardrail stopped
+    escalations: int = Field(examples=[18])
+    urgent: int = Field(examples=[1])  # adverse reactions, flagged urgent
+    by_reason: dict[str, int] = Field(examples=[{"complaint": 9, "human": 5, "refund": 4}])
+    median_wait_minutes: float | None = Field(examples=[42.5])  # escalation -> a person's reply
+    p90_wait_minutes: float | None = Field(examples=[310.0])
+    unanswered_24h: int = Field(examples=[2])  # no person's reply within 24 hours
+    adverse_reactions: list[dict[str, Any]] = Field(
+        examples=[[{"escalated_at": "2026-11-12T09:30:00+00:00", "waited_minutes": 12.0}]]
+    )
+    llm_cost_usd: Decimal = Field(examples=["1.284000"])
+
+
+@router.get("/agent", response_model_by_alias=True)
+def agent(caller: Caller, start: From, end: To) -> AgentView:
+    """The agent over the range: answers, guardrail blocks, escalations by reason, how long
+    customers waited for a person, those left unanswered for 24 hours, adverse reactions."""
+    span = reports.date_range(start, end)
+    zone = reports.store_timezone_of(caller.merchant_id)
+    figures = agent_report.agent_figures(caller.merchant_id, span.start, span.end, zone)
+    return AgentView(range=_range(span), timezone=zone, **vars(figures))
 
 
 @router.get("/daily", response_model_by_alias=True)

@@ -1,13 +1,18 @@
-"""The rate card: the shipped default is dated and sourced, and a message's estimated price is
-its category's rate for the recipient's calling code, the card's `other` rate for a market it
-does not list, and nothing for a category WhatsApp does not charge."""
+"""Analytics, pure parts: the rate card (the shipped default is dated and sourced; a message's
+estimated price is its category's rate for the recipient's calling code, the card's `other` rate
+for a market it does not list, nothing for a category WhatsApp does not charge), calling codes,
+and an escalation's key."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from recete_app.backend.analytics.agent_facts import escalation_id
 from recete_app.backend.analytics.pricing import default_card, parse_card
 from recete_app.backend.phones import calling_code
 
@@ -61,3 +66,13 @@ def test_a_card_without_rates_is_refused() -> None:
 )
 def test_a_whatsapp_id_gives_its_country_calling_code(wa_id: str, code: str | None) -> None:
     assert calling_code(wa_id) == code
+
+
+def test_an_escalation_keeps_its_key_whatever_timezone_it_is_read_back_in() -> None:
+    conversation = uuid.UUID("6b1f8a52-9d63-4c1e-8f0a-2b7c5d4e3f21")
+    moment = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
+    istanbul = moment.astimezone(ZoneInfo("Europe/Istanbul"))
+    assert escalation_id(conversation, moment) == escalation_id(conversation, istanbul)
+    assert escalation_id(conversation, moment) != escalation_id(
+        conversation, moment.replace(microsecond=0)
+    )
