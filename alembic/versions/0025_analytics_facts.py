@@ -125,6 +125,12 @@ def _events() -> None:
         "ix_analytics_events_subject_time", "analytics_events", ["merchant_id", "subject_at"]
     )
     op.create_index(
+        "ix_analytics_events_agent",
+        "analytics_events",
+        ["merchant_id", "subject_at"],
+        postgresql_where=sa.text("step = 'agent'"),
+    )
+    op.create_index(
         "ix_analytics_events_pending",
         "analytics_events",
         ["merchant_id", "subject_at"],
@@ -138,6 +144,7 @@ def downgrade() -> None:
     op.drop_table("tracked_links")
     op.drop_table("journey_days")
     op.drop_index("ix_analytics_events_pending", table_name="analytics_events")
+    op.drop_index("ix_analytics_events_agent", table_name="analytics_events")
     op.drop_index("ix_analytics_events_subject_time", table_name="analytics_events")
     op.execute("DELETE FROM analytics_events")
     op.drop_constraint("analytics_events_pkey", "analytics_events")

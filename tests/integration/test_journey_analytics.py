@@ -303,3 +303,61 @@ def test_a_late_read_counts_on_the_day_its_message_went_out_in_the_stores_timezo
         (date(2026, 11, 30), "day3_usage_tips"): (1, 0, 0),
         (date(2026, 12, 1), "day3_usage_tips"): (1, 1, 1),
     }
+
+
+def test_a_message_reported_failed_is_not_replied_to_nor_opted_out_of(
+    graph: FakeGraphApi, client: TestClient
+) -> None:
+    merchant_id = istanbul_store(graph)
+    order = order_for(merchant_id, "Ayşe", "+905321110001")
+    due_now(order, 1)
+    assert dispatch_and_send() == ["sent"]
+    now = datetime.now(UTC)
+    failure = [{"code": 131049, "title": "This message was not delivered"}]
+    post_signed(client, status_update(sent_message_any(merchant_id), "failed", now, errors=failure))
+    post_signed(client, inbound_text("905321110001", "Where is my order?", now))
+    post_signed(client, inbound_text("905321110001", "STOP", now))
+    assert set(process_pending(merchant_id)) == {"processed"}
+    roll_up(merchant_id, CARD)
+    [day] = days(merchant_id).values()
+    assert (day.sent, day.delivered, day.failed, day.replied, day.opted_out) == (1, 0, 1, 0, 0)
+
+
+def sent_message_any(merchant_id: uuid.UUID) -> Message:
+    with session_scope(merchant_id) as session:
+        return session.exec(select(Message).where(Message.direction == "outbound")).one()
+
+
+def test_a_link_clicked_again_before_the_order_is_the_last_touch(
+    graph: FakeGraphApi, client: TestClient
+) -> None:
+    """First clicked six days before the reorder (outside the 5-day window), clicked again the
+    day before it: the latest click counts."""
+    merchant_id = istanbul_store(graph)
+    owner_sql("UPDATE journey_steps SET link = :l WHERE position = 2", l=STORE_LINK)
+    order = order_for(merchant_id, "Deniz", "+905321110004")
+    drop_step(order, 1)
+    due_now(order, 2)
+    assert dispatch_and_send() == ["sent"]
+    [token] = re.findall(r"/r/([A-Za-z0-9_-]{16,64})", sent_message(merchant_id, order).body)
+    for _ in range(2):
+        client.get(f"/r/{token}", headers={"user-agent": PHONE_AGENT}, follow_redirects=False)
+    now = datetime.now(UTC)
+    owner_sql(
+        "UPDATE tracked_links SET first_clicked_at = :first, last_clicked_at = :last",
+        first=now - timedelta(days=6),
+        last=now - timedelta(days=1),
+    )
+    owner_sql(
+        "UPDATE scheduled_messages SET sent_at = :t WHERE status = 'sent'",
+        t=now - timedelta(days=7),
+    )
+    reorder(merchant_id, "Deniz", "+905321110004", now, "30.00", "EUR")
+    with session_scope(merchant_id) as session:
+        [record] = attributions_of(
+            session, [o.id for o in session.exec(select(Order)).all()]
+        ).values()
+    assert (record["rule"], record["touched_at"][:10]) == (
+        "click",
+        (now - timedelta(days=1)).isoformat()[:10],
+    )

@@ -1,7 +1,8 @@
 """On random journey facts (in random timezones, written twice, some arriving after a rollup,
 rolled up in random batch sizes), `journey_days` equals the same figures counted directly from
 the facts in Python: by the day each send went out in the store's timezone, a delivery report
-outranking a failure, and the cost from the rate card's own lookup."""
+outranking a failure, and the cost (of delivered billable messages) from the rate card's own
+lookup."""
 
 from __future__ import annotations
 
@@ -127,7 +128,7 @@ def expected(
                 send["code"], {"count": 0, "title": f"Error {send['code']}"}
             )
             entry["count"] += 1
-        if send["price"] is not None and send["price"][2]:
+        if send["price"] is not None and send["price"][2] and "delivered" in facts:
             day["billable"] += 1
             day["cost_estimate"] += card.price(send["price"][0], send["price"][1])
         for currency, amount in send["orders"]:

@@ -6,7 +6,7 @@ and an escalation's key."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ import pytest
 
 from recete_app.backend.analytics.agent_facts import escalation_id
 from recete_app.backend.analytics.pricing import default_card, parse_card
+from recete_app.backend.analytics.rollup import utc_spans
 from recete_app.backend.phones import calling_code
 
 CARD = parse_card(
@@ -76,3 +77,11 @@ def test_an_escalation_keeps_its_key_whatever_timezone_it_is_read_back_in() -> N
     assert escalation_id(conversation, moment) != escalation_id(
         conversation, moment.replace(microsecond=0)
     )
+
+
+def test_the_rebuilds_utc_spans_are_disjoint_and_skip_the_weeks_between() -> None:
+    days = [date(2026, 12, 8), date(2026, 12, 7), date(2026, 11, 10), date(2026, 12, 8)]
+    assert utc_spans(days) == [
+        (datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 12, tzinfo=UTC)),
+        (datetime(2026, 12, 6, tzinfo=UTC), datetime(2026, 12, 10, tzinfo=UTC)),
+    ]

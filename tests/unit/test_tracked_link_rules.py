@@ -52,3 +52,8 @@ def test_tokens_are_url_safe_and_long_enough_to_guess_at_random_only() -> None:
     assert TOKEN.fullmatch("AbC_-0123456789xyz")
     assert not TOKEN.fullmatch("short")
     assert not TOKEN.fullmatch("has/slash/in/it/0123")
+
+
+def test_a_link_python_cannot_parse_is_redirected_as_it_is_not_refused() -> None:
+    # A step link that passed the https:// check but is not a URL (an unclosed IPv6 bracket).
+    assert with_campaign("https://[shop.example/x", "day3_usage_tips") == "https://[shop.example/x"

@@ -54,18 +54,30 @@ def windows_of(settings: Mapping[str, Any]) -> Windows:
     )
 
 
-# The customer's last touch (a read, a person's click) on a journey send that went out before
-# the order, inside its rule's window.
+# The customer's last touch on a journey send that went out before the order, inside its rule's
+# window: a read (WhatsApp's time), or a person's click on its link. A link keeps its first and
+# its latest click; the latest counts when it came before the order, else the first.
 _LAST_TOUCH = sa.text(
     """
-    SELECT e.subject_id, e.step, e.subject_at, e.name, e.occurred_at
-    FROM scheduled_messages s
-    JOIN analytics_events e ON e.subject_id = s.id AND e.name IN ('read', 'clicked')
-    WHERE s.customer_id = :customer AND s.kind = 'journey_step' AND s.sent_at < :placed
-      AND e.occurred_at <= :placed
-      AND ((e.name = 'clicked' AND e.occurred_at >= :placed - make_interval(days => :click))
-        OR (e.name = 'read' AND e.occurred_at >= :placed - make_interval(days => :read)))
-    ORDER BY e.occurred_at DESC, e.name
+    WITH sends AS (
+        SELECT id FROM scheduled_messages
+        WHERE customer_id = :customer AND kind = 'journey_step' AND sent_at < :placed
+    ), touches AS (
+        SELECT e.subject_id, e.step, e.subject_at, 'read' AS rule, e.occurred_at AS touched_at
+        FROM sends JOIN analytics_events e ON e.subject_id = sends.id AND e.name = 'read'
+        UNION ALL
+        SELECT l.subject_id, l.step, coalesce(sent.subject_at, l.subject_at), 'click',
+            CASE WHEN l.last_clicked_at <= :placed THEN l.last_clicked_at
+                 ELSE l.first_clicked_at END
+        FROM sends JOIN tracked_links l ON l.subject_id = sends.id
+        LEFT JOIN analytics_events sent ON sent.subject_id = sends.id AND sent.name = 'sent'
+        WHERE l.first_clicked_at IS NOT NULL
+    )
+    SELECT subject_id, step, subject_at, rule, touched_at FROM touches
+    WHERE touched_at <= :placed
+      AND touched_at >= :placed - make_interval(
+          days => CASE rule WHEN 'click' THEN :click ELSE :read END)
+    ORDER BY touched_at DESC, rule
     LIMIT 1
     """
 )
@@ -87,12 +99,12 @@ def attribute_order(session: Session, order: Order, windows: Windows) -> bool:
     ).first()
     if touch is None:
         return False
-    rule = "click" if touch.name == AnalyticsEventName.CLICKED else "read"
+    rule = str(touch.rule)
     record = {
         "order_id": str(order.id),
         "send_id": str(touch.subject_id),
         "rule": rule,
-        "touched_at": touch.occurred_at.isoformat(),
+        "touched_at": touch.touched_at.isoformat(),
         "window_days": windows.click_days if rule == "click" else windows.read_days,
         "currency": order.currency or "",
         "amount": str(order.total_price or 0),

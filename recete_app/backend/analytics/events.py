@@ -16,13 +16,19 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from recete_app.backend.db import current_merchant_id
-from recete_app.backend.models import AnalyticsEvent, AnalyticsEventName, ScheduledMessage
+from recete_app.backend.models import (
+    AnalyticsEvent,
+    AnalyticsEventName,
+    ScheduledMessage,
+    ScheduledStatus,
+)
 
 # A reply, or an opt-out, this soon after a journey message counts against it.
 FOLLOW_UP_WINDOW = timedelta(hours=72)
 _EVENTS = AnalyticsEvent.__table__  # type: ignore[attr-defined]
 _RECORD = insert(_EVENTS).on_conflict_do_nothing(index_elements=["subject_id", "name"])
 _JOURNEY_STEP = "journey_step"  # ScheduledMessage.kind of a journey send
+FAILED_SEND = ScheduledStatus.FAILED
 STEP_KEY = "journey_step"  # the step's label in a send's details
 
 
@@ -101,6 +107,8 @@ def recent_sends(session: Session, customer_id: uuid.UUID, now: datetime) -> lis
             ScheduledMessage.kind == _JOURNEY_STEP,
             col(ScheduledMessage.sent_at) >= now - FOLLOW_UP_WINDOW,
             col(ScheduledMessage.sent_at) <= now,
+            # One reported failed never reached the customer: nothing they write answers it.
+            ScheduledMessage.status != FAILED_SEND,
         )
         .order_by(sa.desc(col(ScheduledMessage.sent_at)))
     ).all()

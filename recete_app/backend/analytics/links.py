@@ -74,8 +74,12 @@ def is_link_preview(user_agent: str | None) -> bool:
 
 
 def with_campaign(target: str, step: str) -> str:
-    """The store URL with Recete's UTM tags (any the link already had are replaced)."""
-    parts = urlsplit(target)
+    """The store URL with Recete's UTM tags (any the link already had are replaced); a link
+    that is not a URL Python can take apart is sent on as it is (the customer still lands)."""
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return target
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in UTM]
     query += [*UTM.items(), ("utm_campaign", step)]
     return urlunsplit(parts._replace(query=urlencode(query)))

@@ -26,6 +26,9 @@ from recete_app.backend.errors import InvalidInput
 from recete_app.backend.models import JourneyDay, Merchant
 
 MAX_DAYS = 400
+# Days outside these years are refused: a range's previous period (or its next day) must still
+# be a date Python can hold, and nothing Recete records is older or newer.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 COUNTS = ("sent", "delivered", "read", "replied", "clicked", "failed", "opted_out", "billable")
 FORMULAS = {
     "sent": "journey messages WhatsApp accepted, on the day they went out",
@@ -65,6 +68,9 @@ def date_range(start: str | date | None, end: str | date | None) -> DateRange:
     """A checked range; a bad one is InvalidInput naming the field (`from`, `to`)."""
     parsed = {"from": _day(start, "from"), "to": _day(end, "to")}
     first, last = parsed["from"], parsed["to"]
+    for name, day in parsed.items():
+        if not FIRST_DAY <= day <= LAST_DAY:
+            refuse(name, f"a day from {FIRST_DAY} to {LAST_DAY}")
     if first > last:
         refuse("from", "must not be after to")
     if (last - first).days + 1 > MAX_DAYS:

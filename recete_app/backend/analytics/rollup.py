@@ -11,6 +11,7 @@ merchant runs at a time (an advisory lock), so two workers cannot interleave a d
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,9 +25,13 @@ from recete_app.backend.db import current_merchant_id, session_scope
 from recete_app.backend.models import Merchant
 from recete_app.backend.tenants import all_merchant_ids
 
+log = logging.getLogger(__name__)
 BATCH = 5000
 
-_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtextextended('analytics-rollup:' || :m, 0))")
+_LOCK_KEY = "hashtextextended('analytics-rollup:' || :m, 0)"
+_LOCK = sa.text(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
+# A rollup already on this store (a slow run overlapping the next minute's) is left to finish.
+_TRY_LOCK = sa.text(f"SELECT pg_try_advisory_xact_lock({_LOCK_KEY})")
 _CLAIM = sa.text(
     """
     WITH claimed AS (
@@ -50,7 +55,9 @@ _REBUILD = sa.text(
     WITH days AS (
         SELECT (subject_at AT TIME ZONE :tz)::date AS day, step, subject_id, name, properties
         FROM analytics_events
-        WHERE merchant_id = :m AND subject_at >= :lo AND subject_at < :hi
+        JOIN unnest(CAST(:los AS timestamptz[]), CAST(:his AS timestamptz[])) AS r(lo, hi)
+            ON subject_at >= r.lo AND subject_at < r.hi
+        WHERE merchant_id = :m
             AND step <> :agent  -- the agent's facts are read directly (agent_report)
     ), chosen AS (
         SELECT * FROM days WHERE day = ANY(:days)
@@ -82,11 +89,13 @@ _REBUILD = sa.text(
         SELECT c.day, c.step, count(*) AS billable,
             sum(coalesce(exact.price, other.price, 0)) AS cost
         FROM chosen c
+        -- WhatsApp charges a billable message when it is delivered
+        JOIN sends s USING (day, step, subject_id)
         LEFT JOIN rates exact ON exact.code = c.properties->>'calling_code'
             AND exact.category = lower(c.properties->>'category')
         LEFT JOIN rates other ON other.code = '*'
             AND other.category = lower(c.properties->>'category')
-        WHERE c.name = 'priced' AND c.properties->>'billable' = 'true'
+        WHERE c.name = 'priced' AND c.properties->>'billable' = 'true' AND s.delivered
         GROUP BY c.day, c.step
     ), codes AS (
         SELECT day, step,
@@ -123,8 +132,15 @@ _REBUILD = sa.text(
 
 
 def roll_up_everywhere(card: RateCard | None = None) -> int:
-    """Every merchant's pending events; how many were rolled up."""
-    return sum(roll_up(merchant_id, card) for merchant_id in all_merchant_ids())
+    """Every merchant's pending events; how many were rolled up. A store whose rollup fails
+    is logged and retried next time; the stores after it are rolled up all the same."""
+    total = 0
+    for merchant_id in all_merchant_ids():
+        try:
+            total += roll_up(merchant_id, card)
+        except Exception:
+            log.exception("analytics rollup failed for merchant %s", merchant_id)
+    return total
 
 
 def roll_up(merchant_id: uuid.UUID, card: RateCard | None = None, batch: int = BATCH) -> int:
@@ -139,7 +155,8 @@ def roll_up(merchant_id: uuid.UUID, card: RateCard | None = None, batch: int = B
 
 
 def roll_up_batch(session: Session, merchant_id: uuid.UUID, card: RateCard, limit: int) -> int:
-    session.execute(_LOCK, {"m": str(merchant_id)})
+    if not session.execute(_TRY_LOCK, {"m": str(merchant_id)}).scalar_one():
+        return 0
     zone = _timezone(session, merchant_id)
     claimed = session.execute(_CLAIM, {"m": merchant_id, "limit": limit, "tz": zone}).all()
     if claimed:
@@ -152,9 +169,7 @@ def rebuild_days(
 ) -> None:
     """Recount these days from all their events (the caller holds the merchant's lock)."""
     rates = card.rows()
-    # A day in any timezone lies within a day either side of the same UTC date.
-    lo = datetime.combine(min(days) - timedelta(days=1), time(0), UTC)
-    hi = datetime.combine(max(days) + timedelta(days=2), time(0), UTC)
+    spans = utc_spans(days)
     session.execute(_FORGET, {"m": merchant_id, "days": list(days)})
     session.execute(
         _REBUILD,
@@ -163,8 +178,8 @@ def rebuild_days(
             "tz": zone,
             "agent": AGENT_STEP,
             "days": list(days),
-            "lo": lo,
-            "hi": hi,
+            "los": [lo for lo, _hi in spans],
+            "his": [hi for _lo, hi in spans],
             "codes": [code for code, _category, _price in rates],
             "categories": [category for _code, category, _price in rates],
             "prices": [price for _code, _category, price in rates],
@@ -176,11 +191,29 @@ def start_over(session: Session) -> None:
     """Forget the store's daily figures and queue all its facts again (its timezone changed,
     so its days did): the next rollup counts every day afresh."""
     merchant_id = current_merchant_id(session)
+    # After any rollup in progress: its uncommitted days would survive the delete.
+    session.execute(_LOCK, {"m": str(merchant_id)})
     session.execute(sa.text("DELETE FROM journey_days WHERE merchant_id = :m"), {"m": merchant_id})
     session.execute(
         sa.text("UPDATE analytics_events SET rolled_up_at = NULL WHERE merchant_id = :m"),
         {"m": merchant_id},
     )
+
+
+def utc_spans(days: Sequence[date]) -> list[tuple[datetime, datetime]]:
+    """Where these days' facts can lie, as disjoint UTC ranges: a day in any timezone lies within
+    a day either side of the same UTC date. Disjoint, so that joining them reads a fact once;
+    one range per run of days, so that a late fact about a send weeks ago does not make the
+    rebuild read all the weeks between."""
+    spans: list[tuple[datetime, datetime]] = []
+    for day in sorted(set(days)):
+        lo = datetime.combine(day - timedelta(days=1), time(0), UTC)
+        hi = datetime.combine(day + timedelta(days=2), time(0), UTC)
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+        else:
+            spans.append((lo, hi))
+    return spans
 
 
 def _timezone(session: Session, merchant_id: uuid.UUID) -> str:

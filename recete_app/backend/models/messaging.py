@@ -262,6 +262,13 @@ class AnalyticsEvent(SQLModel, table=True):
     __table_args__ = (
         # A day's rollup reads its sends' events by send time.
         sa.Index("ix_analytics_events_subject_time", "merchant_id", "subject_at"),
+        # The agent's facts, read for a range by agent_report (a few next to the journeys').
+        sa.Index(
+            "ix_analytics_events_agent",
+            "merchant_id",
+            "subject_at",
+            postgresql_where=sa.text("step = 'agent'"),
+        ),
         # The rollup's queue, by send time: a batch takes the earliest sends' events.
         sa.Index(
             "ix_analytics_events_pending",
