@@ -93,7 +93,8 @@ class Click:
 
 def follow(token: str, user_agent: str | None, *, count: bool = True) -> Click | None:
     """Where `/r/{token}` goes, the click counted unless a fetcher made it (or `count` is off:
-    a HEAD request); None for a token that is malformed or unknown."""
+    a HEAD request); None for a token that is malformed or unknown. One transaction: the link
+    is found through its token, then counted in its merchant's scope."""
     if TOKEN.fullmatch(token) is None:
         return None
     with session_scope(lookups={"link_token": token}) as session:
@@ -102,12 +103,12 @@ def follow(token: str, user_agent: str | None, *, count: bool = True) -> Click |
                 TrackedLink.token == token
             )
         ).first()
-    if found is None:
-        return None
-    merchant_id, target, step = found
-    counted = count and not is_link_preview(user_agent)
-    if counted:
-        _count(merchant_id, token)
+        if found is None:
+            return None
+        merchant_id, target, step = found
+        counted = count and not is_link_preview(user_agent)
+        if counted:
+            _count(session, merchant_id, token)
     return Click(with_campaign(target, step), counted)
 
 
@@ -126,12 +127,16 @@ _COUNT = sa.text(
 )
 
 
-def _count(merchant_id: uuid.UUID, token: str) -> None:
+def _count(session: Session, merchant_id: uuid.UUID, token: str) -> None:
+    """Count the click in the merchant's scope, from here to the end of this transaction."""
+    session.execute(
+        sa.text("SELECT set_config('app.merchant_id', :m, true)"), {"m": str(merchant_id)}
+    )
+    session.info["merchant_id"] = merchant_id
     now = datetime.now(UTC)
-    with session_scope(merchant_id) as session:
-        row = session.execute(_COUNT, {"token": token, "now": now}).first()
-        if row is not None and row.clicks == 1:
-            fact = SendFact(
-                AnalyticsEventName.CLICKED, row.subject_id, row.step, row.subject_at, {}, now
-            )
-            record_facts(session, [fact])
+    row = session.execute(_COUNT, {"token": token, "now": now}).first()
+    if row is not None and row.clicks == 1:
+        fact = SendFact(
+            AnalyticsEventName.CLICKED, row.subject_id, row.step, row.subject_at, {}, now
+        )
+        record_facts(session, [fact])
