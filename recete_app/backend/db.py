@@ -159,14 +159,14 @@ def install_app_role(engine: sa.Engine, role: str) -> None:
         dbapi_conn.commit()
 
 
+_SET_TENANT = sa.text("SELECT set_config('app.merchant_id', :value, true)")
+
+
 @event.listens_for(OrmSession, "after_begin")
 def _apply_scope(session: OrmSession, _tx: Any, connection: sa.Connection) -> None:
     merchant_id = session.info.get("merchant_id")
     if merchant_id is not None:
-        connection.execute(
-            sa.text("SELECT set_config('app.merchant_id', :value, true)"),
-            {"value": str(merchant_id)},
-        )
+        connection.execute(_SET_TENANT, {"value": str(merchant_id)})
     for name, value in session.info.get("lookups", {}).items():
         connection.execute(
             sa.text("SELECT set_config(:name, :value, true)"),
@@ -247,6 +247,14 @@ def _run_after_commit(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_rollback")
 def _drop_after_commit(session: OrmSession) -> None:
     session.info.pop("after_commit", None)
+
+
+def enter_tenant(session: Session, merchant_id: uuid.UUID) -> None:
+    """Scope the rest of this transaction to the merchant a lookup just found (a click found its
+    link by token): one transaction where a second session scope would take a second pooled
+    connection. Transaction-local, as `session_scope` sets it."""
+    session.execute(_SET_TENANT, {"value": str(merchant_id)})
+    session.info["merchant_id"] = merchant_id
 
 
 def current_merchant_id(session: Session) -> uuid.UUID:

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from recete_app.backend.analytics import reports
 from recete_app.backend.analytics.agent_report import agent_figures
 from recete_app.backend.errors import RecetError
-from recete_app.backend.services import store_settings
 from recete_app.state import routes
 from recete_app.state.agent_rows import agent_cards, agent_lists
 from recete_app.state.session import MerchantPage, current_principal
@@ -102,11 +100,6 @@ def _failures(report: reports.JourneyReport) -> list[dict[str, str]]:
     ]
 
 
-def store_today(merchant_id: uuid.UUID) -> date:
-    zone = store_settings.read_settings(merchant_id).timezone
-    return datetime.now(ZoneInfo(zone)).date()
-
-
 class AnalyticsState(MerchantPage, rx.State):
     preset: str = "30"
     start: str = ""
@@ -125,7 +118,7 @@ class AnalyticsState(MerchantPage, rx.State):
 
     async def _reread(self, merchant_id: uuid.UUID) -> None:
         if self.preset != "custom" or not self.start:
-            today = await asyncio.to_thread(store_today, merchant_id)
+            today = await asyncio.to_thread(reports.store_today, merchant_id)
             days = int(self.preset if self.preset in PRESETS else "30")
             self.start, self.end = (today - timedelta(days=days - 1)).isoformat(), today.isoformat()
         span = reports.date_range(self.start, self.end)

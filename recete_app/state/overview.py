@@ -12,7 +12,7 @@ import reflex as rx
 from recete_app.backend.analytics import reports
 from recete_app.backend.services.attention import Attention, what_needs_you
 from recete_app.state import routes
-from recete_app.state.analytics import cards_of, store_today
+from recete_app.state.analytics import cards_of
 from recete_app.state.session import MerchantPage
 
 WEEK_CARDS = ("sent", "read_rate", "reply_rate", "attributed_orders", "attributed_revenue")
@@ -80,7 +80,7 @@ def attention_items(found: Attention) -> list[dict[str, str]]:
 
 
 def _week(merchant_id: uuid.UUID) -> tuple[reports.JourneyReport, Attention]:
-    today = store_today(merchant_id)
+    today = reports.store_today(merchant_id)
     span = reports.DateRange(today - timedelta(days=6), today)
     return reports.journey_report(merchant_id, span), what_needs_you(merchant_id)
 

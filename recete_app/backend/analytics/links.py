@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from recete_app.backend.analytics.events import SendFact, record_facts
 from recete_app.backend.config import get_settings
-from recete_app.backend.db import current_merchant_id, session_scope
+from recete_app.backend.db import current_merchant_id, enter_tenant, session_scope
 from recete_app.backend.models import AnalyticsEventName, TrackedLink
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -129,10 +129,7 @@ _COUNT = sa.text(
 
 def _count(session: Session, merchant_id: uuid.UUID, token: str) -> None:
     """Count the click in the merchant's scope, from here to the end of this transaction."""
-    session.execute(
-        sa.text("SELECT set_config('app.merchant_id', :m, true)"), {"m": str(merchant_id)}
-    )
-    session.info["merchant_id"] = merchant_id
+    enter_tenant(session, merchant_id)
     now = datetime.now(UTC)
     row = session.execute(_COUNT, {"token": token, "now": now}).first()
     if row is not None and row.clicks == 1:

@@ -12,9 +12,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -156,33 +157,29 @@ def _days(session: Session, span: DateRange) -> list[JourneyDay]:
     )
 
 
-def _summed(days: Iterable[JourneyDay]) -> Figures:
+def summed(days: Iterable[JourneyDay]) -> Figures:
+    """All steps together over the days given: the summary cards."""
     total = Figures()
     for day in days:
         total.add(day)
     return total
 
 
-def totals(session: Session, span: DateRange) -> Figures:
-    """All steps together over the range: the summary cards."""
-    return _summed(_days(session, span))
-
-
-def by_step(session: Session, span: DateRange) -> dict[str, Figures]:
-    """Each journey step over the range: the funnel and its table."""
+def by_step(days: Iterable[JourneyDay]) -> dict[str, Figures]:
+    """Each journey step over the days given: the funnel and its table."""
     grouped: dict[str, list[JourneyDay]] = defaultdict(list)
-    for day in _days(session, span):
+    for day in days:
         grouped[day.step].append(day)
-    return {step: _summed(days) for step, days in sorted(grouped.items(), key=_step_order)}
+    return {step: summed(rows) for step, rows in sorted(grouped.items(), key=_step_order)}
 
 
-def by_day(session: Session, span: DateRange) -> list[tuple[date, Figures]]:
+def by_day(days: Iterable[JourneyDay], span: DateRange) -> list[tuple[date, Figures]]:
     """Each day of the range (days without sends included, as zeros): the time series."""
     grouped: dict[date, list[JourneyDay]] = defaultdict(list)
-    for day in _days(session, span):
+    for day in days:
         grouped[day.day].append(day)
     return [
-        (span.start + timedelta(days=n), _summed(grouped.get(span.start + timedelta(days=n), [])))
+        (span.start + timedelta(days=n), summed(grouped.get(span.start + timedelta(days=n), [])))
         for n in range(span.days)
     ]
 
@@ -204,6 +201,11 @@ def store_timezone(session: Session) -> str:
 def store_timezone_of(merchant_id: uuid.UUID) -> str:
     with session_scope(merchant_id) as session:
         return store_timezone(session)
+
+
+def store_today(merchant_id: uuid.UUID) -> date:
+    """Today, in the store's timezone: where its ranges of days end."""
+    return datetime.now(ZoneInfo(store_timezone_of(merchant_id))).date()
 
 
 def last_rollup(session: Session) -> Any:
@@ -232,16 +234,20 @@ class JourneyReport:
 
 
 def journey_report(merchant_id: uuid.UUID, span: DateRange) -> JourneyReport:
+    """The range and the same number of days before it, read in one query."""
+    previous = span.previous()
     with session_scope(merchant_id) as session:
+        rows = _days(session, DateRange(previous.start, span.end))
         windows = windows_for(session)
         card = default_card()
+        current = [row for row in rows if row.day >= span.start]
         return JourneyReport(
             span=span,
             timezone=store_timezone(session),
-            totals=totals(session, span),
-            previous=totals(session, span.previous()),
-            steps=by_step(session, span),
-            daily=by_day(session, span),
+            totals=summed(current),
+            previous=summed(row for row in rows if row.day < span.start),
+            steps=by_step(current),
+            daily=by_day(current, span),
             rolled_up_at=last_rollup(session),
             click_days=windows.click_days,
             read_days=windows.read_days,

@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from recete_app.backend.analytics.agent_facts import AGENT_STEP
 from recete_app.backend.analytics.pricing import RateCard, default_card
+from recete_app.backend.analytics.reports import store_timezone
 from recete_app.backend.db import current_merchant_id, session_scope
-from recete_app.backend.models import Merchant
 from recete_app.backend.tenants import all_merchant_ids
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def roll_up(merchant_id: uuid.UUID, card: RateCard | None = None, batch: int = B
 def roll_up_batch(session: Session, merchant_id: uuid.UUID, card: RateCard, limit: int) -> int:
     if not session.execute(_TRY_LOCK, {"m": str(merchant_id)}).scalar_one():
         return 0
-    zone = _timezone(session, merchant_id)
+    zone = store_timezone(session)
     claimed = session.execute(_CLAIM, {"m": merchant_id, "limit": limit, "tz": zone}).all()
     if claimed:
         rebuild_days(session, merchant_id, [row.day for row in claimed], zone, card)
@@ -214,8 +214,3 @@ def utc_spans(days: Sequence[date]) -> list[tuple[datetime, datetime]]:
         else:
             spans.append((lo, hi))
     return spans
-
-
-def _timezone(session: Session, merchant_id: uuid.UUID) -> str:
-    zone = session.exec(select(Merchant.timezone).where(Merchant.id == merchant_id)).first()
-    return zone or "UTC"
